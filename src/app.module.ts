@@ -1,0 +1,52 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { BackendsModule } from './backends/backends.module.js';
+import { AppConfig } from './config/app-config.js';
+import { AppConfigModule, type ConfigOptions } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ErrorEnvelopeFilter } from './http/error-envelope.filter.js';
+import { loggerOptions } from './http/logger-options.js';
+import { createValidationPipe } from './http/validation.js';
+import { PaliadinModule } from './paliadin/paliadin.module.js';
+
+@Module({})
+export class AppModule {
+  /** `env` replaces process.env and .env (tests start apps with their own settings). */
+  static register(options: ConfigOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(options),
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
+        DatabaseModule,
+        ScheduleModule.forRoot(),
+        ThrottlerModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({
+            throttlers: [{ ttl: 60_000, limit: config.env.PALIADIN_POST_RATE_LIMIT }],
+            // Reads and streams are cheap and long-lived; only POSTs start work.
+            skipIf: (ctx) => ctx.switchToHttp().getRequest<Request>().method !== 'POST',
+          }),
+        }),
+        AuthModule,
+        BackendsModule,
+        HealthModule,
+        PaliadinModule,
+        AdminModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
+        // Auth runs first (AuthModule's APP_GUARD), then the POST rate limit.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+      ],
+    };
+  }
+}

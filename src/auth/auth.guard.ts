@@ -1,0 +1,103 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppConfig } from '../config/app-config.js';
+import { ApiKeysService, looksLikeApiKey } from './api-keys.service.js';
+import type { AuthedRequest } from './current-user.decorator.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import type { Principal } from './principal.js';
+import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
+import { hasScope } from './scopes.js';
+import { UsersService } from './users.service.js';
+
+/**
+ * The one global guard. Routes are private unless marked @Public(); Paliadin
+ * and admin routes pretend not to exist (the exact 404 of an unrouted path)
+ * for callers who may not use them, so their existence is not confirmed.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly jwt: JwtVerifier,
+    private readonly apiKeys: ApiKeysService,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, targets) ?? { area: 'user' };
+    if (access.area === 'public') return true;
+
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    if (access.area === 'paliadin' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
+
+    const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
+    const principal = token ? await this.authenticate(token) : undefined;
+    if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');
+    req.principal = principal;
+
+    switch (access.area) {
+      case 'admin':
+        if (!this.mayAdminister(principal)) throw unrouted(req);
+        return true;
+      case 'paliadin':
+        if (!this.mayUsePaliadin(principal)) throw unrouted(req);
+        this.requireScope(principal, access.scope);
+        return true;
+      case 'user':
+        if (access.scope) this.requireScope(principal, access.scope);
+        return true;
+    }
+  }
+
+  private tokenOf(req: AuthedRequest, streamRoute: boolean): string | undefined {
+    const header = req.headers.authorization;
+    if (header) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      return m?.[1];
+    }
+    if (!streamRoute) return undefined;
+    const cookie = (req.cookies as Record<string, string> | undefined)?.[TOKEN_COOKIE];
+    if (cookie) return cookie;
+    const q = req.query.access_token;
+    return typeof q === 'string' && q.length > 0 ? q : undefined;
+  }
+
+  private async authenticate(token: string): Promise<Principal | undefined> {
+    if (looksLikeApiKey(token)) return this.apiKeys.verify(token);
+    const claims = await this.jwt.verify(token);
+    if (!claims) return undefined;
+    if (!(await this.users.upsertFromClaims(claims.sub, claims.email))) return undefined;
+    return { userId: claims.sub, email: claims.email, via: 'jwt', scopes: 'user' };
+  }
+
+  /** PALIADIN_OWNER_EMAILS set: only those users; empty: every authenticated user. */
+  private mayUsePaliadin(p: Principal): boolean {
+    return this.config.env.PALIADIN_OWNER_EMAILS.length === 0 || this.config.isOwnerEmail(p.email);
+  }
+
+  private mayAdminister(p: Principal): boolean {
+    if (p.scopes === 'user') return this.config.isOwnerEmail(p.email);
+    return hasScope(p.scopes, 'paliadin:admin');
+  }
+
+  private requireScope(p: Principal, scope: Parameters<typeof hasScope>[1]): void {
+    if (p.scopes !== 'user' && !hasScope(p.scopes, scope)) {
+      throw new ForbiddenException(`This API key lacks the ${scope} scope`);
+    }
+  }
+}
+
+/** Exactly what Nest answers for a path with no route. */
+export function unrouted(req: { method: string; originalUrl?: string; url: string }): NotFoundException {
+  return new NotFoundException(`Cannot ${req.method} ${req.originalUrl ?? req.url}`);
+}

@@ -1,0 +1,11 @@
+import type { Scope } from './scopes.js';
+
+/** Who is calling: the user behind a JWT, or the user an API key was made for. */
+export interface Principal {
+  userId: string;
+  email: string;
+  via: 'jwt' | 'api_key';
+  /** API keys carry scopes; a user's own token may do everything a user may. */
+  scopes: readonly Scope[] | 'user';
+  apiKeyId?: string;
+}

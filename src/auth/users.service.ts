@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** Users exist because a token named them: upserted from its claims. */
+@Injectable()
+export class UsersService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Records the user behind a verified token. last_seen_at is only rewritten
+   * once a minute so a busy client does not turn every request into a write.
+   * Returns false when the email already belongs to another user id.
+   */
+  async upsertFromClaims(id: string, email: string): Promise<boolean> {
+    try {
+      await this.db.query(
+        `INSERT INTO users (id, email) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, last_seen_at = now()
+         WHERE users.email <> EXCLUDED.email OR users.last_seen_at < now() - interval '1 minute'`,
+        [id, email],
+      );
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') return false; // unique_violation on email
+      throw e;
+    }
+  }
+
+  /** Finds or creates the user for an email (the API-key CLI names users by email). */
+  async idForEmail(email: string): Promise<string> {
+    const rows: { id: string }[] = await this.db.query(
+      `INSERT INTO users (email) VALUES ($1)
+       ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
+      [email.toLowerCase()],
+    );
+    return rows[0].id;
+  }
+}

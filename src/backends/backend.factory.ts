@@ -1,0 +1,21 @@
+import type { AppConfig } from '../config/app-config.js';
+import type { PaliadinBackend } from './backend.interface.js';
+import { DisabledBackend } from './disabled/disabled.backend.js';
+import { NotBuiltBackend } from './not-built.backend.js';
+
+/** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
+export function createBackend(config: AppConfig): PaliadinBackend {
+  const kind = config.env.PALIADIN_BACKEND;
+  switch (kind) {
+    case 'disabled':
+      return new DisabledBackend();
+    case 'local':
+    case 'remote':
+    case 'aichat':
+      return new NotBuiltBackend(kind);
+    default: {
+      const unknown: never = kind;
+      throw new Error(`PALIADIN_BACKEND: unknown backend "${String(unknown)}"`);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Observable } from 'rxjs';
+import type { ErrorCode } from '../contract/error-codes.js';
+
+/** The answer's metadata, parsed from the trailer or sent by the upstream. */
+export interface TurnMeta {
+  usedTools: string[];
+  rowsSeen: number[];
+  classifierTag: string;
+}
+
+/** One turn as a backend sees it. */
+export interface BackendTurnRequest {
+  turnId: string;
+  userId: string;
+  email: string;
+  /** `<prefix>-<userid8>`, already validated. */
+  agentSession: string;
+  sessionId: string;
+  message: string;
+  pageOrigin?: string;
+  context?: Record<string, string>;
+}
+
+/**
+ * What a backend emits while a turn runs. Streaming backends send `chunk`s
+ * then `done`; a one-shot backend sends only `done` with the whole answer.
+ */
+export type BackendEvent =
+  | { type: 'chunk'; text: string }
+  | { type: 'heartbeat'; elapsedSeconds: number }
+  | { type: 'meta'; meta: Partial<TurnMeta> }
+  | { type: 'conversation'; conversationId: string }
+  | { type: 'done'; response: string; durationMs?: number; meta?: Partial<TurnMeta> }
+  | { type: 'error'; code: ErrorCode; message: string; retryable?: boolean };
+
+export interface BackendHealth {
+  status: 'up' | 'down' | 'disabled';
+  detail?: string;
+}
+
+/**
+ * The strategy every backend implements; nothing outside backends/ knows
+ * which one runs. Unsubscribing from runTurn cancels the backend's work.
+ */
+export interface PaliadinBackend {
+  readonly kind: string;
+  /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
+  readonly mode: 'oneshot' | 'streaming';
+  runTurn(req: BackendTurnRequest): Observable<BackendEvent>;
+  /** Ends the user's agent session; the next turn starts a fresh one. */
+  reset(user: { userId: string; email: string; agentSession: string }): Promise<void>;
+  health(): Promise<BackendHealth>;
+}
+
+/** The injection token bound to the configured strategy. */
+export const PALIADIN_BACKEND = Symbol('PALIADIN_BACKEND');

@@ -1,0 +1,172 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+/** The backend strategies PALIADIN_BACKEND may name (DESIGN section 2). */
+export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Strict booleans: a typo like "ture" must fail boot, not silently mean false. */
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s.length > 0)
+    : value;
+
+/** Empty strings in a .env file mean "unset", as they do for most tools. */
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const isRemote = (e: Env) => e.PALIADIN_BACKEND === 'remote';
+const isAichat = (e: Env) => e.PALIADIN_BACKEND === 'aichat';
+
+/**
+ * Every environment variable the service reads, with its default and its rule.
+ * DESIGN section 2 is the source; .env.example documents the same list.
+ */
+export class Env {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @IsNotEmpty()
+  HOST = '127.0.0.1';
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString() @IsNotEmpty()
+  PALIADIN_DATA_DIR = './.data';
+
+  @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  PALIADIN_ENABLED = true;
+
+  @IsIn(BACKEND_KINDS, { message: `must be one of ${BACKEND_KINDS.join(', ')}` })
+  PALIADIN_BACKEND: BackendKind = 'local';
+
+  @Transform(toList) @IsEmail({}, { each: true, message: 'must be a comma-separated list of email addresses' })
+  PALIADIN_OWNER_EMAILS: string[] = [];
+
+  // Required in production; in development a generated secret is kept in the data dir.
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: Env) => e.NODE_ENV === 'production' || e.PALIADIN_JWT_SECRET !== undefined)
+  @IsDefined({ message: 'must be set in production' })
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  PALIADIN_JWT_SECRET?: string;
+
+  // prefix + "-" + 8 hex must still fit the 64-character session-name rule.
+  @Matches(/^[A-Za-z0-9_.-]{1,55}$/, { message: 'must be 1-55 characters of A-Z a-z 0-9 _ . -' })
+  PALIADIN_SESSION_PREFIX = 'paliad-paliadin';
+
+  @IsString() @IsNotEmpty()
+  PALIADIN_AGENT_COMMAND = 'claude';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  PALIADIN_RESPONSE_DIR?: string;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_RESPONSE_WAIT_MS = 60_000;
+
+  @Transform(emptyToUndefined) @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  PALIADIN_REMOTE_HOST?: string;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  PALIADIN_REMOTE_PORT = 22022;
+
+  @Transform(emptyToUndefined) @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  PALIADIN_REMOTE_USER?: string;
+
+  @Transform(emptyToUndefined) @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  PALIADIN_REMOTE_KEY_PATH?: string;
+
+  @Transform(emptyToUndefined) @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  PALIADIN_REMOTE_KNOWN_HOSTS?: string;
+
+  @Transform(emptyToUndefined) @ValidateIf(isAichat)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' }) @IsString()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  PALIADIN_AICHAT_URL?: string;
+
+  @Transform(emptyToUndefined) @ValidateIf(isAichat)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' }) @IsString()
+  PALIADIN_AICHAT_TOKEN?: string;
+
+  @IsString() @IsNotEmpty()
+  PALIADIN_AICHAT_PERSONA = 'paliadin';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  PALIADIN_AICHAT_JWT_SECRET?: string;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_AICHAT_JWT_TTL_S = 300;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_AICHAT_TIMEOUT_MS = 130_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_THINKING_INTERVAL_MS = 5_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_SILENCE_TIMEOUT_MS = 90_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_STREAM_DEADLINE_MS = 1_800_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_ONESHOT_TIMEOUT_MS = 150_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_PING_INTERVAL_MS = 25_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_RECOVERY_GIVEUP_MS = 720_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_JANITOR_INTERVAL_MS = 10_000;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_MAX_INFLIGHT_PER_USER = 4;
+
+  // Requests per minute per client on POST routes (@nestjs/throttler, per instance).
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_POST_RATE_LIMIT = 60;
+}

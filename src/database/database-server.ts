@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { EmbeddedDatabase } from './embedded-postgres.js';
+
+/**
+ * Where the database is: DATABASE_URL when set, else an embedded Postgres
+ * started in PALIADIN_DATA_DIR for the life of the app.
+ */
+@Injectable()
+export class DatabaseServer implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  private embedded?: EmbeddedDatabase;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async url(): Promise<string> {
+    if (this.config.env.DATABASE_URL) return this.config.env.DATABASE_URL;
+    this.embedded = new EmbeddedDatabase(this.config.dataDir, (line) => this.logger.debug(line));
+    registerExitStop(this.embedded);
+    const { url, port } = await this.embedded.start();
+    this.logger.log(`embedded Postgres running on 127.0.0.1:${port} (data in ${this.embedded.pgDir})`);
+    return url;
+  }
+
+  /** Close the pool before stopping the server under it, so no client sees a killed connection. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.embedded) return;
+    const ds = this.moduleRef.get(DataSource, { strict: false });
+    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+    await this.embedded.stop();
+    this.logger.log('embedded Postgres stopped');
+  }
+}
+
+/**
+ * Nest's shutdown hooks cover SIGINT/SIGTERM; this also covers a crash or an
+ * exit that skips app.close(). SIGKILL cannot be caught: the next start finds
+ * the orphan and stops it (EmbeddedDatabase.clearStalePostmaster).
+ */
+function registerExitStop(db: EmbeddedDatabase): void {
+  process.once('exit', () => {
+    const pid = db.postmasterPid();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}

@@ -1,0 +1,35 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { dataSourceOptions } from './data-source-options.js';
+import { DatabaseServer } from './database-server.js';
+import { runMigrations } from './migrate.js';
+
+@Global()
+@Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
+class DatabaseServerModule {}
+
+/**
+ * TypeORM over pg. Migrations run at boot (under an advisory lock), never
+ * `synchronize`; entities register themselves with forFeature.
+ */
+@Module({
+  imports: [
+    DatabaseServerModule,
+    TypeOrmModule.forRootAsync({
+      inject: [DatabaseServer],
+      useFactory: async (server: DatabaseServer) => ({
+        ...dataSourceOptions(await server.url()),
+        autoLoadEntities: true,
+        // Boot fails fast with a clear error instead of retrying for a minute.
+        retryAttempts: 0,
+      }),
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        const ds = await new DataSource(options!).initialize();
+        await runMigrations(ds);
+        return ds;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

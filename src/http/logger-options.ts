@@ -1,0 +1,31 @@
+import type { Params } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config.js';
+import { assignRequestId } from './request-id.js';
+
+/** Credentials never reach the log: headers are redacted, `access_token` is cut from URLs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[Redacted]');
+}
+
+export function loggerOptions(config: AppConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.env.LOG_LEVEL,
+      genReqId: assignRequestId,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        censor: '[Redacted]',
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; headers: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          headers: req.headers,
+        }),
+      },
+      // Health probes and pings would drown everything else.
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { devOwnerEmail, mintDevToken } from './auth/dev-token.js';
+import { AppConfig } from './config/app-config.js';
+import { exitWithError } from './config/load-cli-config.js';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, abortOnError: false });
+  configureApp(app);
+  // SIGINT/SIGTERM close the app: open streams end, the pool closes, embedded Postgres stops.
+  app.enableShutdownHooks();
+  const config = app.get(AppConfig);
+  await app.listen(config.env.PORT, config.env.HOST);
+  if (!config.isProduction) await printDevHint(config, await app.getUrl());
+}
+
+/** In development, a newcomer gets a working owner token and the URLs to try. */
+async function printDevHint(config: AppConfig, url: string): Promise<void> {
+  const base = url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  const email = devOwnerEmail(config);
+  const token = await mintDevToken(config, email, 7 * 24 * 3600);
+  const lines = [
+    '',
+    `Paliadin is listening on ${base} (NODE_ENV=${config.env.NODE_ENV}, backend=${config.env.PALIADIN_BACKEND})`,
+    `  API docs:   ${base}/docs`,
+    `  Health:     ${base}/health`,
+    `  Dev token for ${email} (valid 7 days; mint others with: npm run token -- --email you@example.com):`,
+    `  ${token}`,
+    `  Try: curl -H "Authorization: Bearer <token>" ${base}/api/paliadin/history`,
+  ];
+  if (config.env.PALIADIN_OWNER_EMAILS.length === 0) {
+    lines.push(`  Admin routes need an owner: set PALIADIN_OWNER_EMAILS=${email} (see .env.example).`);
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+bootstrap().catch(exitWithError);

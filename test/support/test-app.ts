@@ -1,0 +1,46 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { INestApplication, Type } from '@nestjs/common';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const OWNER_EMAIL = 'owner@example.com';
+
+/** Settings every test app starts from; each test overrides what it exercises. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-data-')),
+    PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
+    PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
+    PALIADIN_BACKEND: 'disabled',
+    ...overrides,
+  };
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  /** Extra controllers mounted beside the real ones (guard tests). */
+  controllers?: Type<unknown>[];
+  /** Provider overrides, e.g. a scripted backend. */
+  override?: (b: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
+/** The real AppModule, configured as main.ts does, listening on a free port. */
+export async function startTestApp(opts: TestAppOptions = {}): Promise<{ app: INestApplication; url: string }> {
+  let builder = Test.createTestingModule({
+    imports: [AppModule.register({ env: testEnv(opts.env) })],
+    controllers: opts.controllers ?? [],
+  });
+  if (opts.override) builder = opts.override(builder);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true, forceCloseConnections: true });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { TEST_JWT_SECRET } from './test-app.js';
+
+const secret = new TextEncoder().encode(TEST_JWT_SECRET);
+
+/** A valid user token; each field can be bent to test a rejection. */
+export async function userToken(
+  opts: { email?: string; sub?: string; expiresIn?: number | null; secret?: Uint8Array; alg?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ email: opts.email ?? 'user@example.com', role: 'authenticated' })
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
+    .setSubject(opts.sub ?? randomUUID())
+    .setIssuedAt();
+  if (opts.expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expiresIn ?? 3600));
+  return jwt.sign(opts.secret ?? secret);
+}
+
+/** A stable user per email, so a test can act as the same person twice. */
+const subs = new Map<string, string>();
+export function tokenFor(email: string): Promise<string> {
+  if (!subs.has(email)) subs.set(email, randomUUID());
+  return userToken({ email, sub: subs.get(email) });
+}
