@@ -30,9 +30,15 @@ export class ApiKeysService {
     private readonly users: UsersService,
   ) {}
 
-  /** Creates a key for the user with this email. The key is returned once and never stored. */
-  async create(opts: { email: string; name: string; scopes: Scope[]; expiresAt?: Date }): Promise<CreatedKey> {
-    const userId = await this.users.idForEmail(opts.email);
+  /**
+   * Creates a key acting as this user (recorded with this email if new).
+   * The key is returned once and never stored.
+   */
+  async create(opts: { userId: string; email: string; name: string; scopes: Scope[]; expiresAt?: Date }): Promise<CreatedKey> {
+    const userId = opts.userId;
+    if (!(await this.users.upsertFromClaims(userId, opts.email.toLowerCase()))) {
+      throw new Error(`${opts.email} already belongs to another user id than ${userId}`);
+    }
     const prefix = randomBytes(6).toString('hex');
     const key = `pal_${prefix}_${randomBytes(32).toString('base64url')}`;
     const row = await this.db.getRepository(ApiKey).save({

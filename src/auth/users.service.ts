@@ -10,7 +10,9 @@ export class UsersService {
   /**
    * Records the user behind a verified token. last_seen_at is only rewritten
    * once a minute so a busy client does not turn every request into a write.
-   * Returns false when the email already belongs to another user id.
+   * Returns false when the email already belongs to another user id: the
+   * token's sub is the identity, and handing an existing user's turns to a
+   * different sub would show one person another's conversations.
    */
   async upsertFromClaims(id: string, email: string): Promise<boolean> {
     try {
@@ -27,13 +29,8 @@ export class UsersService {
     }
   }
 
-  /** Finds or creates the user for an email (the API-key CLI names users by email). */
-  async idForEmail(email: string): Promise<string> {
-    const rows: { id: string }[] = await this.db.query(
-      `INSERT INTO users (email) VALUES ($1)
-       ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
-      [email.toLowerCase()],
-    );
-    return rows[0].id;
+  async idForEmail(email: string): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM users WHERE email = $1`, [email.toLowerCase()]);
+    return rows[0]?.id;
   }
 }

@@ -66,3 +66,14 @@ describe('validateEnv', () => {
     expect(() => AppModule.register({ env: { PALIADIN_BACKEND: 'nope' } })).toThrow(/PALIADIN_BACKEND/);
   });
 });
+
+describe('.env.example', () => {
+  it('documents every variable, and its values boot', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseEnv } = await import('node:util');
+    const { Env } = await import('./env.js');
+    const example = parseEnv(readFileSync('.env.example', 'utf8'));
+    expect(Object.keys(example).sort()).toEqual(Object.keys(new Env()).sort());
+    expect(() => validateEnv(example)).not.toThrow();
+  });
+});

@@ -186,7 +186,8 @@ async function parentPid(pid: number): Promise<number | undefined> {
 /** A reaped orphan's new parent is init or a subreaper, never a Node process of ours. */
 async function isNodeProcess(pid: number): Promise<boolean> {
   try {
-    return (await fs.readFile(`/proc/${pid}/comm`, 'utf8')).trim() === 'node';
+    // Not /proc/<pid>/comm: newer Node names its main thread "MainThread".
+    return path.basename(await fs.readlink(`/proc/${pid}/exe`)) === 'node';
   } catch {
     return false;
   }

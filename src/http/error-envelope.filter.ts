@@ -34,6 +34,10 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
 
 export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => void = () => undefined): ErrorEnvelope {
   if (exception instanceof HttpException) {
+    // Express's body parser reports bad JSON with the JSON engine's own wording; say it plainly.
+    if ((exception.cause as { type?: string } | undefined)?.type === 'entity.parse.failed') {
+      return { statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' };
+    }
     const status = exception.getStatus();
     const response = exception.getResponse();
     const message =
@@ -42,13 +46,6 @@ export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => v
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message).join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
-    return { statusCode: status, error: reasonPhrase(status), message };
-  }
-  // Body-parser errors (bad JSON, too large) carry a status and are the client's fault.
-  const status = (exception as { status?: unknown })?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const type = (exception as { type?: string }).type;
-    const message = type === 'entity.parse.failed' ? 'Request body is not valid JSON' : type === 'entity.too.large' ? 'Request body is too large' : 'Bad request';
     return { statusCode: status, error: reasonPhrase(status), message };
   }
   onUnexpected(exception);

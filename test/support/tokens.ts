@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { devUserId } from '../../src/auth/dev-token.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -16,9 +17,9 @@ export async function userToken(
   return jwt.sign(opts.secret ?? secret);
 }
 
-/** A stable user per email, so a test can act as the same person twice. */
-const subs = new Map<string, string>();
+/** One stable user id per email across all test files (they share one database). */
+export const subFor = (email: string): string => devUserId(email);
+
 export function tokenFor(email: string): Promise<string> {
-  if (!subs.has(email)) subs.set(email, randomUUID());
-  return userToken({ email, sub: subs.get(email) });
+  return userToken({ email, sub: subFor(email) });
 }

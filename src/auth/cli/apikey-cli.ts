@@ -4,11 +4,12 @@ import { exitWithError, loadCliConfig } from '../../config/load-cli-config.js';
 import { withCliDatabase } from '../../database/cli-database.js';
 import { ApiKey } from '../api-key.entity.js';
 import { ApiKeysService } from '../api-keys.service.js';
+import { devUserId } from '../dev-token.js';
 import { SCOPES, isScope, type Scope } from '../scopes.js';
 import { UsersService } from '../users.service.js';
 
 const USAGE = `usage:
-  npm run apikey -- create --email a@b.c --scopes ${SCOPES.slice(0, 2).join(',')} [--name label] [--expires-in-days N]
+  npm run apikey -- create --email a@b.c --scopes ${SCOPES.slice(0, 2).join(',')} [--name label] [--expires-in-days N] [--user-id uuid]
   npm run apikey -- list
   npm run apikey -- revoke <key id or prefix>
 scopes: ${SCOPES.join(', ')}`;
@@ -21,11 +22,13 @@ async function main(): Promise<void> {
       scopes: { type: 'string' },
       name: { type: 'string' },
       'expires-in-days': { type: 'string' },
+      'user-id': { type: 'string' },
     },
   });
   const [verb, arg] = positionals;
-  const run = (fn: (keys: ApiKeysService) => Promise<void>) =>
-    withCliDatabase(loadCliConfig(), (ds: DataSource) => fn(new ApiKeysService(ds, new UsersService(ds))), [ApiKey]);
+  const config = loadCliConfig();
+  const run = (fn: (keys: ApiKeysService, users: UsersService) => Promise<void>) =>
+    withCliDatabase(config, (ds: DataSource) => fn(new ApiKeysService(ds, new UsersService(ds)), new UsersService(ds)), [ApiKey]);
 
   switch (verb) {
     case 'create': {
@@ -35,8 +38,10 @@ async function main(): Promise<void> {
       if (bad.length) throw new Error(`unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}`);
       const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
       if (days !== undefined && !(days > 0)) throw new Error('--expires-in-days must be a positive number');
-      return run(async (keys) => {
+      return run(async (keys, users) => {
+        const userId = await resolveUserId(users, values.email!, values['user-id'], config.isProduction);
         const { key, row } = await keys.create({
+          userId,
           email: values.email!,
           name: values.name ?? 'cli',
           scopes: scopes as Scope[],
@@ -63,6 +68,23 @@ async function main(): Promise<void> {
     default:
       throw new Error(USAGE);
   }
+}
+
+/**
+ * The user a key acts as. Identity is the sub of that person's tokens, so an
+ * email seen before keeps its id; a new one needs --user-id (their sub), except
+ * in development, where the id is the one `npm run token` gives that email.
+ */
+async function resolveUserId(users: UsersService, email: string, given: string | undefined, production: boolean): Promise<string> {
+  const known = await users.idForEmail(email);
+  if (given) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given)) throw new Error('--user-id must be a uuid');
+    if (known && known !== given.toLowerCase()) throw new Error(`${email} already belongs to user ${known}`);
+    return given.toLowerCase();
+  }
+  if (known) return known;
+  if (!production) return devUserId(email);
+  throw new Error(`no user with email ${email} yet: let them sign in once, or pass --user-id <their token's sub>`);
 }
 
 main().catch(exitWithError);

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PaliadinProbeController } from '../support/probe-controllers.js';
+import { OWNER_EMAIL, TEST_JWT_SECRET, startTestApp } from '../support/test-app.js';
+
+const run = promisify(execFile);
+
+/** Runs a compiled CLI (dist/ is built by the global setup) as `npm run <x>` does. */
+async function cli(script: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [script, ...args], {
+      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL!, PALIADIN_JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'development', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('CLIs', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    ({ app } = await startTestApp({ controllers: [PaliadinProbeController] }));
+  });
+  afterAll(() => app.close());
+  const probe = (token: string) => request(app.getHttpServer()).get('/api/paliadin/probe').set('Authorization', `Bearer ${token}`);
+
+  it('npm run token mints a JWT the app accepts', async () => {
+    const res = await cli('dist/src/auth/cli/token-cli.js', ['--email', OWNER_EMAIL]);
+    expect(res.code).toBe(0);
+    const token = res.stdout.trim();
+    expect((await probe(token)).status).toBe(200);
+  });
+
+  it('npm run token refuses a missing email', async () => {
+    const res = await cli('dist/src/auth/cli/token-cli.js', []);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('usage: npm run token -- --email');
+  });
+
+  it('npm run apikey creates a key shown once, lists it without the secret, and revokes it', async () => {
+    const created = await cli('dist/src/auth/cli/apikey-cli.js', ['create', '--email', OWNER_EMAIL, '--scopes', 'paliadin:turn,paliadin:read', '--name', 'ci']);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim().split('\n').pop()!;
+    expect(key).toMatch(/^pal_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect((await probe(key)).status).toBe(200);
+
+    const listed = await cli('dist/src/auth/cli/apikey-cli.js', ['list']);
+    expect(listed.code).toBe(0);
+    const prefix = key.split('_')[1];
+    expect(listed.stdout).toContain(prefix);
+    expect(listed.stdout).not.toContain(key.split('_')[2]);
+
+    expect((await cli('dist/src/auth/cli/apikey-cli.js', ['revoke', prefix])).code).toBe(0);
+    expect((await probe(key)).status).toBe(401);
+  });
+
+  it('npm run apikey refuses unknown scopes by name', async () => {
+    const res = await cli('dist/src/auth/cli/apikey-cli.js', ['create', '--email', OWNER_EMAIL, '--scopes', 'paliadin:everything']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('unknown scope(s): paliadin:everything');
+  });
+
+  it('npm run apikey in production needs a known user or --user-id', async () => {
+    const res = await cli('dist/src/auth/cli/apikey-cli.js', ['create', '--email', 'newbie@example.com', '--scopes', 'paliadin:read'], { NODE_ENV: 'production' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('--user-id');
+  });
+
+  it('npm run migration:run and migration:revert work on the embedded database of a data dir', async () => {
+    const env = { DATABASE_URL: '', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-cli-')) };
+    const up = await cli('dist/src/database/migrate-cli.js', ['run'], env);
+    expect(up.stdout).toContain('applied: Init');
+    expect(up.code).toBe(0);
+    expect((await cli('dist/src/database/migrate-cli.js', ['run'], env)).stdout).toContain('no pending migrations');
+    const down = await cli('dist/src/database/migrate-cli.js', ['revert'], env);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('reverted');
+  });
+});

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { freePort } from '../../src/database/embedded-postgres.js';
+
+/** The compiled app (built by the test global setup), run as `npm start` runs it. */
+function startApp(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['dist/src/main.js'], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (pattern.test(out)) resolve(out);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`app exited with ${code} before ${pattern}: ${out.slice(-2000)}`)));
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('the app process', () => {
+  it('boots on embedded Postgres with no setup, prints a token, serves /health and /docs, and Ctrl-C leaves no postgres', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const port = await freePort();
+    const child = startApp({ PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' });
+    const out = await waitFor(child, /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/);
+    const token = /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/.exec(out)![1];
+    expect(token.split('.')).toHaveLength(3);
+
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200);
+
+    const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(alive(pgPid)).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? s)));
+    // 0, or the conventional 130 of a process ended by SIGINT.
+    expect([0, 130, 'SIGINT']).toContain(code);
+    expect(alive(pgPid)).toBe(false);
+  });
+
+  it('refuses to boot on bad configuration with one line naming the variable', async () => {
+    const child = startApp({ PALIADIN_BACKEND: 'nonsense', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")');
+  });
+
+  it('refuses to start in production without PALIADIN_JWT_SECRET', async () => {
+    const child = startApp({ NODE_ENV: 'production', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+    expect(stderr.trim()).toBe('Invalid configuration: PALIADIN_JWT_SECRET must be set in production');
+  });
+});

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'paliadin-embedded-'));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const postmasterPid = (dir: string) => Number(readFileSync(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+async function query(url: string, sql: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('embedded Postgres', () => {
+  it('starts on a free port with a generated password, and reuses its data directory', async () => {
+    const dir = tmp();
+    const first = new EmbeddedDatabase(dir);
+    const a = await first.start();
+    expect(a.port).not.toBe(5432);
+    expect(a.url).not.toContain(':password@');
+    const { password } = JSON.parse(readFileSync(path.join(dir, 'postgres-credentials.json'), 'utf8'));
+    expect(password.length).toBeGreaterThanOrEqual(24);
+    await query(a.url, 'CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)');
+    const pid = postmasterPid(dir);
+    await first.stop();
+    expect(alive(pid)).toBe(false);
+
+    const second = new EmbeddedDatabase(dir);
+    const b = await second.start();
+    expect(await query(b.url, 'SELECT v FROM kept')).toEqual([{ v: 42 }]);
+    await second.stop();
+  });
+
+  it('refuses the wrong password (scram auth, not trust)', async () => {
+    const dir = tmp();
+    const db = new EmbeddedDatabase(dir);
+    const { port } = await db.start();
+    await expect(query(`postgres://paliadin:wrong@127.0.0.1:${port}/paliadin`, 'SELECT 1')).rejects.toThrow(/password/);
+    await db.stop();
+  });
+
+  it('starts over a stale postmaster.pid whose process is gone', async () => {
+    const dir = tmp();
+    const db = new EmbeddedDatabase(dir);
+    await db.start();
+    await db.stop();
+    const pidFile = path.join(dir, 'postgres', 'postmaster.pid');
+    writeFileSync(pidFile, `999999\n${path.join(dir, 'postgres')}\n1700000000\n5432\n\n127.0.0.1\n0 0\nready\n`);
+    const again = new EmbeddedDatabase(dir);
+    const { url } = await again.start();
+    expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    await again.stop();
+  });
+
+  it('stops a Postgres orphaned by a killed run, then starts its own', async () => {
+    const dir = tmp();
+    const db = new EmbeddedDatabase(dir);
+    await db.start(); // creates the cluster and credentials
+    await db.stop();
+
+    const child = spawn(process.execPath, ['test/fixtures/orphan-postgres.mjs', dir, String(await freePort())], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`fixture exited ${code}`)));
+    });
+    const orphan = postmasterPid(dir);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(alive(orphan)).toBe(true);
+
+    const next = new EmbeddedDatabase(dir);
+    const { url } = await next.start();
+    expect(alive(orphan)).toBe(false);
+    expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    await next.stop();
+  });
+
+  it('shares a cluster that a live process of ours is running, and leaves it running', async () => {
+    const dir = tmp();
+    const owner = new EmbeddedDatabase(dir);
+    const { port } = await owner.start();
+    const guest = new EmbeddedDatabase(dir);
+    const shared = await guest.start();
+    expect(shared.port).toBe(port);
+    await guest.stop();
+    expect(await query(shared.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    await owner.stop();
+  });
+});

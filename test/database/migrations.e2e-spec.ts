@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { revertLastMigration, runMigrations } from '../../src/database/migrate.js';
+
+/** A fresh database inside the test cluster, so up/down cannot disturb other tests. */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `mig_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const TABLES = ['api_keys', 'paliadin_turn_events', 'paliadin_turns', 'users'];
+
+async function tables(ds: DataSource): Promise<string[]> {
+  const rows: { table_name: string }[] = await ds.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+describe('migrations', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let ds: DataSource;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    ds = await new DataSource(dataSourceOptions(db.url)).initialize();
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('go up, down and up again', async () => {
+    expect((await runMigrations(ds)).length).toBeGreaterThan(0);
+    expect(await tables(ds)).toEqual(TABLES);
+    expect(await runMigrations(ds)).toEqual([]);
+    await revertLastMigration(ds);
+    expect(await tables(ds)).toEqual([]);
+    await runMigrations(ds);
+    expect(await tables(ds)).toEqual(TABLES);
+  });
+
+  it('create the columns of DESIGN section 5 with timestamptz times and generated uuids', async () => {
+    const cols: { table_name: string; column_name: string; data_type: string; udt_name: string; column_default: string | null }[] = await ds.query(
+      `SELECT table_name, column_name, data_type, udt_name, column_default FROM information_schema.columns
+       WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position`,
+      [TABLES],
+    );
+    const of = (t: string) => cols.filter((c) => c.table_name === t).map((c) => c.column_name);
+    expect(of('users')).toEqual(['id', 'email', 'created_at', 'last_seen_at']);
+    expect(of('api_keys')).toEqual(['id', 'user_id', 'name', 'prefix', 'hash', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at']);
+    expect(of('paliadin_turns')).toEqual([
+      'turn_id', 'user_id', 'session_id', 'backend', 'started_at', 'finished_at', 'user_message', 'response', 'error_code',
+      'duration_ms', 'tokens', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag', 'page_origin', 'context',
+      'aichat_conversation_id', 'runner_id', 'heartbeat_at',
+    ]);
+    expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at']);
+
+    const times = cols.filter((c) => /_at$/.test(c.column_name));
+    expect(times.length).toBeGreaterThan(8);
+    for (const c of times) expect(`${c.table_name}.${c.column_name}:${c.data_type}`).toBe(`${c.table_name}.${c.column_name}:timestamp with time zone`);
+    for (const [t, c] of [['users', 'id'], ['api_keys', 'id'], ['paliadin_turns', 'turn_id']]) {
+      const col = cols.find((x) => x.table_name === t && x.column_name === c)!;
+      expect(col.udt_name).toBe('uuid');
+      expect(col.column_default).toBe('gen_random_uuid()');
+    }
+    const typeOf = (t: string, c: string) => cols.find((x) => x.table_name === t && x.column_name === c)!.udt_name;
+    expect(typeOf('paliadin_turns', 'used_tools')).toBe('_text');
+    expect(typeOf('paliadin_turns', 'rows_seen')).toBe('_int8');
+    expect(typeOf('paliadin_turns', 'context')).toBe('jsonb');
+    expect(typeOf('paliadin_turn_events', 'data')).toBe('jsonb');
+    const [pk] = await ds.query(
+      `SELECT string_agg(a.attname, ',' ORDER BY array_position(i.indkey, a.attnum)) AS cols
+       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+       WHERE i.indrelid = 'paliadin_turn_events'::regclass AND i.indisprimary`,
+    );
+    expect(pk.cols).toBe('turn_id,seq');
+  });
+});
+
+describe('migrations at boot', () => {
+  it('run once when several instances start together (advisory lock)', async () => {
+    const db = await freshDatabase();
+    const sources = await Promise.all([0, 1, 2].map(() => new DataSource(dataSourceOptions(db.url)).initialize()));
+    try {
+      const applied = await Promise.all(sources.map((s) => runMigrations(s)));
+      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 1]);
+      const [{ n }] = await sources[0].query(`SELECT count(*)::int AS n FROM migrations`);
+      expect(n).toBe(1);
+    } finally {
+      for (const s of sources) await s.destroy();
+      await db.drop();
+    }
+  });
+});
