@@ -163,6 +163,10 @@ export class Env {
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_JANITOR_INTERVAL_MS = 10_000;
 
+  // How often a running turn's row proves its runner alive; 3 missed beats and the janitor ends it.
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_RUNNER_HEARTBEAT_MS = 5_000;
+
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_MAX_INFLIGHT_PER_USER = 4;
 

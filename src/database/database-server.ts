@@ -12,13 +12,20 @@ import { EmbeddedDatabase } from './embedded-postgres.js';
 export class DatabaseServer implements OnApplicationShutdown {
   private readonly logger = new Logger('Database');
   private embedded?: EmbeddedDatabase;
+  private resolved?: Promise<string>;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async url(): Promise<string> {
+  /** The connection URL; the embedded server is started on the first call only. */
+  url(): Promise<string> {
+    this.resolved ??= this.resolve();
+    return this.resolved;
+  }
+
+  private async resolve(): Promise<string> {
     if (this.config.env.DATABASE_URL) return this.config.env.DATABASE_URL;
     this.embedded = new EmbeddedDatabase(this.config.dataDir, (line) => this.logger.debug(line));
     registerExitStop(this.embedded);

@@ -4,9 +4,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseServer } from './database-server.js';
 import { runMigrations } from './migrate.js';
+import { PgListener } from './pg-listener.js';
 
 @Global()
-@Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
+@Module({ providers: [DatabaseServer, PgListener], exports: [DatabaseServer, PgListener] })
 class DatabaseServerModule {}
 
 /**

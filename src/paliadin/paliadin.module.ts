@@ -1,6 +1,22 @@
 import { Module } from '@nestjs/common';
 import { BackendsModule } from '../backends/backends.module.js';
+import { TurnEventLog } from './turn-event-log.js';
+import { TurnFeeds } from './turn-feeds.js';
+import { TurnJanitor } from './turn-janitor.js';
+import { TurnRunners } from './turn-runners.js';
+import { TurnStream } from './turn-stream.js';
+import { TurnService } from './turn.service.js';
+import { TurnsController } from './turns.controller.js';
 
-/** Turns REST, the @Sse stream, the event log and the janitor (turn-pipeline issue). */
-@Module({ imports: [BackendsModule] })
+/**
+ * A turn's path, one direction: TurnsController -> TurnService -> TurnRunners/TurnRun
+ * (the backend's Observable) -> TurnEventLog (persist, number, NOTIFY) -> TurnFeeds ->
+ * TurnStream (the @Sse Observable).
+ */
+@Module({
+  imports: [BackendsModule],
+  controllers: [TurnsController],
+  providers: [TurnService, TurnRunners, TurnEventLog, TurnFeeds, TurnStream, TurnJanitor],
+  exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor],
+})
 export class PaliadinModule {}

@@ -1,0 +1,21 @@
+/** Agent session names reach tmux, ssh and the shim: only this alphabet (DESIGN section 7). */
+export const SESSION_NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `<prefix>-<first 8 hex of the user uuid>`, validated before anyone uses it. */
+export function agentSessionName(prefix: string, userId: string): string {
+  const name = `${prefix}-${userId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
+  if (!SESSION_NAME_RE.test(name)) throw new Error(`invalid agent session name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/**
+ * Strips what a terminal would act on (DESIGN: sanitiseForTmux): control
+ * characters, including ESC and so every escape sequence's introducer, and
+ * line breaks, which would submit the line early. Tabs become spaces.
+ */
+export function sanitiseForTmux(message: string): string {
+  return message
+    .replace(/\t/g, ' ')
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+}

@@ -1,0 +1,46 @@
+import type { ErrorCode } from './error-codes.js';
+
+/** The SSE events of a turn (DESIGN section 4). `ping` is never stored. */
+export const STORED_EVENT_KINDS = ['meta', 'thinking', 'content', 'end', 'error'] as const;
+export type StoredEventKind = (typeof STORED_EVENT_KINDS)[number];
+export const TERMINAL_KINDS: readonly StoredEventKind[] = ['end', 'error'];
+
+export interface MetaData {
+  turn_id: string;
+  started_at: string;
+}
+export interface ThinkingData {
+  elapsed_seconds: number;
+  since_first: boolean;
+  upstream?: true;
+}
+export type ContentData = { text: string } | { delta: string; streamed: true };
+export interface EndData {
+  turn_id: string;
+  used_tools: string[];
+  rows_seen: number[];
+  chip_count: number;
+  classifier_tag: string;
+  duration_ms: number;
+  streamed?: true;
+  aichat_conversation_id?: string;
+}
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  retryable?: boolean;
+}
+
+export type TurnStreamEvent =
+  | { kind: 'meta'; data: MetaData }
+  | { kind: 'thinking'; data: ThinkingData }
+  | { kind: 'content'; data: ContentData }
+  | { kind: 'end'; data: EndData }
+  | { kind: 'error'; data: ErrorData };
+
+/** An event as stored in paliadin_turn_events: numbered per turn, the SSE id. */
+export type StoredTurnEvent = TurnStreamEvent & { seq: number };
+
+export function isTerminal(kind: string): boolean {
+  return kind === 'end' || kind === 'error';
+}

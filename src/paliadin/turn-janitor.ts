@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { TurnEventLog } from './turn-event-log.js';
+
+// Any fixed number; all instances share it so only one janitor runs at a time.
+const JANITOR_LOCK_KEY = 7_243_002;
+const HEARTBEATS_MISSED = 3;
+
+/**
+ * No row stays unfinished forever. Every PALIADIN_JANITOR_INTERVAL_MS one
+ * instance (whichever gets the advisory lock) ends turns whose runner stopped
+ * heartbeating with `interrupted`. Later issues add late-answer recovery here.
+ */
+@Injectable()
+export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TurnJanitor.name);
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly log: TurnEventLog,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    const timer = setInterval(() => void this.runOnce(), this.config.env.PALIADIN_JANITOR_INTERVAL_MS);
+    this.scheduler.addInterval('paliadin-janitor', timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', 'paliadin-janitor')) this.scheduler.deleteInterval('paliadin-janitor');
+    await this.running;
+  }
+
+  /** One pass, if no other instance is in one. Returns how many turns it ended. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((e: unknown) => this.logger.error({ err: e }, 'janitor pass failed'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY]);
+      if (!locked) return;
+      try {
+        await this.endInterrupted();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock($1)`, [JANITOR_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async endInterrupted(): Promise<void> {
+    const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
+    const rows: { turn_id: string; started_at: Date }[] = await this.db.query(
+      `SELECT turn_id, started_at FROM paliadin_turns
+       WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))`,
+      [staleMs],
+    );
+    for (const row of rows) {
+      const ended = await this.log.finish(
+        row.turn_id,
+        [{ kind: 'error', data: { code: 'interrupted', message: 'The server running this turn stopped; please ask again', retryable: true } }],
+        {
+          response: null,
+          errorCode: 'interrupted',
+          durationMs: Date.now() - row.started_at.getTime(),
+          tokens: null,
+          usedTools: [],
+          rowsSeen: [],
+          chipCount: 0,
+          classifierTag: null,
+        },
+      );
+      if (ended) this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
+
+/** The columns every turn view selects; rows_seen is bigint[] and comes back as strings. */
+export const TURN_COLUMNS = `turn_id, started_at, finished_at, response, error_code, duration_ms, used_tools,
+  rows_seen::text[] AS rows_seen, chip_count, classifier_tag, user_message, session_id, page_origin, backend, user_id`;
+
+export interface TurnRecord {
+  turn_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  response: string | null;
+  error_code: string | null;
+  duration_ms: number | null;
+  used_tools: string[];
+  rows_seen: string[];
+  chip_count: number;
+  classifier_tag: string | null;
+  user_message: string;
+  session_id: string;
+  page_origin: string | null;
+  backend: string;
+  user_id: string;
+}
+
+export function toTurnView(r: TurnRecord): TurnViewDto {
+  return {
+    turn_id: r.turn_id,
+    started_at: r.started_at.toISOString(),
+    finished_at: r.finished_at?.toISOString() ?? null,
+    response: r.response,
+    error_code: r.error_code,
+    duration_ms: r.duration_ms,
+    used_tools: r.used_tools,
+    rows_seen: r.rows_seen.map(Number),
+    chip_count: r.chip_count,
+    classifier_tag: r.classifier_tag,
+  };
+}
+
+export function toHistoryRow(r: TurnRecord): TurnHistoryRowDto {
+  return {
+    ...toTurnView(r),
+    user_message: r.user_message,
+    session_id: r.session_id,
+    page_origin: r.page_origin,
+    backend: r.backend,
+    user_id: r.user_id,
+  };
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PALIADIN_BACKEND, type BackendTurnRequest, type PaliadinBackend } from '../backends/backend.interface.js';
+import { AppConfig } from '../config/app-config.js';
+import { PgListener } from '../database/pg-listener.js';
+import { TurnEventLog } from './turn-event-log.js';
+import { TurnRun } from './turn-run.js';
+
+/** A cancel asked on any instance reaches the instance running the turn. */
+export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
+
+/**
+ * The turns this instance is running. It heartbeats their rows (one UPDATE for
+ * all of them), takes cancel requests from any instance, and on shutdown ends
+ * its turns as `interrupted` instead of leaving them to the janitor.
+ */
+@Injectable()
+export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
+  /** This instance's runner_id on the rows it runs. */
+  readonly runnerId = randomUUID();
+  private readonly logger = new Logger(TurnRunners.name);
+  private readonly runs = new Map<string, TurnRun>();
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly log: TurnEventLog,
+    private readonly listener: PgListener,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.listener.listen(CANCEL_CHANNEL, (turnId) => void this.runs.get(turnId)?.cancel());
+    this.heartbeat = setInterval(() => void this.beat(), this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  start(request: BackendTurnRequest): TurnRun {
+    const env = this.config.env;
+    const run = new TurnRun(request, {
+      backend: this.backend,
+      log: this.log,
+      timings: {
+        thinkingIntervalMs: env.PALIADIN_THINKING_INTERVAL_MS,
+        silenceTimeoutMs: env.PALIADIN_SILENCE_TIMEOUT_MS,
+        streamDeadlineMs: env.PALIADIN_STREAM_DEADLINE_MS,
+        oneshotTimeoutMs: env.PALIADIN_ONESHOT_TIMEOUT_MS,
+      },
+      saveConversationId: (turnId, id) =>
+        this.db.query(`UPDATE paliadin_turns SET aichat_conversation_id = $2 WHERE turn_id = $1`, [turnId, id]).then(() => undefined),
+      onSettled: (r) => {
+        if (this.runs.get(r.turnId) === r) this.runs.delete(r.turnId);
+      },
+      logError: (err, msg) => this.logger.error({ err, turnId: request.turnId }, msg),
+    });
+    this.runs.set(request.turnId, run);
+    run.start();
+    return run;
+  }
+
+  get(turnId: string): TurnRun | undefined {
+    return this.runs.get(turnId);
+  }
+
+  /** Asks whichever instance runs the turn to cancel it. */
+  async requestCancel(turnId: string): Promise<void> {
+    const local = this.runs.get(turnId);
+    if (local) return local.cancel();
+    await this.db.query(`SELECT pg_notify($1, $2)`, [CANCEL_CHANNEL, turnId]);
+  }
+
+  get running(): number {
+    return this.runs.size;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.runs.size === 0) return;
+    try {
+      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE runner_id = $1 AND finished_at IS NULL`, [this.runnerId]);
+    } catch (e) {
+      this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await Promise.all([...this.runs.values()].map((r) => r.interrupt()));
+  }
+}

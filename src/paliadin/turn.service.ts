@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { BadGatewayException, HttpException, HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
+import { AppConfig } from '../config/app-config.js';
+import { agentSessionName } from '../contract/agent-session.js';
+import type { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
+import type { HistoryQueryDto } from './dto/history-query.dto.js';
+import type { RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
+import { TurnEventLog } from './turn-event-log.js';
+import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
+import { TurnRunners } from './turn-runners.js';
+
+// How long a cancel waits for another instance to stop its runner before ending the row itself.
+const REMOTE_CANCEL_WAIT_MS = 3_000;
+
+/**
+ * The turn's lifecycle: the audit row is written before the backend is called,
+ * the run is detached from the request, and a user only ever sees their own turns.
+ */
+@Injectable()
+export class TurnService {
+  private readonly logger = new Logger(TurnService.name);
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly runners: TurnRunners,
+    private readonly log: TurnEventLog,
+  ) {}
+
+  async start(user: Principal, dto: CreateTurnDto): Promise<TurnCreatedDto> {
+    const turnId = randomUUID();
+    const sessionId = dto.session_id?.trim() || randomUUID();
+    const context = dto.context ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
+    const pageOrigin = dto.page_origin || context?.page_origin || null;
+    const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
+
+    // The cap check and the insert are one transaction under a per-user lock, so parallel POSTs cannot both slip under it.
+    await this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
+      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $1 AND finished_at IS NULL`, [user.userId]);
+      if (n >= cap) {
+        throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
+      }
+      const [row] = await tx.query(
+        `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, page_origin, context, runner_id, heartbeat_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING started_at`,
+        [turnId, user.userId, sessionId, this.backend.kind, dto.user_message, pageOrigin, context ? JSON.stringify(context) : null, this.runners.runnerId],
+      );
+      await tx.query(`INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) VALUES ($1, 1, 'meta', $2)`, [
+        turnId,
+        JSON.stringify({ turn_id: turnId, started_at: (row.started_at as Date).toISOString() }),
+      ]);
+    });
+
+    this.runners.start({
+      turnId,
+      userId: user.userId,
+      email: user.email,
+      agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId),
+      sessionId,
+      message: dto.user_message,
+      pageOrigin: pageOrigin ?? undefined,
+      context,
+    });
+    return { turn_id: turnId, sse_url: `/api/paliadin/stream/${turnId}` };
+  }
+
+  /** The caller's own turn, or the 404 of a turn that does not exist. */
+  async find(user: Principal, turnId: string): Promise<TurnRecord> {
+    const [row] = await this.db.query(`SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE turn_id = $1 AND user_id = $2`, [turnId, user.userId]);
+    if (!row) throw new NotFoundException(`Turn ${turnId} not found`);
+    return row as TurnRecord;
+  }
+
+  async get(user: Principal, turnId: string): Promise<TurnViewDto> {
+    return toTurnView(await this.find(user, turnId));
+  }
+
+  /** The caller's turns of one browser session, oldest first: the newest `limit` of them. */
+  async history(user: Principal, q: HistoryQueryDto): Promise<TurnHistoryRowDto[]> {
+    const session = q.session?.trim();
+    if (!session) return [];
+    const rows: TurnRecord[] = await this.db.query(
+      `SELECT * FROM (
+         SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE user_id = $1 AND session_id = $2 ORDER BY started_at DESC, turn_id DESC LIMIT $3
+       ) newest ORDER BY started_at, turn_id`,
+      [user.userId, session, q.limit ?? 50],
+    );
+    return rows.map(toHistoryRow);
+  }
+
+  /**
+   * Stops a running turn (`cancelled`). Cancelling a finished turn, or again,
+   * changes nothing and answers with the row.
+   */
+  async cancel(user: Principal, turnId: string): Promise<TurnViewDto> {
+    const row = await this.find(user, turnId);
+    if (row.finished_at) return toTurnView(row);
+    await this.runners.requestCancel(turnId);
+    if (!this.runners.get(turnId) && !(await this.waitFinished(user, turnId, REMOTE_CANCEL_WAIT_MS))) {
+      // Nobody ran it (its instance died) or it did not answer in time: end the row here.
+      await this.log.finish(turnId, [{ kind: 'error', data: { code: 'cancelled', message: 'The turn was cancelled' } }], {
+        response: null,
+        errorCode: 'cancelled',
+        durationMs: Date.now() - row.started_at.getTime(),
+        tokens: null,
+        usedTools: [],
+        rowsSeen: [],
+        chipCount: 0,
+        classifierTag: null,
+      });
+    }
+    return this.get(user, turnId);
+  }
+
+  async reset(user: Principal): Promise<{ ok: true }> {
+    try {
+      await this.backend.reset({ userId: user.userId, email: user.email, agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId) });
+    } catch (e) {
+      this.logger.error({ err: e, userId: user.userId }, 'backend reset failed');
+      throw new BadGatewayException('The agent backend could not reset the session; try again');
+    }
+    return { ok: true };
+  }
+
+  /** The row plus whether its answer is there, still coming, or given up on (DESIGN section 8, row-only form). */
+  async recover(user: Principal, turnId: string): Promise<RecoveredTurnDto> {
+    const row = await this.find(user, turnId);
+    const view = toTurnView(row);
+    if (row.response) return { ...view, recovery_state: 'recovered' };
+    const old = Date.now() - row.started_at.getTime() > this.config.env.PALIADIN_RECOVERY_GIVEUP_MS;
+    return { ...view, recovery_state: old && row.finished_at ? 'lost' : 'pending' };
+  }
+
+  private async waitFinished(user: Principal, turnId: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if ((await this.find(user, turnId)).finished_at) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+}
