@@ -97,9 +97,15 @@ export class TurnFeeds implements OnModuleInit {
         next: (ev) => (buffered ? buffered.push(ev) : deliver(ev)),
         error: (e) => sub.error(e),
       });
+      // The read starts at `afterSeq` itself: if that event was the terminal one, the
+      // client already has the whole turn and the stream just closes.
       feed.ready
-        .then(() => this.log.read(turnId, afterSeq, Number.MAX_SAFE_INTEGER))
+        .then(() => this.log.read(turnId, Math.max(afterSeq - 1, 0), Number.MAX_SAFE_INTEGER))
         .then((stored) => {
+          if (stored[0]?.seq === afterSeq && isTerminal(stored[0].kind)) {
+            closed = true;
+            return sub.complete();
+          }
           stored.forEach(deliver);
           const held = buffered ?? [];
           buffered = undefined;

@@ -1,13 +1,17 @@
 import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { TurnFeeds } from './turn-feeds.js';
 
+/** The keep-alive frame. It must carry no id, so it is written to the socket directly (see below). */
+export const PING_FRAME = 'event: ping\ndata: {}\n\n';
+
 /**
  * A turn as SSE: stored events (SSE id = seq) after `afterSeq`, then the live
- * tail, with an unstored, id-less `ping` to keep proxies from closing the
- * connection. Ends after the terminal event. Unsubscribing (the client left)
- * only stops reading: the turn itself runs on.
+ * tail, and an unstored, id-less `ping` every PALIADIN_PING_INTERVAL_MS so
+ * proxies keep the connection. Ends after the terminal event. Unsubscribing
+ * (the client left) only stops reading: the turn itself runs on.
  */
 @Injectable()
 export class TurnStream {
@@ -18,15 +22,25 @@ export class TurnStream {
     private readonly feeds: TurnFeeds,
   ) {}
 
-  open(turnId: string, afterSeq: number): Observable<MessageEvent> {
+  open(turnId: string, afterSeq: number, res: ServerResponse): Observable<MessageEvent> {
     return new Observable<MessageEvent>((sub) => {
-      const ping = setInterval(() => sub.next({ type: 'ping', data: {} }), this.config.env.PALIADIN_PING_INTERVAL_MS);
+      // Nest numbers every id-less event it is given, which would move the
+      // client's Last-Event-ID; so pings bypass it. Each SSE frame is one
+      // write to the response, so a ping can never land inside another frame.
+      const ping = setInterval(() => {
+        if (res.headersSent && !res.writableEnded) res.write(PING_FRAME);
+      }, this.config.env.PALIADIN_PING_INTERVAL_MS);
+      let lastSeq = afterSeq;
       const events = this.feeds.watch(turnId, afterSeq).subscribe({
-        next: (ev) => sub.next({ id: String(ev.seq), type: ev.kind, data: ev.data as object }),
+        next: (ev) => {
+          lastSeq = ev.seq;
+          sub.next({ id: String(ev.seq), type: ev.kind, data: ev.data as object });
+        },
         error: (err: unknown) => {
-          // Never the raw exception: a coded, id-less error; the client resumes with Last-Event-ID.
+          // Never the raw exception: a coded error; the client resumes with Last-Event-ID.
           this.logger.error({ err, turnId }, 'turn stream failed');
-          sub.next({ type: 'error', data: { code: 'upstream_error', message: 'The event stream failed; reconnect to resume', retryable: true } });
+          // Its id repeats the last one delivered, so Last-Event-ID still points at real data.
+          sub.next({ id: String(lastSeq), type: 'error', data: { code: 'upstream_error', message: 'The event stream failed; reconnect to resume', retryable: true } });
           sub.complete();
         },
         complete: () => sub.complete(),

@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -51,13 +52,14 @@ export class TurnsController {
   async open(
     @CurrentUser() user: Principal,
     @Param('id', TurnId()) id: string,
-    @Headers('last-event-id') lastEventIdHeader?: string,
-    @Query('last_event_id') lastEventIdQuery?: string,
+    @Headers("last-event-id") lastEventIdHeader: string | undefined,
+    @Query('last_event_id') lastEventIdQuery: string | undefined,
+    @Req() req: Request,
   ): Promise<Observable<MessageEvent>> {
     const after = parseLastEventId(lastEventIdHeader, lastEventIdQuery);
     // Checked before the first byte, so an unknown or foreign turn is a real 404.
     await this.turns.find(user, id);
-    return this.stream.open(id, after);
+    return this.stream.open(id, after, req.res!);
   }
 
   @Get('turns/:id')

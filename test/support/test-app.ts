@@ -19,6 +19,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
     PALIADIN_BACKEND: 'disabled',
+    // All test apps share one database, and any of their janitors judges every
+    // running turn by this heartbeat: it must be the same everywhere.
+    PALIADIN_RUNNER_HEARTBEAT_MS: '200',
     ...overrides,
   };
 }

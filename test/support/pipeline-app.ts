@@ -1,0 +1,53 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PALIADIN_BACKEND } from '../../src/backends/backend.interface.js';
+import { ScriptedBackend } from './scripted-backend.js';
+import { startTestApp } from './test-app.js';
+import { tokenFor } from './tokens.js';
+import { readSse, type SseOptions } from './sse-client.js';
+
+/** Small timings: every wait in the pipeline tests is one of these knobs, never a sleep. */
+export const FAST = {
+  PALIADIN_THINKING_INTERVAL_MS: '1000000',
+  PALIADIN_SILENCE_TIMEOUT_MS: '1000000',
+  PALIADIN_STREAM_DEADLINE_MS: '1000000',
+  PALIADIN_ONESHOT_TIMEOUT_MS: '1000000',
+  PALIADIN_PING_INTERVAL_MS: '1000000',
+  PALIADIN_POST_RATE_LIMIT: '100000',
+};
+
+export interface PipelineApp {
+  app: INestApplication;
+  url: string;
+  backend: ScriptedBackend;
+  /** POST /api/paliadin/turn as `email`; returns the turn id. */
+  ask: (email: string, body?: Record<string, unknown>) => Promise<string>;
+  /** Reads a turn's SSE stream as `email`. */
+  read: (email: string, turnId: string, opts?: SseOptions) => ReturnType<typeof readSse>;
+  http: () => ReturnType<typeof request>;
+  auth: (email: string) => Promise<string>;
+}
+
+export async function startPipelineApp(env: Record<string, string> = {}, backend = new ScriptedBackend()): Promise<PipelineApp> {
+  const { app, url } = await startTestApp({
+    env: { PALIADIN_OWNER_EMAILS: '', ...FAST, ...env },
+    override: (b) => b.overrideProvider(PALIADIN_BACKEND).useValue(backend),
+  });
+  const auth = async (email: string) => `Bearer ${await tokenFor(email)}`;
+  return {
+    app,
+    url,
+    backend,
+    http: () => request(app.getHttpServer()),
+    auth,
+    ask: async (email, body = { user_message: 'Hallo?' }) => {
+      const res = await request(app.getHttpServer()).post('/api/paliadin/turn').set('Authorization', await auth(email)).send(body);
+      if (res.status !== 200) throw new Error(`POST /turn answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body.turn_id as string;
+    },
+    read: async (email, turnId, opts = {}) => readSse(url, `/api/paliadin/stream/${turnId}`, { token: await tokenFor(email), ...opts }),
+  };
+}
+
+/** The kinds of a read, pings left out. */
+export const kinds = (events: { event: string }[]) => events.filter((e) => e.event !== 'ping').map((e) => e.event);

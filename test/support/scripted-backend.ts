@@ -1,0 +1,73 @@
+import { Observable } from 'rxjs';
+import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../src/backends/backend.interface.js';
+
+/** One step of a timeline: wait `delay` ms, then emit, complete, or throw. */
+export type Step = { delay?: number } & ({ event: BackendEvent } | { complete: true } | { throw: string } | { burst: string[] });
+
+/**
+ * The test driver of the turn pipeline: a real PaliadinBackend that replays
+ * a scripted timeline per turn, and records what it was asked and whether
+ * the pipeline cancelled its work.
+ */
+export class ScriptedBackend implements PaliadinBackend {
+  kind = 'scripted';
+  mode: 'oneshot' | 'streaming' = 'streaming';
+  script: (req: BackendTurnRequest) => Step[] = () => [{ event: { type: 'done', response: 'ok' } }];
+  readonly started: BackendTurnRequest[] = [];
+  readonly cancelled = new Set<string>();
+  readonly resets: string[] = [];
+  healthState: BackendHealth = { status: 'up' };
+  resetFails = false;
+
+  runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
+    return new Observable<BackendEvent>((sub) => {
+      this.started.push(req);
+      const steps = this.script(req);
+      let timer: NodeJS.Timeout | undefined;
+      let over = false;
+      const next = (i: number) => {
+        if (i >= steps.length) return;
+        const step = steps[i];
+        timer = setTimeout(() => {
+          if ('throw' in step) {
+            over = true;
+            return sub.error(new Error(step.throw));
+          }
+          if ('complete' in step) {
+            over = true;
+            return sub.complete();
+          }
+          if ('burst' in step) {
+            for (const text of step.burst) sub.next({ type: 'chunk', text });
+          } else {
+            const last = step.event.type === 'done' || step.event.type === 'error';
+            // Set first: the pipeline unsubscribes while handling the final event.
+            if (last) over = true;
+            sub.next(step.event);
+            if (last) return sub.complete();
+          }
+          next(i + 1);
+        }, step.delay ?? 0);
+      };
+      next(0);
+      return () => {
+        clearTimeout(timer);
+        if (!over) this.cancelled.add(req.turnId);
+      };
+    });
+  }
+
+  async reset(user: { agentSession: string }): Promise<void> {
+    if (this.resetFails) throw new Error('reset exploded: internal detail');
+    this.resets.push(user.agentSession);
+  }
+
+  async health(): Promise<BackendHealth> {
+    return this.healthState;
+  }
+}
+
+/** Heartbeats every `every` ms, forever (until cancelled). */
+export function heartbeatsForever(every: number, count = 100_000): Step[] {
+  return Array.from({ length: count }, (_, i) => ({ delay: every, event: { type: 'heartbeat', elapsedSeconds: i + 1 } as BackendEvent }));
+}
