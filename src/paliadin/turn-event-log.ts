@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
+import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 
 /** The channel carrying `{turn_id, seq}` after events are committed. Ids only: data is read from the table. */
@@ -71,6 +71,20 @@ export class TurnEventLog {
       [turnId, events.map((e) => e.seq), events.map((e) => e.kind), events.map((e) => JSON.stringify(e.data))],
     );
     return rows[0].inserted;
+  }
+
+  /** Finishes a turn that produced nothing with an error (cancel, janitor): see finish(). */
+  failTurn(turnId: string, startedAt: Date, error: ErrorData): Promise<boolean> {
+    return this.finish(turnId, [{ kind: 'error', data: error }], {
+      response: null,
+      errorCode: error.code,
+      durationMs: Date.now() - startedAt.getTime(),
+      tokens: null,
+      usedTools: [],
+      rowsSeen: [],
+      chipCount: 0,
+      classifierTag: null,
+    });
   }
 
   /**

@@ -68,20 +68,11 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       [staleMs],
     );
     for (const row of rows) {
-      const ended = await this.log.finish(
-        row.turn_id,
-        [{ kind: 'error', data: { code: 'interrupted', message: 'The server running this turn stopped; please ask again', retryable: true } }],
-        {
-          response: null,
-          errorCode: 'interrupted',
-          durationMs: Date.now() - row.started_at.getTime(),
-          tokens: null,
-          usedTools: [],
-          rowsSeen: [],
-          chipCount: 0,
-          classifierTag: null,
-        },
-      );
+      const ended = await this.log.failTurn(row.turn_id, row.started_at, {
+        code: 'interrupted',
+        message: 'The server running this turn stopped; please ask again',
+        retryable: true,
+      });
       if (ended) this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
     }
   }

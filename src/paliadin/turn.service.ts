@@ -104,16 +104,7 @@ export class TurnService {
     await this.runners.requestCancel(turnId);
     if (!this.runners.get(turnId) && !(await this.waitFinished(user, turnId, REMOTE_CANCEL_WAIT_MS))) {
       // Nobody ran it (its instance died) or it did not answer in time: end the row here.
-      await this.log.finish(turnId, [{ kind: 'error', data: { code: 'cancelled', message: 'The turn was cancelled' } }], {
-        response: null,
-        errorCode: 'cancelled',
-        durationMs: Date.now() - row.started_at.getTime(),
-        tokens: null,
-        usedTools: [],
-        rowsSeen: [],
-        chipCount: 0,
-        classifierTag: null,
-      });
+      await this.log.failTurn(turnId, row.started_at, { code: 'cancelled', message: 'The turn was cancelled' });
     }
     return this.get(user, turnId);
   }

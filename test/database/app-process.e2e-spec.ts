@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { isAlive } from '../support/process.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 
 /** The compiled app (built by the test global setup), run as `npm start` runs it. */
@@ -26,14 +27,6 @@ function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the app process', () => {
   it('boots on embedded Postgres with no setup, prints a token, serves /health and /docs, and Ctrl-C leaves no postgres', async () => {
@@ -50,12 +43,12 @@ describe('the app process', () => {
     expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200);
 
     const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    expect(alive(pgPid)).toBe(true);
+    expect(isAlive(pgPid)).toBe(true);
     child.kill('SIGINT');
     const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? s)));
     // 0, or the conventional 130 of a process ended by SIGINT.
     expect([0, 130, 'SIGINT']).toContain(code);
-    expect(alive(pgPid)).toBe(false);
+    expect(isAlive(pgPid)).toBe(false);
   });
 
   it('refuses to boot on bad configuration with one line naming the variable', async () => {

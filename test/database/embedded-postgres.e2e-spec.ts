@@ -3,18 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { isAlive } from '../support/process.js';
 import pg from 'pg';
 import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'paliadin-embedded-'));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const postmasterPid = (dir: string) => Number(readFileSync(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 async function query(url: string, sql: string) {
@@ -39,7 +32,7 @@ describe('embedded Postgres', () => {
     await query(a.url, 'CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)');
     const pid = postmasterPid(dir);
     await first.stop();
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
 
     const second = new EmbeddedDatabase(dir);
     const b = await second.start();
@@ -82,11 +75,11 @@ describe('embedded Postgres', () => {
     const orphan = postmasterPid(dir);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    expect(alive(orphan)).toBe(true);
+    expect(isAlive(orphan)).toBe(true);
 
     const next = new EmbeddedDatabase(dir);
     const { url } = await next.start();
-    expect(alive(orphan)).toBe(false);
+    expect(isAlive(orphan)).toBe(false);
     expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     await next.stop();
   });

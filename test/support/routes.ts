@@ -15,7 +15,7 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
   const routes: RouteInfo[] = [];
   for (const wrapper of discovery.getControllers()) {
     const instance = wrapper.instance as object | undefined;
-    if (!instance) continue;
+    if (!instance || !wrapper.metatype) continue;
     const base = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype) ?? '');
     const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
     for (const name of scanner.getAllMethodNames(proto)) {
