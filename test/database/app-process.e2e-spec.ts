@@ -14,12 +14,22 @@ function startApp(env: Record<string, string>): ChildProcess {
   });
 }
 
+const output = new WeakMap<ChildProcess, string>();
+const logged = (child: ChildProcess) => output.get(child) ?? '';
+
 function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  if (!output.has(child)) {
+    output.set(child, '');
+    const keep = (d: Buffer) => output.set(child, logged(child) + d.toString());
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+  }
   return new Promise((resolve, reject) => {
     let out = '';
+    if (pattern.test(logged(child))) return resolve(logged(child));
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (pattern.test(out)) resolve(out);
+      if (pattern.test(logged(child))) resolve(logged(child));
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -39,8 +49,21 @@ describe('the app process', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
+    // Credentials never reach the log: not the header, not the cookie, not the query parameter.
+    const signature = token.split('.')[2];
+    await fetch(`http://127.0.0.1:${port}/api/paliadin/history?session=x&access_token=${token}`, {
+      headers: { Authorization: `Bearer ${token}`, Cookie: `paliadin_token=${token}` },
+    });
+    await fetch(`http://127.0.0.1:${port}/api/paliadin/stream/00000000-0000-4000-8000-000000000000?access_token=${token}`);
+    await waitFor(child, /stream\/00000000-0000-4000-8000-000000000000\?access_token=\[Redacted\]/);
     expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200);
+
+    // The dev hint prints the token on purpose; the JSON log lines must never hold it.
+    const logLines = logged(child).split('\n').filter((l) => l.startsWith('{')).join('\n');
+    expect(logLines).toContain('"authorization":"[Redacted]"');
+    expect(logLines).toContain('"cookie":"[Redacted]"');
+    expect(logLines).not.toContain(signature);
 
     const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(isAlive(pgPid)).toBe(true);
