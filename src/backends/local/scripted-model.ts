@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the model does with one request: write the answer file, say something, or both. */
+export interface ModelReply {
+  /** A Write tool call: Claude Code writes `content` to `path`. */
+  write?: { path: string; content: string };
+  text?: string;
+  /** Wait before answering (tests: late answers). */
+  delayMs?: number;
+}
+
+export interface ModelRequest {
+  body: { model?: string; stream?: boolean; messages?: Message[]; tools?: { name: string }[] };
+  /** The text of the newest user message (its tool results excluded). */
+  userText: string;
+  /** True when the newest user message carries tool results: the model's tool call ran. */
+  afterToolResult: boolean;
+}
+
+interface Message {
+  role: string;
+  content: string | { type: string; text?: string; content?: unknown }[];
+}
+
+/** The envelope Paliadin types into the agent (DESIGN section 7). */
+export const ENVELOPE_RE = /\[PALIADIN:([0-9a-f-]{36}) out=([^\]\s]+)\]\s?([\s\S]*)/;
+
+/**
+ * A scripted stand-in for the Anthropic Messages API (streaming SSE with text
+ * and tool_use blocks), for Claude Code pointed at it with ANTHROPIC_BASE_URL.
+ * The tests use it as their model; `npm start` uses it as the demo model when
+ * no real credentials exist. `reply` decides each answer.
+ */
+export class ScriptedModelServer {
+  readonly requests: ModelRequest[] = [];
+  private server?: http.Server;
+
+  constructor(public reply: (req: ModelRequest) => ModelReply) {}
+
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+      res.writeHead(req.method === 'HEAD' ? 200 : 404, { 'Content-Type': 'application/json' }).end(req.method === 'HEAD' ? undefined : '{}');
+      return;
+    }
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    let body: ModelRequest['body'];
+    try {
+      body = JSON.parse(raw) as ModelRequest['body'];
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'bad json' } }));
+      return;
+    }
+    if (req.url.startsWith('/v1/messages/count_tokens')) {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ input_tokens: 10 }));
+      return;
+    }
+    const request = describe(body);
+    this.requests.push(request);
+    // Claude Code's side requests (titles, topic checks) carry no tools: answer them plainly.
+    const reply: ModelReply = body.tools?.length ? this.reply(request) : { text: 'Paliadin' };
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    const blocks = toBlocks(reply);
+    if (body.stream) streamReply(res, body.model ?? 'scripted', blocks);
+    else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(message(body.model ?? 'scripted', blocks)));
+  }
+}
+
+type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+
+function describe(body: ModelRequest['body']): ModelRequest {
+  const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
+  const parts = typeof last?.content === 'string' ? [{ type: 'text', text: last.content }] : (last?.content ?? []);
+  return {
+    body,
+    userText: parts.filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n'),
+    afterToolResult: parts.some((p) => p.type === 'tool_result'),
+  };
+}
+
+function toBlocks(reply: ModelReply): Block[] {
+  const blocks: Block[] = [];
+  if (reply.text) blocks.push({ type: 'text', text: reply.text });
+  if (reply.write) blocks.push({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 20)}`, name: 'Write', input: { file_path: reply.write.path, content: reply.write.content } });
+  if (blocks.length === 0) blocks.push({ type: 'text', text: 'OK' });
+  return blocks;
+}
+
+function message(model: string, blocks: Block[]) {
+  return {
+    id: `msg_${randomUUID().replace(/-/g, '')}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: blocks,
+    stop_reason: blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 10 },
+  };
+}
+
+function streamReply(res: http.ServerResponse, model: string, blocks: Block[]): void {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const msg = message(model, blocks);
+  send('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } });
+  blocks.forEach((b, index) => {
+    if (b.type === 'text') {
+      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      send('content_block_delta', { index, delta: { type: 'text_delta', text: b.text } });
+    } else {
+      send('content_block_start', { index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
+      send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } });
+    }
+    send('content_block_stop', { index });
+  });
+  send('message_delta', { delta: { stop_reason: msg.stop_reason, stop_sequence: null }, usage: { output_tokens: 10 } });
+  send('message_stop', {});
+  res.end();
+}
