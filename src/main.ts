@@ -7,7 +7,8 @@ import { AppConfig } from './config/app-config.js';
 import { exitWithError } from './config/load-cli-config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, abortOnError: false });
+  // forceCloseConnections: open SSE streams must not hold up a shutdown (their turns end as `interrupted` first).
+  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, abortOnError: false, forceCloseConnections: true });
   configureApp(app);
   // SIGINT/SIGTERM close the app: open streams end, the pool closes, embedded Postgres stops.
   app.enableShutdownHooks();
