@@ -62,20 +62,24 @@ describe('a stream whose database reads fail', () => {
   it('ends with a coded error event that repeats the last id, never the raw exception', async () => {
     const a = await startPipelineApp();
     const b = await startPipelineApp();
-    a.backend.script = () => [{ event: { type: 'chunk', text: 'one ' } }, { delay: 100, event: { type: 'chunk', text: 'two' } }, { delay: 100_000, event: { type: 'done', response: 'x' } }];
-    const id = await a.ask('readfail@example.com');
-    const reading = b.read('readfail@example.com', id, { dropPings: true });
-    await waitUntil(async () => (await a.app.get(DataSource).query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]))[0].n >= 2);
-    // B still hears NOTIFY (its LISTEN connection is separate) but can no longer read the table.
-    await b.app.get(DataSource).destroy();
-    const read = await reading;
-    const last = read.events.at(-1)!;
-    expect(last.event).toBe('error');
-    expect(last.data).toEqual({ code: 'upstream_error', message: 'The event stream failed; reconnect to resume', retryable: true });
-    expect(Number(last.id)).toBe(Math.max(...read.events.slice(0, -1).map((e) => Number(e.id))));
-    await a.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await a.auth('readfail@example.com'));
-    await a.app.close();
-    await b.app.close().catch(() => undefined);
+    try {
+      a.backend.script = () => [{ event: { type: 'chunk', text: 'one ' } }, { delay: 100, event: { type: 'chunk', text: 'two' } }, { delay: 100_000, event: { type: 'done', response: 'x' } }];
+      const id = await a.ask('readfail@example.com');
+      let delivered = 0;
+      const reading = b.read('readfail@example.com', id, { dropPings: true, onEvent: (_, all) => (delivered = all.length) });
+      await waitUntil(() => delivered >= 2, 10_000, "B's reader to get meta and the first chunk");
+      // B still hears NOTIFY (its LISTEN connection is separate) but can no longer read the table.
+      await b.app.get(DataSource).destroy();
+      const read = await reading;
+      const last = read.events.at(-1)!;
+      expect(last.event).toBe('error');
+      expect(last.data).toEqual({ code: 'upstream_error', message: 'The event stream failed; reconnect to resume', retryable: true });
+      expect(Number(last.id)).toBe(Math.max(...read.events.slice(0, -1).map((e) => Number(e.id))));
+      await a.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await a.auth('readfail@example.com'));
+    } finally {
+      await a.app.close();
+      await b.app.close().catch(() => undefined);
+    }
   });
 });
 

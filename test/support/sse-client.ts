@@ -29,6 +29,8 @@ export interface SseOptions {
   /** Skip pings in `events`. */
   dropPings?: boolean;
   timeoutMs?: number;
+  /** Called with every event as it arrives (to act while the stream is open). */
+  onEvent?: (ev: SseEvent, all: SseEvent[]) => void;
 }
 
 /** Reads an SSE response with a real client: http.get + eventsource-parser, bytes decoded by one streaming TextDecoder. */
@@ -67,6 +69,7 @@ export function readSse(baseUrl: string, path: string, opts: SseOptions = {}): P
           const ev: SseEvent = { id: m.id, event: m.event ?? 'message', data: JSON.parse(m.data) };
           if (opts.dropPings && ev.event === 'ping') return;
           events.push(ev);
+          opts.onEvent?.(ev, events);
           if (opts.stopAfterEvents !== undefined && events.filter((e) => e.event !== 'ping').length >= opts.stopAfterEvents) {
             req.destroy();
             finish(false);
