@@ -2,17 +2,32 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 
 /** The compiled app (built by the test global setup), run as `npm start` runs it. */
+const children = new Set<ChildProcess>();
+
 function startApp(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: { ...process.env, DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
+
+// A failed assertion must not leave an app (and its Postgres) running: SIGINT stops both.
+afterEach(async () => {
+  await Promise.all(
+    [...children].map((c) => {
+      c.kill('SIGINT');
+      return new Promise((r) => c.once('exit', r));
+    }),
+  );
+});
 
 const output = new WeakMap<ChildProcess, string>();
 const logged = (child: ChildProcess) => output.get(child) ?? '';
