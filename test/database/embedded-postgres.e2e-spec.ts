@@ -2,12 +2,23 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
 import pg from 'pg';
 import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'paliadin-embedded-'));
+
+// Every cluster a test starts is stopped afterwards, even when an assertion failed first.
+const started: EmbeddedDatabase[] = [];
+function cluster(dir: string): EmbeddedDatabase {
+  const db = new EmbeddedDatabase(dir);
+  started.push(db);
+  return db;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((db) => db.stop()));
+});
 const postmasterPid = (dir: string) => Number(readFileSync(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 async function query(url: string, sql: string) {
@@ -23,7 +34,7 @@ async function query(url: string, sql: string) {
 describe('embedded Postgres', () => {
   it('starts on a free port with a generated password, and reuses its data directory', async () => {
     const dir = tmp();
-    const first = new EmbeddedDatabase(dir);
+    const first = cluster(dir);
     const a = await first.start();
     expect(a.port).not.toBe(5432);
     expect(a.url).not.toContain(':password@');
@@ -34,7 +45,7 @@ describe('embedded Postgres', () => {
     await first.stop();
     expect(isAlive(pid)).toBe(false);
 
-    const second = new EmbeddedDatabase(dir);
+    const second = cluster(dir);
     const b = await second.start();
     expect(await query(b.url, 'SELECT v FROM kept')).toEqual([{ v: 42 }]);
     await second.stop();
@@ -42,7 +53,7 @@ describe('embedded Postgres', () => {
 
   it('refuses the wrong password (scram auth, not trust)', async () => {
     const dir = tmp();
-    const db = new EmbeddedDatabase(dir);
+    const db = cluster(dir);
     const { port } = await db.start();
     await expect(query(`postgres://paliadin:wrong@127.0.0.1:${port}/paliadin`, 'SELECT 1')).rejects.toThrow(/password/);
     await db.stop();
@@ -50,12 +61,12 @@ describe('embedded Postgres', () => {
 
   it('starts over a stale postmaster.pid whose process is gone', async () => {
     const dir = tmp();
-    const db = new EmbeddedDatabase(dir);
+    const db = cluster(dir);
     await db.start();
     await db.stop();
     const pidFile = path.join(dir, 'postgres', 'postmaster.pid');
     writeFileSync(pidFile, `999999\n${path.join(dir, 'postgres')}\n1700000000\n5432\n\n127.0.0.1\n0 0\nready\n`);
-    const again = new EmbeddedDatabase(dir);
+    const again = cluster(dir);
     const { url } = await again.start();
     expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     await again.stop();
@@ -63,7 +74,7 @@ describe('embedded Postgres', () => {
 
   it('stops a Postgres orphaned by a killed run, then starts its own', async () => {
     const dir = tmp();
-    const db = new EmbeddedDatabase(dir);
+    const db = cluster(dir);
     await db.start(); // creates the cluster and credentials
     await db.stop();
 
@@ -77,7 +88,7 @@ describe('embedded Postgres', () => {
     await new Promise((r) => child.once('exit', r));
     expect(isAlive(orphan)).toBe(true);
 
-    const next = new EmbeddedDatabase(dir);
+    const next = cluster(dir);
     const { url } = await next.start();
     expect(isAlive(orphan)).toBe(false);
     expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
@@ -86,9 +97,9 @@ describe('embedded Postgres', () => {
 
   it('shares a cluster that a live process of ours is running, and leaves it running', async () => {
     const dir = tmp();
-    const owner = new EmbeddedDatabase(dir);
+    const owner = cluster(dir);
     const { port } = await owner.start();
-    const guest = new EmbeddedDatabase(dir);
+    const guest = cluster(dir);
     const shared = await guest.start();
     expect(shared.port).toBe(port);
     await guest.stop();
