@@ -8,8 +8,9 @@ export interface TokenClaims {
   email: string;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+/** What a token's `sub` and `email` must look like; the CLIs check their arguments with the same. */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
 /**
  * Verifies incoming user tokens: HS256 only (pinning the algorithm refuses

@@ -8,14 +8,3 @@ export function agentSessionName(prefix: string, userId: string): string {
   return name;
 }
 
-/**
- * Strips what a terminal would act on (DESIGN: sanitiseForTmux): control
- * characters, including ESC and so every escape sequence's introducer, and
- * line breaks, which would submit the line early. Tabs become spaces.
- */
-export function sanitiseForTmux(message: string): string {
-  return message
-    .replace(/\t/g, ' ')
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
-}

@@ -1,10 +1,6 @@
 import type { ErrorCode } from './error-codes.js';
 
 /** The SSE events of a turn (DESIGN section 4). `ping` is never stored. */
-export const STORED_EVENT_KINDS = ['meta', 'thinking', 'content', 'end', 'error'] as const;
-export type StoredEventKind = (typeof STORED_EVENT_KINDS)[number];
-export const TERMINAL_KINDS: readonly StoredEventKind[] = ['end', 'error'];
-
 export interface MetaData {
   turn_id: string;
   started_at: string;
@@ -41,6 +37,7 @@ export type TurnStreamEvent =
 /** An event as stored in paliadin_turn_events: numbered per turn, the SSE id. */
 export type StoredTurnEvent = TurnStreamEvent & { seq: number };
 
+/** `end` and `error` are each a turn's last event. */
 export function isTerminal(kind: string): boolean {
   return kind === 'end' || kind === 'error';
 }

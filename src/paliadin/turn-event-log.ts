@@ -166,10 +166,6 @@ export class TurnEventWriter {
     while (this.flushing) await this.flushing;
   }
 
-  get lastSeq(): number {
-    return this.seq;
-  }
-
   private async drain(): Promise<void> {
     // Let the current burst of synchronous appends join this batch.
     await new Promise<void>((r) => setImmediate(r));

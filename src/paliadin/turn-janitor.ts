@@ -36,7 +36,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     await this.running;
   }
 
-  /** One pass, if no other instance is in one. Returns how many turns it ended. */
+  /** One pass, unless one is under way here; another instance in one makes it skip. */
   runOnce(): Promise<void> {
     this.running ??= this.pass()
       .catch((e: unknown) => this.logger.error({ err: e }, 'janitor pass failed'))

@@ -72,10 +72,6 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     await this.db.query(`SELECT pg_notify($1, $2)`, [CANCEL_CHANNEL, turnId]);
   }
 
-  get running(): number {
-    return this.runs.size;
-  }
-
   private async beat(): Promise<void> {
     if (this.runs.size === 0) return;
     try {

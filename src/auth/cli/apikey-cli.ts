@@ -5,6 +5,7 @@ import { withCliDatabase } from '../../database/cli-database.js';
 import { ApiKey } from '../api-key.entity.js';
 import { ApiKeysService } from '../api-keys.service.js';
 import { devUserId } from '../dev-token.js';
+import { UUID_RE } from '../jwt-verifier.js';
 import { SCOPES, isScope, type Scope } from '../scopes.js';
 import { UsersService } from '../users.service.js';
 
@@ -28,7 +29,14 @@ async function main(): Promise<void> {
   const [verb, arg] = positionals;
   const config = loadCliConfig();
   const run = (fn: (keys: ApiKeysService, users: UsersService) => Promise<void>) =>
-    withCliDatabase(config, (ds: DataSource) => fn(new ApiKeysService(ds, new UsersService(ds)), new UsersService(ds)), [ApiKey]);
+    withCliDatabase(
+      config,
+      (ds: DataSource) => {
+        const users = new UsersService(ds);
+        return fn(new ApiKeysService(ds, users), users);
+      },
+      [ApiKey],
+    );
 
   switch (verb) {
     case 'create': {
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
 async function resolveUserId(users: UsersService, email: string, given: string | undefined, production: boolean): Promise<string> {
   const known = await users.idForEmail(email);
   if (given) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given)) throw new Error('--user-id must be a uuid');
+    if (!UUID_RE.test(given)) throw new Error('--user-id must be a uuid');
     if (known && known !== given.toLowerCase()) throw new Error(`${email} already belongs to user ${known}`);
     return given.toLowerCase();
   }
