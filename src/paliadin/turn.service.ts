@@ -102,7 +102,7 @@ export class TurnService {
     const row = await this.find(user, turnId);
     if (row.finished_at) return toTurnView(row);
     await this.runners.requestCancel(turnId);
-    if (!this.runners.get(turnId) && !(await this.waitFinished(user, turnId, REMOTE_CANCEL_WAIT_MS))) {
+    if (!(await this.waitFinished(user, turnId, REMOTE_CANCEL_WAIT_MS))) {
       // Nobody ran it (its instance died) or it did not answer in time: end the row here.
       await this.log.failTurn(turnId, row.started_at, { code: 'cancelled', message: 'The turn was cancelled' });
     }

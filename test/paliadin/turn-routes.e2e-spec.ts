@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 
 describe('turn routes: validation, visibility, limits', () => {
@@ -32,8 +33,9 @@ describe('turn routes: validation, visibility, limits', () => {
   it('accepts exactly 16,000 characters, and a missing session_id gets a fresh uuid', async () => {
     const id = (await post({ user_message: 'x'.repeat(16_000) })).body.turn_id;
     await p.read('v@example.com', id);
-    const [row] = await p.http().get(`/api/paliadin/history`).query({ session: 'none' }).set('Authorization', await p.auth('v@example.com')).then((r) => r.body);
-    expect(row).toBeUndefined();
+    const [stored] = await p.app.get(DataSource).query('SELECT session_id, length(user_message) AS len FROM paliadin_turns WHERE turn_id = $1', [id]);
+    expect(stored.session_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(stored.len).toBe(16_000);
     const turn = await p.http().get(`/api/paliadin/turns/${id}`).set('Authorization', await p.auth('v@example.com'));
     expect(turn.status).toBe(200);
     expect(Object.keys(turn.body).sort()).toEqual(
@@ -51,7 +53,8 @@ describe('turn routes: validation, visibility, limits', () => {
   it('context.page_origin fills an empty page_origin', async () => {
     const id = (await post({ user_message: 'hi', context: { page_origin: '/from-context' } })).body.turn_id;
     await p.read('v@example.com', id);
-    const history = await p.http().get('/api/paliadin/history').query({ session: (await p.app.get((await import('typeorm')).DataSource).query('SELECT session_id FROM paliadin_turns WHERE turn_id=$1', [id]))[0].session_id }).set('Authorization', await p.auth('v@example.com'));
+    const [{ session_id }] = await p.app.get(DataSource).query('SELECT session_id FROM paliadin_turns WHERE turn_id = $1', [id]);
+    const history = await p.http().get('/api/paliadin/history').query({ session: session_id }).set('Authorization', await p.auth('v@example.com'));
     expect(history.body[0].page_origin).toBe('/from-context');
   });
 

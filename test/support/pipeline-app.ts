@@ -6,8 +6,11 @@ import { startTestApp } from './test-app.js';
 import { tokenFor } from './tokens.js';
 import { readSse, type SseOptions } from './sse-client.js';
 
-/** Small timings: every wait in the pipeline tests is one of these knobs, never a sleep. */
-export const FAST = {
+/**
+ * Timers out of the way unless a test turns one down: every wait in the
+ * pipeline tests is one of these knobs, set small where it is exercised.
+ */
+export const QUIET_TIMINGS = {
   PALIADIN_THINKING_INTERVAL_MS: '1000000',
   PALIADIN_SILENCE_TIMEOUT_MS: '1000000',
   PALIADIN_STREAM_DEADLINE_MS: '1000000',
@@ -30,7 +33,7 @@ export interface PipelineApp {
 
 export async function startPipelineApp(env: Record<string, string> = {}, backend = new ScriptedBackend()): Promise<PipelineApp> {
   const { app, url } = await startTestApp({
-    env: { PALIADIN_OWNER_EMAILS: '', ...FAST, ...env },
+    env: { PALIADIN_OWNER_EMAILS: '', ...QUIET_TIMINGS, ...env },
     override: (b) => b.overrideProvider(PALIADIN_BACKEND).useValue(backend),
   });
   const auth = async (email: string) => `Bearer ${await tokenFor(email)}`;
