@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import type { PaliadinBackend } from './backend.interface.js';
 import { DisabledBackend } from './disabled/disabled.backend.js';
+import { LocalBackend } from './local/local.backend.js';
 import { NotBuiltBackend } from './not-built.backend.js';
 
 /** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
@@ -10,6 +11,7 @@ export function createBackend(config: AppConfig): PaliadinBackend {
     case 'disabled':
       return new DisabledBackend();
     case 'local':
+      return new LocalBackend(config);
     case 'remote':
     case 'aichat':
       return new NotBuiltBackend(kind);

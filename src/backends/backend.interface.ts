@@ -38,6 +38,34 @@ export interface BackendHealth {
   detail?: string;
 }
 
+/** A turn that ended without an answer, as the janitor and /recover ask about it. */
+export interface UnansweredTurn {
+  turnId: string;
+  userId: string;
+  email: string;
+  agentSession: string;
+  sessionId: string;
+  message: string;
+  startedAt: Date;
+  errorCode: ErrorCode | null;
+  aichatConversationId: string | null;
+}
+
+/** found: the answer arrived after all. none: not (yet). unreachable: cannot tell now, so never give up on it. */
+export type LateAnswer =
+  | { status: 'found'; response: string; meta?: Partial<TurnMeta> }
+  | { status: 'none' }
+  | { status: 'unreachable'; detail: string };
+
+/** How a backend delivers answers that come after their turn ended (DESIGN sections 7 and 8). */
+export interface LateAnswers {
+  /** The error codes of turns whose answer may still come. */
+  codes: readonly ErrorCode[];
+  /** How long after a turn ended its answer is still looked for. */
+  windowMs: number;
+  find(turn: UnansweredTurn): Promise<LateAnswer>;
+}
+
 /**
  * The strategy every backend implements; nothing outside backends/ knows
  * which one runs. Unsubscribing from runTurn cancels the backend's work.
@@ -50,6 +78,10 @@ export interface PaliadinBackend {
   /** Ends the user's agent session; the next turn starts a fresh one. */
   reset(user: { userId: string; email: string; agentSession: string }): Promise<void>;
   health(): Promise<BackendHealth>;
+  /** Present when answers can arrive after the turn ended; the janitor and /recover use it. */
+  readonly lateAnswers?: LateAnswers;
+  /** Housekeeping the janitor runs on each pass (old answer files). */
+  sweep?(): Promise<void>;
 }
 
 /** The injection token bound to the configured strategy. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Env } from './env.js';
+import { ConfigError } from './validate-env.js';
 
 /**
  * The validated configuration, injected wherever a setting is needed.
@@ -9,10 +10,16 @@ import type { Env } from './env.js';
 export class AppConfig {
   readonly dataDir: string;
   readonly responseDir: string;
+  readonly agentCwd: string;
 
   constructor(readonly env: Env) {
     this.dataDir = path.resolve(env.PALIADIN_DATA_DIR);
     this.responseDir = path.resolve(env.PALIADIN_RESPONSE_DIR ?? path.join(this.dataDir, 'responses'));
+    this.agentCwd = path.resolve(env.PALIADIN_AGENT_CWD ?? path.join(this.dataDir, 'workspace'));
+    // The answer path travels inside the envelope `out=<path>]`, which ends at whitespace or ']'.
+    if (/[\s\]]/.test(this.responseDir)) {
+      throw new ConfigError(`Invalid configuration: PALIADIN_RESPONSE_DIR must not contain spaces or "]" (got "${this.responseDir}")`);
+    }
   }
 
   get isProduction(): boolean {

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -95,6 +96,38 @@ export class Env {
 
   @IsString() @IsNotEmpty()
   PALIADIN_AGENT_COMMAND = 'claude';
+
+  // Extra arguments for the agent, split on whitespace (no shell is involved).
+  @IsString()
+  PALIADIN_AGENT_ARGS = '';
+
+  // The agent's working directory; default <data dir>/workspace.
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  PALIADIN_AGENT_CWD?: string;
+
+  // HOME for the agent (its ~/.claude config, skills, login); default: this process's HOME.
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  PALIADIN_AGENT_HOME?: string;
+
+  // How long a new pane may take to show the agent's prompt.
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_AGENT_START_TIMEOUT_MS = 30_000;
+
+  // Live agent panes (one per user); beyond it the least recently used idle pane is closed.
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_MAX_PANES = 8;
+
+  // auto: development without Anthropic credentials uses the built-in demo model. off: never.
+  @IsIn(['auto', 'off'], { message: 'must be auto or off' })
+  PALIADIN_DEMO_MODEL: 'auto' | 'off' = 'auto';
+
+  // Passed to the agent (local backend) when set; either one counts as "credentials configured".
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  ANTHROPIC_API_KEY?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  ANTHROPIC_BASE_URL?: string;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   PALIADIN_RESPONSE_DIR?: string;

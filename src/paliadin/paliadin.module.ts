@@ -3,6 +3,7 @@ import { BackendsModule } from '../backends/backends.module.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnFeeds } from './turn-feeds.js';
 import { TurnJanitor } from './turn-janitor.js';
+import { TurnRecovery } from './turn-recovery.js';
 import { TurnRunners } from './turn-runners.js';
 import { TurnStream } from './turn-stream.js';
 import { TurnService } from './turn.service.js';
@@ -16,7 +17,7 @@ import { TurnsController } from './turns.controller.js';
 @Module({
   imports: [BackendsModule],
   controllers: [TurnsController],
-  providers: [TurnService, TurnRunners, TurnEventLog, TurnFeeds, TurnStream, TurnJanitor],
-  exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor],
+  providers: [TurnService, TurnRunners, TurnEventLog, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
+  exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery],
 })
 export class PaliadinModule {}

@@ -92,7 +92,21 @@ export class TurnEventLog {
    * whatever is stored, atomically, only if nobody finished it first.
    * Returns false when the turn was already finished.
    */
-  async finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
+  finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
+    return this.complete(turnId, events, c, 'finished_at IS NULL');
+  }
+
+  /**
+   * Delivers a late answer to a turn that ended without one (timeout, lost
+   * stream): the row gets the answer, and the events (content + end) are
+   * appended after its error, so a client resuming from there receives them.
+   * Returns false when the turn has an answer already or is still running.
+   */
+  deliverLate(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
+    return this.complete(turnId, events, c, 'finished_at IS NOT NULL AND response IS NULL');
+  }
+
+  private async complete(turnId: string, events: TurnStreamEvent[], c: TurnCompletion, unlessDone: string): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         const [row] = await this.db.query(
@@ -100,7 +114,7 @@ export class TurnEventLog {
              UPDATE paliadin_turns SET finished_at = now(), response = $2, error_code = $3, duration_ms = $4, tokens = $5,
                used_tools = $6, rows_seen = $7, chip_count = $8, classifier_tag = $9,
                aichat_conversation_id = COALESCE($10, aichat_conversation_id)
-             WHERE turn_id = $1 AND finished_at IS NULL
+             WHERE turn_id = $1 AND ${unlessDone}
              RETURNING turn_id
            ),
            base AS (SELECT COALESCE(MAX(seq), 0) AS s FROM paliadin_turn_events WHERE turn_id = $1),

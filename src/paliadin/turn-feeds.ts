@@ -97,12 +97,12 @@ export class TurnFeeds implements OnModuleInit {
         next: (ev) => (buffered ? buffered.push(ev) : deliver(ev)),
         error: (e) => sub.error(e),
       });
-      // The read starts at `afterSeq` itself: if that event was the terminal one, the
-      // client already has the whole turn and the stream just closes.
+      // The read starts at `afterSeq` itself: if that event was the terminal one and nothing
+      // came after it (a late answer does), the client has the whole turn and the stream just closes.
       feed.ready
         .then(() => this.log.read(turnId, Math.max(afterSeq - 1, 0), Number.MAX_SAFE_INTEGER))
         .then((stored) => {
-          if (stored[0]?.seq === afterSeq && isTerminal(stored[0].kind)) {
+          if (stored.length === 1 && stored[0].seq === afterSeq && isTerminal(stored[0].kind)) {
             closed = true;
             return sub.complete();
           }

@@ -2,17 +2,20 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnRecovery } from './turn-recovery.js';
 
 // Any fixed number; all instances share it so only one janitor runs at a time.
 const JANITOR_LOCK_KEY = 7_243_002;
 const HEARTBEATS_MISSED = 3;
 
 /**
- * No row stays unfinished forever. Every PALIADIN_JANITOR_INTERVAL_MS one
- * instance (whichever gets the advisory lock) ends turns whose runner stopped
- * heartbeating with `interrupted`. Later issues add late-answer recovery here.
+ * No row stays unfinished forever, and no late answer is left lying. Every
+ * PALIADIN_JANITOR_INTERVAL_MS one instance (whichever gets the advisory lock)
+ * ends turns whose runner stopped heartbeating with `interrupted`, delivers
+ * answers that arrived after their turn ended, and lets the backend tidy up.
  */
 @Injectable()
 export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
@@ -23,6 +26,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     @Inject(AppConfig) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly log: TurnEventLog,
+    private readonly recovery: TurnRecovery,
+    @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
@@ -52,6 +57,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       if (!locked) return;
       try {
         await this.endInterrupted();
+        await this.recovery.sweep();
+        await this.backend.sweep?.();
       } finally {
         await runner.query(`SELECT pg_advisory_unlock($1)`, [JANITOR_LOCK_KEY]);
       }

@@ -1,8 +1,9 @@
 import type { Subscription } from 'rxjs';
 import type { BackendEvent, BackendTurnRequest, PaliadinBackend, TurnMeta } from '../backends/backend.interface.js';
-import { EMPTY_META, mergeMeta, parseAnswer } from '../contract/answer.js';
+import { EMPTY_META, mergeMeta } from '../contract/answer.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
+import { answeredTurn } from './turn-answer.js';
 import type { TurnCompletion, TurnEventLog, TurnEventWriter } from './turn-event-log.js';
 
 export interface TurnTimings {
@@ -122,34 +123,15 @@ export class TurnRun {
 
   private succeed(done: Extract<BackendEvent, { type: 'done' }>): void {
     const streamed = this.chunks.length > 0;
-    const answer = parseAnswer(done.response || this.chunks.join(''));
-    const meta = mergeMeta(mergeMeta(answer.meta, this.meta), done.meta);
-    const durationMs = done.durationMs ?? Date.now() - this.startedMs;
-    const before: TurnStreamEvent[] = streamed ? [] : [{ kind: 'content', data: { text: answer.text } }];
-    const end: TurnStreamEvent = {
-      kind: 'end',
-      data: {
-        turn_id: this.turnId,
-        used_tools: meta.usedTools,
-        rows_seen: meta.rowsSeen,
-        chip_count: answer.chipCount,
-        classifier_tag: meta.classifierTag,
-        duration_ms: durationMs,
-        ...(streamed ? { streamed: true as const } : {}),
-        ...(this.conversationId ? { aichat_conversation_id: this.conversationId } : {}),
-      },
-    };
-    this.end([...before, end], {
-      response: answer.text,
-      errorCode: null,
-      durationMs,
-      tokens: answer.tokens,
-      usedTools: meta.usedTools,
-      rowsSeen: meta.rowsSeen,
-      chipCount: answer.chipCount,
-      classifierTag: meta.classifierTag,
+    const { events, completion } = answeredTurn({
+      turnId: this.turnId,
+      raw: done.response || this.chunks.join(''),
+      meta: mergeMeta(this.meta, done.meta),
+      durationMs: done.durationMs ?? Date.now() - this.startedMs,
+      streamed,
       aichatConversationId: this.conversationId,
     });
+    this.end(events, completion);
   }
 
   private fail(code: ErrorCode, message: string, retryable?: boolean): void {

@@ -10,6 +10,7 @@ import type { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
 import type { HistoryQueryDto } from './dto/history-query.dto.js';
 import type { RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
 
@@ -30,6 +31,7 @@ export class TurnService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly runners: TurnRunners,
     private readonly log: TurnEventLog,
+    private readonly recovery: TurnRecovery,
   ) {}
 
   async start(user: Principal, dto: CreateTurnDto): Promise<TurnCreatedDto> {
@@ -119,13 +121,12 @@ export class TurnService {
     return { ok: true };
   }
 
-  /** The row plus whether its answer is there, still coming, or given up on (DESIGN section 8, row-only form). */
+  /** The row plus whether its answer is there, still coming, or given up on; a late answer found now is delivered first. */
   async recover(user: Principal, turnId: string): Promise<RecoveredTurnDto> {
     const row = await this.find(user, turnId);
-    const view = toTurnView(row);
-    if (row.response) return { ...view, recovery_state: 'recovered' };
-    const old = Date.now() - row.started_at.getTime() > this.config.env.PALIADIN_RECOVERY_GIVEUP_MS;
-    return { ...view, recovery_state: old && row.finished_at ? 'lost' : 'pending' };
+    const state = await this.recovery.recover(row);
+    const current = state === 'recovered' && row.response === null ? await this.find(user, turnId) : row;
+    return { ...toTurnView(current), recovery_state: state };
   }
 
   private async waitFinished(user: Principal, turnId: string, ms: number): Promise<boolean> {

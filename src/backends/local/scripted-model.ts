@@ -24,9 +24,6 @@ interface Message {
   content: string | { type: string; text?: string; content?: unknown }[];
 }
 
-/** The envelope Paliadin types into the agent (DESIGN section 7). */
-export const ENVELOPE_RE = /\[PALIADIN:([0-9a-f-]{36}) out=([^\]\s]+)\]\s?([\s\S]*)/;
-
 /**
  * A scripted stand-in for the Anthropic Messages API (streaming SSE with text
  * and tool_use blocks), for Claude Code pointed at it with ANTHROPIC_BASE_URL.
