@@ -5,6 +5,7 @@ import type { ErrorCode } from '../contract/error-codes.js';
 import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
 import { answeredTurn } from './turn-answer.js';
 import type { TurnCompletion, TurnEventLog, TurnEventWriter } from './turn-event-log.js';
+import { seconds } from '../contract/seconds.js';
 
 export interface TurnTimings {
   thinkingIntervalMs: number;
@@ -61,7 +62,7 @@ export class TurnRun {
     const streaming = backend.mode === 'streaming';
     this.every(timings.thinkingIntervalMs, () => this.tick());
     this.after(streaming ? timings.streamDeadlineMs : timings.oneshotTimeoutMs, () =>
-      this.fail('timeout', `The agent did not finish within ${Math.round((streaming ? timings.streamDeadlineMs : timings.oneshotTimeoutMs) / 1000)} s`),
+      this.fail('timeout', `The agent did not finish within ${seconds(streaming ? timings.streamDeadlineMs : timings.oneshotTimeoutMs)}`),
     );
     if (streaming) this.armSilence();
     try {
@@ -204,7 +205,7 @@ export class TurnRun {
     if (this.deps.backend.mode !== 'streaming' || this.ending) return;
     clearTimeout(this.silenceTimer);
     const ms = this.deps.timings.silenceTimeoutMs;
-    this.silenceTimer = setTimeout(() => this.fail('upstream_silence', `The agent upstream went silent for over ${Math.round(ms / 1000)} s`), ms);
+    this.silenceTimer = setTimeout(() => this.fail('upstream_silence', `The agent upstream went silent for over ${seconds(ms)}`), ms);
   }
 
   private every(ms: number, fn: () => void): void {

@@ -19,10 +19,9 @@ export const QUIET_TIMINGS = {
   PALIADIN_POST_RATE_LIMIT: '100000',
 };
 
-export interface PipelineApp {
+export interface TurnApp {
   app: INestApplication;
   url: string;
-  backend: ScriptedBackend;
   /** POST /api/paliadin/turn as `email`; returns the turn id. */
   ask: (email: string, body?: Record<string, unknown>) => Promise<string>;
   /** Reads a turn's SSE stream as `email`. */
@@ -31,16 +30,30 @@ export interface PipelineApp {
   auth: (email: string) => Promise<string>;
 }
 
+export interface PipelineApp extends TurnApp {
+  backend: ScriptedBackend;
+}
+
+/** The app with the scripted backend driver in place of the configured one. */
 export async function startPipelineApp(env: Record<string, string> = {}, backend = new ScriptedBackend()): Promise<PipelineApp> {
-  const { app, url } = await startTestApp({
+  const started = await startTestApp({
     env: { PALIADIN_OWNER_EMAILS: '', ...QUIET_TIMINGS, ...env },
     override: (b) => b.overrideProvider(PALIADIN_BACKEND).useValue(backend),
   });
+  return { ...turnApp(started.app, started.url), backend };
+}
+
+/** The app with the backend its configuration names (the real drivers' tests). */
+export async function startBackendApp(env: Record<string, string> = {}): Promise<TurnApp> {
+  const started = await startTestApp({ env: { PALIADIN_OWNER_EMAILS: '', ...QUIET_TIMINGS, ...env } });
+  return turnApp(started.app, started.url);
+}
+
+function turnApp(app: INestApplication, url: string): TurnApp {
   const auth = async (email: string) => `Bearer ${await tokenFor(email)}`;
   return {
     app,
     url,
-    backend,
     http: () => request(app.getHttpServer()),
     auth,
     ask: async (email, body = { user_message: 'Hallo?' }) => {

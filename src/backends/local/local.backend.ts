@@ -14,6 +14,7 @@ import { readIfStable, waitForAnswerFile } from './answer-file.js';
 import { DEMO_API_KEY, DEMO_NOTICE, demoReply } from './demo-model.js';
 import { AgentStartError, PanePool } from './pane-pool.js';
 import { ScriptedModelServer } from './scripted-model.js';
+import { seconds } from '../../contract/seconds.js';
 
 // DESIGN section 7: the janitor keeps looking for a timed-out turn's answer this long.
 const LATE_ANSWER_WINDOW_MS = 15 * 60_000;
@@ -113,7 +114,7 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
         sub.next({
           type: 'error',
           code: 'timeout',
-          message: `The agent did not answer within ${Math.round(waitMs / 1000)} s; if its answer comes later, it is added to this turn`,
+          message: `The agent did not answer within ${seconds(waitMs)}; if its answer comes later, it is added to this turn`,
           retryable: true,
         });
       } else if (answer.kind === 'exited') {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AgentPane, type AgentLaunch } from './agent-pane.js';
 import { isIdle } from './agent-screen.js';
+import { seconds } from '../../contract/seconds.js';
 
 /** The agent could not be started or never showed its prompt. */
 export class AgentStartError extends Error {
@@ -111,7 +112,7 @@ export class PanePool {
     throw new AgentStartError(
       exited
         ? `The agent "${launch.command}" exited (code ${exit?.exitCode}) before showing its prompt`
-        : `The agent "${launch.command}" did not show its prompt within ${Math.round(this.opts.startTimeoutMs / 1000)} s; is it set up to run unattended (npm run agent:setup)?`,
+        : `The agent "${launch.command}" did not show its prompt within ${seconds(this.opts.startTimeoutMs)}; is it set up to run unattended (npm run agent:setup)?`,
     );
   }
 

@@ -9,6 +9,8 @@ export interface ModelReply {
   text?: string;
   /** Wait before answering (tests: late answers). */
   delayMs?: number;
+  /** Answer only once this settles (tests: hold a turn until another one arrives). */
+  hold?: Promise<unknown>;
 }
 
 export interface ModelRequest {
@@ -70,6 +72,7 @@ export class ScriptedModelServer {
     // Claude Code's side requests (titles, topic checks) carry no tools: answer them plainly.
     const reply: ModelReply = body.tools?.length ? this.reply(request) : { text: 'Paliadin' };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.hold) await reply.hold;
     const blocks = toBlocks(reply);
     if (body.stream) streamReply(res, body.model ?? 'scripted', blocks);
     else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(message(body.model ?? 'scripted', blocks)));

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prepareAgentHome } from '../../src/backends/local/agent-home.js';
+import { ScriptedModelServer, type ModelReply, type ModelRequest } from '../../src/backends/local/scripted-model.js';
+import { ENVELOPE_RE } from '../../src/contract/envelope.js';
+
+export const DUMMY_API_KEY = 'sk-ant-test-dummy-key-0123456789abcdef';
+
+export interface Envelope {
+  turnId: string;
+  out: string;
+  message: string;
+}
+
+/** The envelope in a model request, if the request carries one. */
+export function envelopeOf(req: ModelRequest): Envelope | undefined {
+  const m = ENVELOPE_RE.exec(req.userText);
+  return m ? { turnId: m[1], out: m[2], message: m[3] } : undefined;
+}
+
+export interface ClaudeAgentFixture {
+  model: ScriptedModelServer;
+  /** App settings that point the local backend at the real `claude` and the scripted model. */
+  env: Record<string, string>;
+  home: string;
+  responseDir: string;
+  /** The envelopes the model has seen, in order. */
+  envelopes: () => Envelope[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * The real Claude Code CLI (node_modules/.bin/claude, on PATH under npm) with
+ * a temporary HOME prepared the way `npm run agent:setup` prepares one, and a
+ * scripted Anthropic Messages server on 127.0.0.1 as its model. `answer`
+ * decides what the model does with each envelope; after the Write's tool
+ * result it just says "Done.".
+ */
+export async function startClaudeAgent(answer: (env: Envelope, req: ModelRequest) => ModelReply): Promise<ClaudeAgentFixture> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'paliadin-claude-'));
+  const home = path.join(root, 'home');
+  const cwd = path.join(root, 'workspace');
+  const responseDir = path.join(root, 'responses');
+  await prepareAgentHome({ home, cwd, responseDir, apiKey: DUMMY_API_KEY });
+  const model = new ScriptedModelServer((req) => {
+    if (req.afterToolResult) return { text: 'Done.' };
+    const envelope = envelopeOf(req);
+    return envelope ? answer(envelope, req) : { text: 'No envelope in this message.' };
+  });
+  const baseUrl = await model.start();
+  return {
+    model,
+    home,
+    responseDir,
+    env: {
+      PALIADIN_BACKEND: 'local',
+      PALIADIN_AGENT_COMMAND: path.resolve('node_modules/.bin/claude'),
+      PALIADIN_AGENT_HOME: home,
+      PALIADIN_AGENT_CWD: cwd,
+      PALIADIN_RESPONSE_DIR: responseDir,
+      ANTHROPIC_BASE_URL: baseUrl,
+      ANTHROPIC_API_KEY: DUMMY_API_KEY,
+    },
+    // Side requests (titles, checks) quote the message too but carry no tools: only the main loop counts.
+    envelopes: () => model.requests.filter((r) => r.body.tools?.length && !r.afterToolResult).flatMap((r) => envelopeOf(r) ?? []),
+    stop: async () => {
+      await model.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A model answer: one Write of `content` to the envelope's out path. */
+export function writeAnswer(envelope: Envelope, content: string, extra: Partial<ModelReply> = {}): ModelReply {
+  return { write: { path: envelope.out, content }, ...extra };
+}
