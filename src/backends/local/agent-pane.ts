@@ -115,6 +115,7 @@ export class AgentPane {
    * once the paste is drawn, and again if the box did not empty.
    */
   async submit(text: string): Promise<boolean> {
+    await this.clearInput();
     this.write(this.term.modes.bracketedPasteMode ? `\x1b[200~${text}\x1b[201~` : text);
     await this.waitFor(() => inputText(this.screen()).length > 0, SETTLE_LIMIT_MS);
     await this.waitQuiet(QUIET_MS, SETTLE_LIMIT_MS);
@@ -123,6 +124,18 @@ export class AgentPane {
       if (await this.waitFor((lines) => isBusy(lines) || inputText(lines) === '', SUBMIT_CONFIRM_MS)) return true;
     }
     return false;
+  }
+
+  /**
+   * Empties the input box. It is not always empty at the prompt: an
+   * interrupted turn (Escape) puts its message back there for editing.
+   * Ctrl-E Ctrl-U: to the end, then delete to the start.
+   */
+  private async clearInput(): Promise<void> {
+    for (let attempt = 0; attempt < SUBMIT_ATTEMPTS && this.alive && inputText(this.screen()) !== ''; attempt++) {
+      this.write('\x05\x15');
+      await this.waitFor((lines) => inputText(lines) === '', SUBMIT_CONFIRM_MS);
+    }
   }
 
   /** Escape stops the agent's current work, as a person at the keyboard would. */
