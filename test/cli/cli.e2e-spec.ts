@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { AgentPane } from '../../src/backends/local/agent-pane.js';
+import { isIdle } from '../../src/backends/local/agent-screen.js';
 import { PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, TEST_JWT_SECRET, startTestApp } from '../support/test-app.js';
 
@@ -83,5 +85,41 @@ describe('CLIs', () => {
     const down = await cli('dist/src/database/migrate-cli.js', ['revert'], env);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain('reverted');
+  });
+
+  it('npm run agent:setup prepares a HOME in which the real Claude Code starts straight to its prompt', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'paliadin-setup-'));
+    const env = { PALIADIN_DATA_DIR: path.join(root, 'data'), PALIADIN_AGENT_HOME: path.join(root, 'home'), ANTHROPIC_API_KEY: 'sk-ant-setup-test-0123456789abcdef' };
+    const res = await cli('dist/src/backends/local/cli/agent-setup-cli.js', [], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`Claude Code prepared for Paliadin in ${env.PALIADIN_AGENT_HOME}`);
+    expect(res.stdout).toContain(`allow Edit(/${root}/data/responses/**)`);
+    const skill = path.join(env.PALIADIN_AGENT_HOME, '.claude', 'skills', 'paliadin', 'SKILL.md');
+    expect(readFileSync(skill, 'utf8')).toContain('[PALIADIN:<turn_id> out=<absolute path>]');
+
+    // No onboarding, trust or key dialog stands in the way: the input box shows.
+    const pane = new AgentPane('setup-check', {
+      command: path.resolve('node_modules/.bin/claude'),
+      args: [],
+      cwd: path.join(root, 'data', 'workspace'),
+      env: { PATH: process.env.PATH!, HOME: env.PALIADIN_AGENT_HOME, ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+    });
+    try {
+      expect(await pane.waitFor(isIdle, 30_000)).toBe(true);
+    } finally {
+      await pane.kill();
+    }
+  });
+
+  it('npm run install-skill copies the skill into the given HOME; agent:setup refuses a broken .claude.json by name', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'paliadin-skill-'));
+    const res = await cli('dist/src/backends/local/cli/install-skill-cli.js', ['--home', home]);
+    expect(res.code).toBe(0);
+    expect(readFileSync(path.join(home, '.claude', 'skills', 'paliadin', 'SKILL.md'), 'utf8')).toMatch(/^---\nname: paliadin/);
+
+    writeFileSync(path.join(home, '.claude.json'), '[1,2]');
+    const broken = await cli('dist/src/backends/local/cli/agent-setup-cli.js', ['--home', home], { PALIADIN_DATA_DIR: home });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trim()).toBe(`${home}/.claude.json does not hold a JSON object`);
   });
 });

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
+import { readSse } from '../support/sse-client.js';
+import { waitUntil } from '../support/wait.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 
 /** The compiled app (built by the test global setup), run as `npm start` runs it. */
@@ -87,6 +89,54 @@ describe('the app process', () => {
     // 0, or the conventional 130 of a process ended by SIGINT.
     expect([0, 130, 'SIGINT']).toContain(code);
     expect(isAlive(pgPid)).toBe(false);
+  });
+
+  it('first run with no Anthropic credentials: the demo model answers a turn through the real Claude Code, and says so everywhere', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const port = await freePort();
+    // As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials.
+    const child = startApp({
+      PORT: String(port),
+      PALIADIN_DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+      HOME: mkdtempSync(path.join(os.tmpdir(), 'paliadin-newcomer-')),
+      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+      ANTHROPIC_API_KEY: '',
+      ANTHROPIC_BASE_URL: '',
+    });
+    const out = await waitFor(child, /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/);
+    const token = /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/.exec(out)![1];
+    expect(out).toMatch(/Backend: +up \(agent \S+claude; 0\/8 panes live; demo model: no Anthropic credentials/);
+    expect(out).toMatch(/"context":"LocalBackend","msg":"demo model: /);
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    expect(health.info.backend.detail).toContain('demo model');
+
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const turn = await fetch(`http://127.0.0.1:${port}/api/paliadin/turn`, { method: 'POST', headers: auth, body: JSON.stringify({ user_message: 'Was kannst du?' }) });
+    expect(turn.status).toBe(200);
+    const { turn_id } = (await turn.json()) as { turn_id: string };
+    const read = await readSse(`http://127.0.0.1:${port}`, `/api/paliadin/stream/${turn_id}`, { token, dropPings: true, timeoutMs: 30_000 });
+    expect(read.events.map((e) => e.event)).toEqual(['meta', 'content', 'end']);
+    const text = (read.events[1].data as { text: string }).text;
+    expect(text).toMatch(/^\*\*Demo model\.\*\* This answer comes from Paliadin's built-in demo model, not from a real AI/);
+    expect(text).toContain('You asked: “Was kannst du?”');
+    expect(read.events[2].data).toMatchObject({ classifier_tag: 'demo', chip_count: 1 });
+
+    // The agent runs in <data dir>/workspace: find it by its working directory (other tests run agents too).
+    const agents = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readlinkSync(`/proc/${p}/cwd`).startsWith(dataDir);
+          } catch {
+            return false;
+          }
+        });
+    expect(agents().length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    await waitUntil(() => agents().length === 0, 5_000, 'the agent to stop with the app');
   });
 
   it('refuses to boot on bad configuration with one line naming the variable', async () => {
