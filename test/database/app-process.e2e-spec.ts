@@ -108,7 +108,7 @@ describe('the app process', () => {
     const token = /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/.exec(out)![1];
     expect(out).toMatch(/Backend: +up \(agent \S+claude; 0\/8 panes live; demo model: no Anthropic credentials/);
     expect(out).toMatch(/"context":"LocalBackend","msg":"demo model: /);
-    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { info: { backend: { detail: string } } };
     expect(health.info.backend.detail).toContain('demo model');
 
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };

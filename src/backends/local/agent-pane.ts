@@ -18,6 +18,8 @@ const SETTLE_LIMIT_MS = 5_000;
 const SUBMIT_CONFIRM_MS = 2_000;
 const SUBMIT_ATTEMPTS = 3;
 const KILL_GRACE_MS = 1_000;
+const INTERRUPT_ATTEMPTS = 5;
+const INTERRUPT_CONFIRM_MS = 1_000;
 
 /**
  * One agent process in a pseudo-terminal, with a headless xterm reading its
@@ -131,16 +133,25 @@ export class AgentPane {
    * interrupted turn (Escape) puts its message back there for editing.
    * Ctrl-E Ctrl-U: to the end, then delete to the start.
    */
-  private async clearInput(): Promise<void> {
+  async clearInput(): Promise<void> {
     for (let attempt = 0; attempt < SUBMIT_ATTEMPTS && this.alive && inputText(this.screen()) !== ''; attempt++) {
       this.write('\x05\x15');
       await this.waitFor((lines) => inputText(lines) === '', SUBMIT_CONFIRM_MS);
     }
   }
 
-  /** Escape stops the agent's current work, as a person at the keyboard would. */
-  interrupt(): void {
-    this.write('\x1b');
+  /**
+   * Escape stops the agent's current work, as a person at the keyboard would.
+   * A lone ESC byte is ambiguous to a terminal UI (the start of a sequence?),
+   * and one that lands next to other input can be swallowed, so it is sent
+   * again while the agent still shows itself busy. Resolves true once it is not.
+   */
+  async interrupt(): Promise<boolean> {
+    for (let attempt = 0; attempt < INTERRUPT_ATTEMPTS && this.alive; attempt++) {
+      this.write('\x1b');
+      if (await this.waitFor((lines) => !isBusy(lines), INTERRUPT_CONFIRM_MS)) return true;
+    }
+    return false;
   }
 
   /**

@@ -9,7 +9,7 @@ import { SerialQueue } from '../serial-queue.js';
 import { agentLaunch, demoAgentHome, resolveCommand, shouldUseDemoModel } from './agent-launch.js';
 import { prepareAgentHome } from './agent-home.js';
 import type { AgentLaunch, AgentPane } from './agent-pane.js';
-import { isIdle } from './agent-screen.js';
+import { inputText, isIdle } from './agent-screen.js';
 import { readIfStable, waitForAnswerFile } from './answer-file.js';
 import { DEMO_API_KEY, DEMO_NOTICE, demoReply } from './demo-model.js';
 import { AgentStartError, PanePool } from './pane-pool.js';
@@ -74,22 +74,18 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
     return new Observable<BackendEvent>((sub) => {
       const abort = new AbortController();
-      const state = { typedInto: undefined as AgentPane | undefined };
       this.turns
-        .run(req.agentSession, () => this.turn(req, sub, abort.signal, state))
+        .run(req.agentSession, () => this.turn(req, sub, abort.signal))
         .catch((e: unknown) => {
           this.logger.error({ err: e, turnId: req.turnId }, 'local turn failed');
           sub.next({ type: 'error', code: 'upstream_error', message: 'The local agent backend failed' });
         });
-      return () => {
-        abort.abort();
-        // Cancelled while the agent works on it: stop it, as a person would with Escape.
-        state.typedInto?.interrupt();
-      };
+      // Unsubscribed (cancel, shutdown, the turn's ceiling): the turn task stops and tidies the pane.
+      return () => abort.abort();
     });
   }
 
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, state: { typedInto?: AgentPane }): Promise<void> {
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const waitMs = this.config.env.PALIADIN_RESPONSE_WAIT_MS;
     try {
@@ -106,11 +102,11 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
         if (!signal.aborted) sub.next({ type: 'error', code: 'upstream_error', message: 'The agent did not take the message' });
         return;
       }
-      state.typedInto = pane;
       const answer = await this.waitForAnswer(pane, outPath, waitMs, signal);
-      state.typedInto = undefined;
-      if (answer.kind === 'answer') sub.next({ type: 'done', response: answer.text });
+      if (answer.kind === 'aborted') await this.stopTurn(pane, req.turnId);
+      else if (answer.kind === 'answer') sub.next({ type: 'done', response: answer.text });
       else if (answer.kind === 'timeout') {
+        this.logger.warn({ turnId: req.turnId, screen: pane.tail() }, 'no answer file within the wait window');
         sub.next({
           type: 'error',
           code: 'timeout',
@@ -126,6 +122,20 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
   }
 
   /**
+   * Stops the agent working on an abandoned turn, as a person would with
+   * Escape, and waits until it is back at its prompt before the next turn of
+   * this user may type. Claude Code puts an interrupted message back into
+   * the input box (or notes "Interrupted"); that is the sign it has settled.
+   */
+  private async stopTurn(pane: AgentPane, turnId: string): Promise<void> {
+    if (!pane.isAlive) return;
+    await pane.interrupt();
+    const settled = (lines: string[]) => isIdle(lines) && (inputText(lines).includes(turnId) || lines.some((l) => l.includes('Interrupted')));
+    if (!(await pane.waitFor(settled, UNSTICK_MS))) this.logger.warn({ screen: pane.tail() }, 'agent did not confirm the interrupt');
+    await pane.clearInput();
+  }
+
+  /**
    * The session's pane at its prompt. An agent still busy (with a late answer
    * of an earlier turn) gets the wait window; one stuck beyond it (a dialog,
    * a runaway task) is interrupted, and restarted if that does not help.
@@ -136,7 +146,7 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
     if (signal.aborted) throw new AgentStartError('cancelled');
     if (pane.isAlive) {
       this.logger.warn({ session, screen: pane.tail() }, 'agent not at its prompt; interrupting it');
-      pane.interrupt();
+      await pane.interrupt();
       if (await pane.waitFor(isIdle, UNSTICK_MS, signal)) return pane;
     }
     this.logger.warn({ session }, 'agent stuck or gone; starting a new one');
@@ -150,12 +160,11 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
     waitMs: number,
     signal: AbortSignal,
   ): Promise<{ kind: 'answer'; text: string } | { kind: 'timeout' } | { kind: 'aborted' } | { kind: 'exited'; exitCode: number }> {
+    // The file wait also ends when the pane exits first; AbortSignal.any covers a turn aborted before we got here.
     const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal.addEventListener('abort', onAbort);
     try {
       return await Promise.race([
-        waitForAnswerFile(outPath, { timeoutMs: waitMs, signal: stop.signal }),
+        waitForAnswerFile(outPath, { timeoutMs: waitMs, signal: AbortSignal.any([signal, stop.signal]) }),
         pane.exited.then(async ({ exitCode }) => {
           await new Promise((r) => setTimeout(r, EXIT_GRACE_MS));
           const text = await readIfStable(outPath);
@@ -163,7 +172,6 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
         }),
       ]);
     } finally {
-      signal.removeEventListener('abort', onAbort);
       stop.abort();
     }
   }

@@ -41,6 +41,11 @@ export class PanePool {
     return slot?.pane.isAlive ? slot.pane.pid : undefined;
   }
 
+  /** The bottom of a session's screen (diagnostics). */
+  tailOf(session: string): string | undefined {
+    return this.slots.get(session)?.pane.tail(15);
+  }
+
   /**
    * The session's pane, ready for a turn and marked busy until release().
    * The caller serialises turns per session, so one session never acquires twice at once.

@@ -69,7 +69,7 @@ describe('local backend: pane limit and cancel', () => {
 
   beforeAll(async () => {
     agent = await startClaudeAgent((e) => writeAnswer(e, `answer to ${e.message}`, { hold: holds.get(e.message) }));
-    t = await startBackendApp({ ...agent.env, PALIADIN_MAX_PANES: '1' });
+    t = await startBackendApp({ ...agent.env, PALIADIN_MAX_PANES: '1', });
     backend = t.app.get(PALIADIN_BACKEND);
   });
 
@@ -80,7 +80,11 @@ describe('local backend: pane limit and cancel', () => {
 
   const answer = async (email: string, message: string) => {
     const turnId = await t.ask(email, { user_message: message });
-    return (await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 })).events;
+    try {
+      return (await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 })).events;
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nagent screen:\n${backend.pool.tailOf(session(email))}`);
+    }
   };
 
   it('beyond PALIADIN_MAX_PANES the least recently used idle pane is closed; a busy one is waited for', async () => {
