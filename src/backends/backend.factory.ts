@@ -1,19 +1,22 @@
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { AichatBackend } from './aichat/aichat.backend.js';
 import type { PaliadinBackend } from './backend.interface.js';
 import { DisabledBackend } from './disabled/disabled.backend.js';
 import { LocalBackend } from './local/local.backend.js';
 import { NotBuiltBackend } from './not-built.backend.js';
 
 /** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
-export function createBackend(config: AppConfig): PaliadinBackend {
+export function createBackend(config: AppConfig, db: DataSource): PaliadinBackend {
   const kind = config.env.PALIADIN_BACKEND;
   switch (kind) {
     case 'disabled':
       return new DisabledBackend();
     case 'local':
       return new LocalBackend(config);
-    case 'remote':
     case 'aichat':
+      return new AichatBackend(config, db);
+    case 'remote':
       return new NotBuiltBackend(kind);
     default: {
       const unknown: never = kind;

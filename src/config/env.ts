@@ -175,6 +175,10 @@ export class Env {
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_AICHAT_TIMEOUT_MS = 130_000;
 
+  // true: turns stream from /chat/turn/stream; false: one-shot /chat/turn.
+  @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  PALIADIN_AICHAT_STREAM = true;
+
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_THINKING_INTERVAL_MS = 5_000;
 

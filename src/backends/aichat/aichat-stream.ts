@@ -1,0 +1,97 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { toRowIds } from '../../contract/answer.js';
+import type { BackendEvent, TurnMeta } from '../backend.interface.js';
+import { AichatError, codeForEnvelope } from './aichat-errors.js';
+
+/** What a `done` frame adds beyond the backend event: whether aichat just started a new pane. */
+export type AichatStreamEvent = BackendEvent | { type: 'pane_spawned' };
+
+/**
+ * Reads /chat/turn/stream (DESIGN section 8): bytes through one streaming
+ * TextDecoder into eventsource-parser (any line ending, comments, frames
+ * split anywhere), each frame mapped to backend events. Unknown frame types
+ * are skipped; a frame that is not JSON ends the turn with `upstream_error`.
+ */
+export async function* readTurnStream(body: ReadableStream<Uint8Array>): AsyncGenerator<AichatStreamEvent> {
+  const decoder = new TextDecoder();
+  let ready: AichatStreamEvent[] = [];
+  let bad: AichatError | undefined;
+  const parser = createParser({
+    onEvent: (msg) => {
+      if (bad) return;
+      try {
+        ready.push(...mapFrame(msg));
+      } catch (e) {
+        bad = e as AichatError;
+      }
+    },
+  });
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      parser.feed(done ? decoder.decode() : decoder.decode(value, { stream: true }));
+      const out = ready;
+      ready = [];
+      yield* out;
+      if (bad) throw bad;
+      if (done) return;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function mapFrame(msg: EventSourceMessage): AichatStreamEvent[] {
+  let data: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(msg.data);
+    if (!parsed || typeof parsed !== 'object') throw new Error('not an object');
+    data = parsed as Record<string, unknown>;
+  } catch {
+    throw new AichatError('upstream_error', `aichat sent a malformed ${msg.event ?? 'data'} frame: ${msg.data.slice(0, 80)}`);
+  }
+  if (msg.event === 'heartbeat') {
+    return [{ type: 'heartbeat', elapsedSeconds: typeof data.elapsed_seconds === 'number' ? data.elapsed_seconds : 0 }];
+  }
+  if (msg.event && msg.event !== 'message') return [];
+  switch (data.type) {
+    case 'conversation':
+      return typeof data.conversation_id === 'string' ? [{ type: 'conversation', conversationId: data.conversation_id }] : [];
+    case 'chunk':
+      return typeof data.content === 'string' && data.content ? [{ type: 'chunk', text: data.content }] : [];
+    case 'meta':
+      return [{ type: 'meta', meta: aichatMeta(data.meta) }];
+    case 'done': {
+      const out: AichatStreamEvent[] = [];
+      if (typeof data.conversation_id === 'string') out.push({ type: 'conversation', conversationId: data.conversation_id });
+      if (data.pane_spawned === true) out.push({ type: 'pane_spawned' });
+      out.push({ type: 'done', response: typeof data.response === 'string' ? data.response : '' });
+      return out;
+    }
+    case 'error': {
+      const e = (data.error ?? {}) as { code?: unknown; message?: unknown; retryable?: unknown };
+      const code = typeof e.code === 'string' ? e.code : undefined;
+      return [
+        {
+          type: 'error',
+          code: codeForEnvelope(code),
+          message: `aichat: ${typeof e.message === 'string' && e.message ? e.message : (code ?? 'error')}`,
+          ...(typeof e.retryable === 'boolean' ? { retryable: e.retryable } : {}),
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+/** aichat's meta: rows_seen arrive as strings; numeric ones become integers, the rest are dropped. */
+export function aichatMeta(v: unknown): Partial<TurnMeta> {
+  const m = (v && typeof v === 'object' ? v : {}) as { used_tools?: unknown; rows_seen?: unknown; classifier_tag?: unknown };
+  return {
+    usedTools: Array.isArray(m.used_tools) ? m.used_tools.filter((t): t is string => typeof t === 'string') : [],
+    rowsSeen: toRowIds(m.rows_seen),
+    classifierTag: typeof m.classifier_tag === 'string' ? m.classifier_tag : '',
+  };
+}

@@ -1,0 +1,231 @@
+import { Logger } from '@nestjs/common';
+import { Observable, type Subscriber } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { signUserToken } from '../../auth/jwt-verifier.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { sanitiseForTerminal } from '../../contract/envelope.js';
+import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import { AichatClient } from './aichat-client.js';
+import { AichatError, networkError } from './aichat-errors.js';
+import { findAnswer, type ConversationTurn } from './aichat-recovery.js';
+import { aichatMeta, readTurnStream } from './aichat-stream.js';
+import { PRIMER_EXCHANGES, PRIMER_SIDE_CHARS, aichatTurnMeta, aichatUsername, cut, type AichatTurnBody, type PrimerExchange } from './aichat-turn-body.js';
+
+// DESIGN section 8 / the issue: the health probe's timeout and how long a success is trusted.
+const HEALTH_TIMEOUT_MS = 3_000;
+const HEALTH_CACHE_MS = 10_000;
+const RECOVERY_TIMEOUT_MS = 8_000;
+
+interface HealthAnswer {
+  ok?: boolean;
+  claude_reachable?: boolean;
+  tmux_reachable?: boolean;
+}
+
+interface TurnAnswer {
+  response?: string;
+  meta?: unknown;
+  pane_spawned?: boolean;
+  conversation_id?: string;
+}
+
+/**
+ * PALIADIN_BACKEND=aichat: a central HTTP service owns the agent panes
+ * (DESIGN section 8). Turns stream from /chat/turn/stream (or, with
+ * streaming off, come whole from /chat/turn); answers that outlive their
+ * turn are found again in aichat's conversation store.
+ */
+export class AichatBackend implements PaliadinBackend {
+  readonly kind = 'aichat';
+  readonly mode: 'oneshot' | 'streaming';
+  readonly lateAnswers: LateAnswers;
+  private readonly logger = new Logger(AichatBackend.name);
+  private readonly client: AichatClient;
+  private readonly persona: string;
+  private healthyUntil = 0;
+  /** User windows (persona:username) that have had their primer in this process. */
+  private readonly primed = new Set<string>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: DataSource,
+  ) {
+    this.client = new AichatClient(config.env.PALIADIN_AICHAT_URL!, config.env.PALIADIN_AICHAT_TOKEN!);
+    this.persona = config.env.PALIADIN_AICHAT_PERSONA;
+    this.mode = config.env.PALIADIN_AICHAT_STREAM ? 'streaming' : 'oneshot';
+    this.lateAnswers = {
+      codes: ['upstream_error', 'upstream_silence', 'timeout', 'interrupted'],
+      windowMs: config.env.PALIADIN_RECOVERY_GIVEUP_MS,
+      find: (t) => this.findLateAnswer(t),
+    };
+  }
+
+  runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
+    return new Observable<BackendEvent>((sub) => {
+      const abort = new AbortController();
+      this.turn(req, sub, abort.signal).catch((e: unknown) => {
+        if (abort.signal.aborted) return;
+        const err = e instanceof AichatError ? e : networkError(e, 'the turn');
+        sub.next({ type: 'error', code: err.code, message: err.message, ...(err.retryable !== undefined ? { retryable: err.retryable } : {}) });
+      });
+      return () => abort.abort();
+    });
+  }
+
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
+    await this.healthGate(signal);
+    const username = aichatUsername(req.email, req.userId);
+    const window = `${this.persona}:${username}`;
+    let jwt: string | undefined;
+    try {
+      jwt = await this.mintJwt(req);
+    } catch (e) {
+      this.logger.error({ err: e, turnId: req.turnId }, 'could not sign the per-turn JWT');
+      throw new AichatError('jwt_mint_failed', 'The per-turn token for aichat could not be signed');
+    }
+    const primer = this.primed.has(window) ? undefined : await this.primer(req);
+    const body: AichatTurnBody = {
+      persona: this.persona,
+      username,
+      user_id: req.userId,
+      session_id: req.sessionId,
+      message: sanitiseForTerminal(req.message),
+      ...(jwt ? { jwt } : {}),
+      ...(primer?.length ? { primer } : {}),
+      ...(aichatTurnMeta(req) ? { meta: aichatTurnMeta(req) } : {}),
+    };
+
+    let paneSpawned = false;
+    let answered = false;
+    if (this.mode === 'oneshot') {
+      const timeout = AbortSignal.timeout(this.config.env.PALIADIN_AICHAT_TIMEOUT_MS);
+      const res = await this.client.json<TurnAnswer>('POST', '/chat/turn', body, AbortSignal.any([signal, timeout]));
+      paneSpawned = res.pane_spawned === true;
+      if (typeof res.conversation_id === 'string') sub.next({ type: 'conversation', conversationId: res.conversation_id });
+      this.notePrimer(window, paneSpawned);
+      sub.next({ type: 'done', response: typeof res.response === 'string' ? res.response : '', meta: aichatMeta(res.meta) });
+      return;
+    }
+    const res = await this.client.stream('/chat/turn/stream', body, signal);
+    try {
+      for await (const ev of readTurnStream(res.body!)) {
+        if (ev.type === 'pane_spawned') {
+          paneSpawned = true;
+          continue;
+        }
+        if (ev.type === 'done') {
+          answered = true;
+          this.notePrimer(window, paneSpawned);
+        }
+        sub.next(ev);
+        if (ev.type === 'done' || ev.type === 'error') return;
+      }
+    } catch (e) {
+      if (e instanceof AichatError) throw e;
+      throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${(e as Error).message}`, true);
+    }
+    if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
+  }
+
+  async reset(user: { userId: string; email: string }): Promise<void> {
+    const username = aichatUsername(user.email, user.userId);
+    // The next turn starts a new pane, which needs the conversation again.
+    this.primed.delete(`${this.persona}:${username}`);
+    const res = await this.client.json<{ ok?: boolean }>('POST', '/chat/reset', { persona: this.persona, username }, AbortSignal.timeout(RECOVERY_TIMEOUT_MS));
+    if (res.ok !== true) throw new AichatError('shim_error', 'aichat did not confirm the reset');
+  }
+
+  async health(): Promise<BackendHealth> {
+    try {
+      await this.probe(AbortSignal.timeout(HEALTH_TIMEOUT_MS));
+      return { status: 'up', detail: `aichat at ${this.config.env.PALIADIN_AICHAT_URL}${this.mode === 'oneshot' ? ' (one-shot)' : ''}` };
+    } catch (e) {
+      return { status: 'down', detail: (e as Error).message };
+    }
+  }
+
+  /** Before a turn: a success is trusted for 10 s, a failure never cached; either failure is `mriver_unreachable`. */
+  private async healthGate(signal: AbortSignal): Promise<void> {
+    if (Date.now() < this.healthyUntil) return;
+    try {
+      await this.probe(AbortSignal.any([signal, AbortSignal.timeout(HEALTH_TIMEOUT_MS)]));
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new AichatError('mriver_unreachable', (e as Error).message, true);
+    }
+    this.healthyUntil = Date.now() + HEALTH_CACHE_MS;
+  }
+
+  private async probe(signal: AbortSignal): Promise<void> {
+    this.healthyUntil = 0;
+    let h: HealthAnswer;
+    try {
+      h = await this.client.json<HealthAnswer>('GET', '/chat/health', undefined, signal);
+    } catch (e) {
+      throw new Error(`aichat health check failed: ${(e as Error).message}`);
+    }
+    if (h.ok !== true) {
+      throw new Error(`aichat reports not ok (claude_reachable=${String(h.claude_reachable)}, tmux_reachable=${String(h.tmux_reachable)})`);
+    }
+  }
+
+  /** Signs the per-turn token when PALIADIN_AICHAT_JWT_SECRET is set (sub = user id, role = authenticated). */
+  protected async mintJwt(req: BackendTurnRequest): Promise<string | undefined> {
+    const secret = this.config.env.PALIADIN_AICHAT_JWT_SECRET;
+    if (!secret) return undefined;
+    return signUserToken(new TextEncoder().encode(secret), { sub: req.userId, email: req.email }, this.config.env.PALIADIN_AICHAT_JWT_TTL_S);
+  }
+
+  /** A fresh pane knows nothing: the next turn sends the primer again. Otherwise this window is primed. */
+  private notePrimer(window: string, paneSpawned: boolean): void {
+    if (paneSpawned) this.primed.delete(window);
+    else this.primed.add(window);
+  }
+
+  /** Up to 6 earlier answered exchanges of this browser session, oldest first, each side cut to 2000 characters. */
+  private async primer(req: BackendTurnRequest): Promise<PrimerExchange[]> {
+    const rows: { user_message: string; response: string }[] = await this.db.query(
+      `SELECT user_message, response FROM (
+         SELECT user_message, response, started_at FROM paliadin_turns
+         WHERE user_id = $1 AND session_id = $2 AND turn_id <> $3 AND response IS NOT NULL
+         ORDER BY started_at DESC LIMIT $4
+       ) recent ORDER BY started_at`,
+      [req.userId, req.sessionId, req.turnId, PRIMER_EXCHANGES],
+    );
+    return rows.map((r) => ({ user: cut(r.user_message, PRIMER_SIDE_CHARS), assistant: cut(r.response, PRIMER_SIDE_CHARS) }));
+  }
+
+  /**
+   * Recovery (DESIGN section 8): the stored conversation, else the user's
+   * conversations newest first; the assistant entry after the user entry
+   * carrying our message, at or after the turn's start. 8 s per call.
+   */
+  private async findLateAnswer(turn: UnansweredTurn): Promise<LateAnswer> {
+    const signal = () => AbortSignal.timeout(RECOVERY_TIMEOUT_MS);
+    const message = sanitiseForTerminal(turn.message);
+    try {
+      let ids: string[];
+      if (turn.aichatConversationId) ids = [turn.aichatConversationId];
+      else {
+        const username = aichatUsername(turn.email, turn.userId);
+        const q = new URLSearchParams({ persona: this.persona, username });
+        const list = await this.client.json<{ conversations?: { id: string; updated_at?: string }[] }>('GET', `/chat/conversations?${q}`, undefined, signal());
+        ids = (list.conversations ?? [])
+          .filter((c) => typeof c.id === 'string')
+          .sort((a, b) => String(b.updated_at ?? '').localeCompare(String(a.updated_at ?? '')))
+          .map((c) => c.id);
+      }
+      for (const id of ids) {
+        const { turns } = await this.client.json<{ turns?: ConversationTurn[] }>('GET', `/chat/conversations/${encodeURIComponent(id)}/turns`, undefined, signal());
+        const answer = findAnswer(turns ?? [], message, turn.startedAt);
+        if (answer !== undefined) return { status: 'found', response: answer };
+      }
+      return { status: 'none' };
+    } catch (e) {
+      const err = e instanceof AichatError ? e : networkError(e, 'recovery');
+      // aichat saying "no such conversation" is an answer: it has nothing. Anything else means we cannot tell.
+      if (err.status === 404) return { status: 'none' };
+      return { status: 'unreachable', detail: err.message };
+    }
+  }
+}
