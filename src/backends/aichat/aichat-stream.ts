@@ -30,7 +30,9 @@ export async function* readTurnStream(body: ReadableStream<Uint8Array>): AsyncGe
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      parser.feed(done ? decoder.decode() : decoder.decode(value, { stream: true }));
+      // At the end, one more "\n": a stream ending in CR-only line breaks leaves its last
+      // "\r" waiting for a possible "\n"; as CRLF it closes the frame, and it completes nothing else.
+      parser.feed(done ? `${decoder.decode()}\n` : decoder.decode(value, { stream: true }));
       const out = ready;
       ready = [];
       yield* out;

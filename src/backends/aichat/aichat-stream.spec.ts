@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import { readTurnStream, type AichatStreamEvent } from './aichat-stream.js';
+
+const frames = [
+  ': keep-alive comment\n\n',
+  'data: {"type":"conversation","conversation_id":"c-1"}\n\n',
+  'event: heartbeat\ndata: {"elapsed_seconds": 5}\n\n',
+  'data: {"type":"chunk","content":"Grüße 👋 "}\n\n',
+  'data: {"type":"mystery","x":1}\n\n',
+  'data: {"type":"chunk","content":"aus Köln"}\n\n',
+  'data: {"type":"meta","meta":{"used_tools":["a"],"rows_seen":["1","zwei","3"],"classifier_tag":"t"}}\n\n',
+  'data: {"type":"done","conversation_id":"c-1","response":"Grüße 👋 aus Köln","pane_spawned":true}\n\n',
+].join('');
+
+const expected: AichatStreamEvent[] = [
+  { type: 'conversation', conversationId: 'c-1' },
+  { type: 'heartbeat', elapsedSeconds: 5 },
+  { type: 'chunk', text: 'Grüße 👋 ' },
+  { type: 'chunk', text: 'aus Köln' },
+  { type: 'meta', meta: { usedTools: ['a'], rowsSeen: [1, 3], classifierTag: 't' } },
+  { type: 'conversation', conversationId: 'c-1' },
+  { type: 'pane_spawned' },
+  { type: 'done', response: 'Grüße 👋 aus Köln' },
+];
+
+function body(...parts: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      parts.forEach((p) => c.enqueue(p));
+      c.close();
+    },
+  });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<AichatStreamEvent[]> {
+  const out: AichatStreamEvent[] = [];
+  for await (const ev of readTurnStream(stream)) out.push(ev);
+  return out;
+}
+
+describe('reading the aichat turn stream', () => {
+  it('gives the same events wherever the bytes are split (every boundary, mid-UTF-8 included)', async () => {
+    const bytes = new TextEncoder().encode(frames);
+    for (let i = 0; i <= bytes.length; i++) {
+      expect(await collect(body(bytes.subarray(0, i), bytes.subarray(i)))).toEqual(expected);
+    }
+  });
+
+  it('byte by byte, and with CRLF or CR-only line endings', async () => {
+    const bytes = new TextEncoder().encode(frames);
+    expect(await collect(body(...Array.from(bytes, (b) => new Uint8Array([b]))))).toEqual(expected);
+    expect(await collect(body(new TextEncoder().encode(frames.replace(/\n/g, '\r\n'))))).toEqual(expected);
+    expect(await collect(body(new TextEncoder().encode(frames.replace(/\n/g, '\r'))))).toEqual(expected);
+  });
+
+  it('a malformed frame throws upstream_error after the events before it', async () => {
+    const out: AichatStreamEvent[] = [];
+    const stream = body(new TextEncoder().encode('data: {"type":"chunk","content":"a"}\n\ndata: {nope\n\ndata: {"type":"chunk","content":"b"}\n\n'));
+    await expect(
+      (async () => {
+        for await (const ev of readTurnStream(stream)) out.push(ev);
+      })(),
+    ).rejects.toMatchObject({ code: 'upstream_error', message: expect.stringContaining('malformed data frame') });
+    expect(out).toEqual([{ type: 'chunk', text: 'a' }]);
+  });
+});

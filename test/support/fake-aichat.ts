@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AichatTurnBody } from '../../src/backends/aichat/aichat-turn-body.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization?: string;
+  body: unknown;
+}
+
+export interface StoredTurn {
+  role: 'user' | 'assistant';
+  content: string;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  persona: string;
+  username: string;
+  created_at: string;
+  updated_at: string;
+  turns: StoredTurn[];
+}
+
+/** A scripted stream: raw text written as is, pauses, or hanging up mid-way. */
+export type StreamStep = string | Buffer | { pauseMs: number } | { cut: true } | { hang: true };
+
+/** What the fake answers a turn with: a script for the stream, or a one-shot JSON answer, or an error envelope. */
+export type TurnScript =
+  | { stream: StreamStep[] }
+  | { json: Record<string, unknown> }
+  | { status: number; error: { code: string; message: string; retryable?: boolean } };
+
+/** `data: {json}` default-event frame. */
+export const frame = (data: object, eol = '\n') => `data: ${JSON.stringify(data)}${eol}${eol}`;
+/** Named `event: heartbeat` frame. */
+export const heartbeat = (elapsed: number, eol = '\n') => `event: heartbeat${eol}data: ${JSON.stringify({ elapsed_seconds: elapsed })}${eol}${eol}`;
+
+/**
+ * A fake aichat service on 127.0.0.1 following DESIGN section 8: bearer-token
+ * checked on every route, /chat/health, /chat/turn and /chat/turn/stream
+ * answered from a per-test script, /chat/reset, and a conversation store
+ * behind /chat/conversations that recovery reads.
+ */
+export class FakeAichat {
+  readonly requests: RecordedRequest[] = [];
+  readonly conversations = new Map<string, Conversation>();
+  health: { status: number; body: Record<string, unknown> } = { status: 200, body: { ok: true, claude_reachable: true, tmux_reachable: true } };
+  /** Decides each turn; the default answers with a short happy stream (or JSON). */
+  script: (body: AichatTurnBody, fake: FakeAichat) => TurnScript = (body, fake) => fake.happy(body, `Antwort auf: ${body.message}`);
+  /** false: /chat/reset answers {ok: false}. */
+  resetOk = true;
+  private server?: http.Server;
+  private port = 0;
+
+  constructor(readonly token = 'aichat-test-token') {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as AddressInfo).port;
+    return this.url;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops listening (connection refused from now on); start() again reuses the port. */
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  /** The turn bodies received, in order. */
+  turnBodies(): AichatTurnBody[] {
+    return this.requests.filter((r) => r.path.startsWith('/chat/turn')).map((r) => r.body as AichatTurnBody);
+  }
+
+  /** Records the exchange in the store (as aichat does) and returns its conversation. */
+  record(body: AichatTurnBody, answer?: string): Conversation {
+    let conv = [...this.conversations.values()].find((c) => c.username === body.username && c.persona === body.persona);
+    const now = new Date().toISOString();
+    if (!conv) {
+      conv = { id: `conv-${randomUUID()}`, persona: body.persona, username: body.username, created_at: now, updated_at: now, turns: [] };
+      this.conversations.set(conv.id, conv);
+    }
+    conv.turns.push({ role: 'user', content: body.message, created_at: now });
+    if (answer !== undefined) conv.turns.push({ role: 'assistant', content: answer, created_at: now });
+    conv.updated_at = now;
+    return conv;
+  }
+
+  /** A normal streamed answer: conversation, two chunks, meta, done; stored in the conversation. */
+  happy(body: AichatTurnBody, answer: string, extra: { meta?: object; paneSpawned?: boolean } = {}): TurnScript {
+    const conv = this.record(body, answer);
+    const half = Math.ceil(answer.length / 2);
+    const meta = extra.meta ?? { used_tools: ['paliad.cases'], rows_seen: ['42'], classifier_tag: 'case_lookup' };
+    return {
+      stream: [
+        frame({ type: 'conversation', conversation_id: conv.id }),
+        frame({ type: 'chunk', content: answer.slice(0, half) }),
+        frame({ type: 'chunk', content: answer.slice(half) }),
+        frame({ type: 'meta', meta }),
+        frame({ type: 'done', turn_id: randomUUID(), conversation_id: conv.id, response: answer, duration_ms: 5, pane_spawned: extra.paneSpawned ?? false }),
+      ],
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const url = new URL(req.url ?? '/', this.url);
+    let body: unknown = undefined;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return this.error(res, 400, 'bad_request', 'body is not JSON');
+    }
+    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body });
+    if (req.headers.authorization !== `Bearer ${this.token}`) return this.error(res, 401, 'auth_failed', 'bad bearer token');
+
+    if (req.method === 'GET' && url.pathname === '/chat/health') return this.json(res, this.health.status, this.health.body);
+    if (req.method === 'POST' && url.pathname === '/chat/reset') return this.json(res, 200, { ok: this.resetOk });
+    if (req.method === 'GET' && url.pathname === '/chat/conversations') {
+      const persona = url.searchParams.get('persona');
+      const username = url.searchParams.get('username');
+      const list = [...this.conversations.values()].filter((c) => c.persona === persona && c.username === username);
+      return this.json(res, 200, { conversations: list.map(({ turns: _t, ...c }) => c) });
+    }
+    const turnsPath = /^\/chat\/conversations\/([^/]+)\/turns$/.exec(url.pathname);
+    if (req.method === 'GET' && turnsPath) {
+      const conv = this.conversations.get(decodeURIComponent(turnsPath[1]));
+      return conv ? this.json(res, 200, { turns: conv.turns }) : this.error(res, 404, 'bad_request', 'no such conversation');
+    }
+    if (req.method === 'POST' && (url.pathname === '/chat/turn' || url.pathname === '/chat/turn/stream')) {
+      const script = this.script(body as AichatTurnBody, this);
+      if ('status' in script) return this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
+      if ('json' in script) return this.json(res, 200, script.json);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      res.flushHeaders();
+      for (const step of script.stream) {
+        if (typeof step === 'string' || Buffer.isBuffer(step)) {
+          res.write(step);
+          // Each step its own TCP write: let it leave before the next one.
+          await new Promise((r) => setImmediate(r));
+        } else if ('pauseMs' in step) await new Promise((r) => setTimeout(r, step.pauseMs));
+        else if ('cut' in step) return void res.socket?.destroy();
+        else if ('hang' in step) return; // keeps the connection open, saying nothing
+      }
+      return void res.end();
+    }
+    this.error(res, 404, 'bad_request', `no route ${req.method} ${url.pathname}`);
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private error(res: http.ServerResponse, status: number, code: string, message: string, retryable = false): void {
+    this.json(res, status, { error: { code, message, retryable } });
+  }
+}
