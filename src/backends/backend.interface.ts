@@ -39,13 +39,7 @@ export interface BackendHealth {
 }
 
 /** A turn that ended without an answer, as the janitor and /recover ask about it. */
-export interface UnansweredTurn {
-  turnId: string;
-  userId: string;
-  email: string;
-  agentSession: string;
-  sessionId: string;
-  message: string;
+export interface UnansweredTurn extends Pick<BackendTurnRequest, 'turnId' | 'userId' | 'email' | 'agentSession' | 'sessionId' | 'message'> {
   startedAt: Date;
   errorCode: ErrorCode | null;
   aichatConversationId: string | null;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AichatTurnBody } from '../../src/backends/aichat/aichat-turn-body.js';
+import { startBackendApp, type TurnApp } from './pipeline-app.js';
 
 export interface RecordedRequest {
   method: string;
@@ -164,4 +165,9 @@ export class FakeAichat {
   private error(res: http.ServerResponse, status: number, code: string, message: string, retryable = false): void {
     this.json(res, status, { error: { code, message, retryable } });
   }
+}
+
+/** The app with PALIADIN_BACKEND=aichat pointed at `fake`. */
+export function startAichatApp(fake: FakeAichat, env: Record<string, string> = {}): Promise<TurnApp> {
+  return startBackendApp({ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: fake.url, PALIADIN_AICHAT_TOKEN: fake.token, ...env });
 }

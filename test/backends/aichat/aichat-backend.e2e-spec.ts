@@ -5,23 +5,15 @@ import { AichatBackend } from '../../../src/backends/aichat/aichat.backend.js';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import { AppConfig } from '../../../src/config/app-config.js';
 import type { AichatTurnBody } from '../../../src/backends/aichat/aichat-turn-body.js';
-import { FakeAichat, frame, heartbeat, type TurnScript } from '../../support/fake-aichat.js';
-import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import { FakeAichat, frame, heartbeat, startAichatApp, type TurnScript } from '../../support/fake-aichat.js';
+import { kinds, type TurnApp } from '../../support/pipeline-app.js';
 import { readSse } from '../../support/sse-client.js';
 import { startTestApp } from '../../support/test-app.js';
 import { subFor, tokenFor } from '../../support/tokens.js';
 
 const JWT_SECRET = 'aichat-jwt-secret-that-is-long-enough-1234';
 
-async function aichatApp(fake: FakeAichat, env: Record<string, string> = {}): Promise<TurnApp> {
-  return startBackendApp({
-    PALIADIN_BACKEND: 'aichat',
-    PALIADIN_AICHAT_URL: fake.url,
-    PALIADIN_AICHAT_TOKEN: fake.token,
-    PALIADIN_AICHAT_JWT_SECRET: JWT_SECRET,
-    ...env,
-  });
-}
+const aichatApp = (fake: FakeAichat, env: Record<string, string> = {}) => startAichatApp(fake, { PALIADIN_AICHAT_JWT_SECRET: JWT_SECRET, ...env });
 
 describe('aichat backend: turns', () => {
   const fake = new FakeAichat();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { FakeAichat, frame } from '../../support/fake-aichat.js';
-import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import { FakeAichat, frame, startAichatApp } from '../../support/fake-aichat.js';
+import { kinds, type TurnApp } from '../../support/pipeline-app.js';
 import { waitUntil } from '../../support/wait.js';
 
 const GIVE_UP_MS = 1_500;
@@ -12,10 +12,7 @@ describe('aichat backend: stalls, lost connections and recovery', () => {
   beforeAll(async () => {
     await fake.start();
     // The janitor is slow here, so /recover is what delivers, except where the janitor is the point.
-    t = await startBackendApp({
-      PALIADIN_BACKEND: 'aichat',
-      PALIADIN_AICHAT_URL: fake.url,
-      PALIADIN_AICHAT_TOKEN: fake.token,
+    t = await startAichatApp(fake, {
       PALIADIN_SILENCE_TIMEOUT_MS: '400',
       PALIADIN_RECOVERY_GIVEUP_MS: String(GIVE_UP_MS),
       PALIADIN_JANITOR_INTERVAL_MS: '600000',
@@ -117,12 +114,7 @@ describe('aichat backend: the janitor recovers without any client', () => {
   let t: TurnApp;
   beforeAll(async () => {
     await fake.start();
-    t = await startBackendApp({
-      PALIADIN_BACKEND: 'aichat',
-      PALIADIN_AICHAT_URL: fake.url,
-      PALIADIN_AICHAT_TOKEN: fake.token,
-      PALIADIN_JANITOR_INTERVAL_MS: '200',
-    });
+    t = await startAichatApp(fake, { PALIADIN_JANITOR_INTERVAL_MS: '200' });
   });
   afterAll(async () => {
     await t?.app.close();
