@@ -5,6 +5,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
+import { WebModule } from './web/web.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BackendsModule } from './backends/backends.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -40,6 +41,7 @@ export class AppModule {
         HealthModule,
         PaliadinModule,
         AdminModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { mountStaticAssets } from './web/static-assets.js';
 
 /** Everything main.ts and the tests both need on an app before it listens. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -12,6 +13,7 @@ export function configureApp(app: INestApplication): INestApplication {
   express.disable('x-powered-by');
   app.use(helmet());
   app.use(cookieParser());
+  mountStaticAssets(express.getHttpAdapter().getInstance());
 
   const doc = new DocumentBuilder()
     .setTitle('Paliadin')

@@ -6,6 +6,7 @@ import { TurnFeeds } from './turn-feeds.js';
 
 /** The keep-alive frame. It must carry no id, so it is written to the socket directly (see below). */
 export const PING_FRAME = 'event: ping\ndata: {}\n\n';
+const RECONNECT_MS = 1000;
 
 /**
  * A turn as SSE: stored events (SSE id = seq) after `afterSeq`, then the live
@@ -34,7 +35,8 @@ export class TurnStream {
       const events = this.feeds.watch(turnId, afterSeq).subscribe({
         next: (ev) => {
           lastSeq = ev.seq;
-          sub.next({ id: String(ev.seq), type: ev.kind, data: ev.data as object });
+          // `retry` on the first event: browsers reconnect after 1 s rather than their default 3 to 5.
+          sub.next({ id: String(ev.seq), type: ev.kind, data: ev.data as object, ...(ev.seq === 1 ? { retry: RECONNECT_MS } : {}) });
         },
         error: (err: unknown) => {
           // Never the raw exception: a coded error; the client resumes with Last-Event-ID.

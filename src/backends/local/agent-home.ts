@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../config/project-root.js';
 
 /** What Claude Code needs in its HOME to run unattended under the service. */
 export interface AgentHomeSetup {
@@ -14,15 +14,9 @@ export interface AgentHomeSetup {
   apiKey?: string;
 }
 
-/** The skill source in this repository, found from this file whether it runs from src/ or dist/. */
+/** The skill source in this repository. */
 export function skillSource(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the project root (package.json) to read skills/paliadin/SKILL.md');
-    dir = up;
-  }
-  return path.join(dir, 'skills', 'paliadin', 'SKILL.md');
+  return path.join(projectRoot(), 'skills', 'paliadin', 'SKILL.md');
 }
 
 /** Copies skills/paliadin/SKILL.md into `<home>/.claude/skills/paliadin/`, where Claude Code finds skills. */

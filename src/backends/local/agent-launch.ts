@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../../config/app-config.js';
+import { projectRoot } from '../../config/project-root.js';
 import type { AgentLaunch } from './agent-pane.js';
 
 // Our own settings and secrets stay out of the agent's environment: it can run commands.
@@ -60,9 +61,11 @@ export function agentLaunch(config: AppConfig, model?: { baseUrl: string; apiKey
   };
 }
 
-/** The agent executable as the pty would find it, or undefined when it cannot be run. */
+/** The agent executable to run: the command itself, found on PATH, or the project's own; undefined when none can run. */
 export async function resolveCommand(command: string, envPath: string | undefined): Promise<string | undefined> {
-  const candidates = command.includes('/') ? [path.resolve(command)] : (envPath ?? '').split(':').filter(Boolean).map((d) => path.join(d, command));
+  // The project's own node_modules/.bin comes last: `npm start` puts it on PATH, a bare `node dist/...` does not.
+  const dirs = [...(envPath ?? '').split(':').filter(Boolean), path.join(projectRoot(), 'node_modules', '.bin')];
+  const candidates = command.includes('/') ? [path.resolve(command)] : dirs.map((d) => path.join(d, command));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);

@@ -1,0 +1,301 @@
+import { api, el, lang, signIn, signOut } from './common.js';
+
+const COPY = {
+  de: {
+    signInLabel: 'Token (JWT oder API-Schlüssel)',
+    signIn: 'Anmelden',
+    signInFailed: 'Dieser Token wurde nicht angenommen.',
+    placeholder: 'Frag Paliadin …',
+    send: 'Senden',
+    cancel: 'Abbrechen',
+    reset: 'Neues Gespräch',
+    signOut: 'Abmelden',
+    thinking: (s) => `Denkt nach … ${s} s`,
+    reconnecting: 'Verbindung unterbrochen, verbinde neu …',
+    recovering: 'Lade frische Antwort …',
+    lost: 'Antwort konnte nicht zugestellt werden — bitte erneut stellen',
+    unavailable: 'Paliadin ist für dieses Konto nicht verfügbar.',
+    failed: 'Die Frage konnte nicht gesendet werden.',
+    errors: {
+      upstream_error: 'Der Assistent hat einen Fehler gemeldet.',
+      tmux_unavailable: 'Der Assistent konnte nicht gestartet werden.',
+      mriver_unreachable: 'Der Assistent ist gerade nicht erreichbar.',
+      shim_auth_failed: 'Der Assistent hat die Anmeldung des Dienstes abgelehnt.',
+      shim_error: 'Beim Assistenten ist ein Fehler aufgetreten.',
+      timeout: 'Der Assistent hat nicht rechtzeitig geantwortet.',
+      upstream_silence: 'Der Assistent hat zu lange nichts mehr gesagt.',
+      jwt_mint_failed: 'Die Anmeldung beim Assistenten ist fehlgeschlagen.',
+      disabled: 'Paliadin ist abgeschaltet.',
+      interrupted: 'Der Server wurde neu gestartet; bitte erneut fragen.',
+      cancelled: 'Abgebrochen.',
+    },
+    unknownError: 'Etwas ist schiefgegangen.',
+  },
+  en: {
+    signInLabel: 'Token (JWT or API key)',
+    signIn: 'Sign in',
+    signInFailed: 'This token was not accepted.',
+    placeholder: 'Ask Paliadin …',
+    send: 'Send',
+    cancel: 'Cancel',
+    reset: 'New conversation',
+    signOut: 'Sign out',
+    thinking: (s) => `Thinking … ${s} s`,
+    reconnecting: 'Connection lost, reconnecting …',
+    recovering: 'Fetching the answer …',
+    lost: 'The answer could not be delivered — please ask again',
+    unavailable: 'Paliadin is not available for this account.',
+    failed: 'The question could not be sent.',
+    errors: {
+      upstream_error: 'The assistant reported an error.',
+      tmux_unavailable: 'The assistant could not be started.',
+      mriver_unreachable: 'The assistant cannot be reached right now.',
+      shim_auth_failed: 'The assistant refused the service’s credentials.',
+      shim_error: 'Something went wrong on the assistant’s side.',
+      timeout: 'The assistant did not answer in time.',
+      upstream_silence: 'The assistant went quiet for too long.',
+      jwt_mint_failed: 'Signing in to the assistant failed.',
+      disabled: 'Paliadin is switched off.',
+      interrupted: 'The server restarted; please ask again.',
+      cancelled: 'Cancelled.',
+    },
+    unknownError: 'Something went wrong.',
+  },
+}[lang];
+
+// Errors after which the answer may still turn up (late answer, recovery).
+const RECOVERABLE = new Set(['timeout', 'upstream_error', 'upstream_silence', 'interrupted']);
+const SESSION_KEY = 'paliadin_session';
+const $ = (id) => document.getElementById(id);
+let running; // the turn being streamed: { id, source }
+
+/** Markdown to safe HTML; `paliad:` links become chips the host application can act on. */
+function render(markdown) {
+  const html = DOMPurify.sanitize(marked.parse(markdown), { ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto|paliad):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i });
+  const box = el('div', { class: 'markdown' });
+  box.innerHTML = html;
+  for (const a of box.querySelectorAll('a[href^="paliad:"]')) {
+    a.classList.add('chip');
+    a.dataset.paliad = a.getAttribute('href').slice('paliad:'.length);
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      window.dispatchEvent(new CustomEvent('paliad:navigate', { detail: a.dataset.paliad }));
+    });
+  }
+  for (const a of box.querySelectorAll('a:not(.chip)')) a.setAttribute('rel', 'noopener noreferrer');
+  return box;
+}
+
+function bubble(role, turnId) {
+  const node = el('article', { class: `bubble ${role}` });
+  if (turnId) node.dataset.turn = turnId;
+  $('conversation').append(node);
+  node.scrollIntoView({ block: 'end' });
+  return node;
+}
+
+function showAnswer(node, text) {
+  node.querySelector('.markdown')?.remove();
+  node.prepend(render(text));
+}
+
+function showStatus(node, text, kind) {
+  let status = node.querySelector('.status');
+  if (!text) return status?.remove();
+  if (!status) status = node.appendChild(el('p', { class: 'status' }));
+  status.className = `status ${kind || ''}`;
+  status.textContent = text;
+}
+
+function errorText(code) {
+  return COPY.errors[code] || COPY.unknownError;
+}
+
+/** The thinking pulse: a dot and a seconds counter that keeps counting between events. */
+function pulse(node) {
+  let seconds = 0;
+  let timer;
+  const dot = el('div', { class: 'pulse', 'aria-label': 'thinking' }, el('span', { class: 'dot' }), el('span', { class: 'seconds' }));
+  const draw = () => (dot.querySelector('.seconds').textContent = COPY.thinking(seconds));
+  return {
+    show(elapsed) {
+      seconds = Math.max(seconds, elapsed);
+      draw();
+      if (!dot.isConnected) node.append(dot);
+      clearInterval(timer);
+      timer = setInterval(() => {
+        seconds++;
+        draw();
+      }, 1000);
+    },
+    hide() {
+      clearInterval(timer);
+      dot.remove();
+    },
+  };
+}
+
+/**
+ * Reads a turn's events. EventSource reconnects by itself after a drop and
+ * sends Last-Event-ID, so the server resumes after the last event we have;
+ * the seq check below makes sure nothing is shown twice all the same. When
+ * the stream cannot be had back, /recover is polled instead.
+ */
+function follow(turnId, sseUrl, node) {
+  let text = '';
+  let lastSeq = 0;
+  let failures = 0;
+  const thinking = pulse(node);
+  const source = new EventSource(sseUrl);
+  running = { id: turnId, source };
+  $('cancel').hidden = false;
+
+  const finish = () => {
+    source.close();
+    thinking.hide();
+    if (running?.id === turnId) running = undefined;
+    $('cancel').hidden = true;
+  };
+  const fresh = (e) => {
+    const seq = Number(e.lastEventId);
+    if (!(seq > lastSeq)) return false;
+    lastSeq = seq;
+    failures = 0;
+    showStatus(node, '');
+    return true;
+  };
+  source.addEventListener('thinking', (e) => {
+    if (fresh(e)) thinking.show(JSON.parse(e.data).elapsed_seconds);
+  });
+  source.addEventListener('content', (e) => {
+    if (!fresh(e)) return;
+    const data = JSON.parse(e.data);
+    text += data.delta ?? data.text ?? '';
+    thinking.hide();
+    showAnswer(node, text);
+  });
+  source.addEventListener('end', (e) => {
+    if (!fresh(e)) return;
+    finish();
+    node.classList.add('done');
+  });
+  source.addEventListener('error', (e) => {
+    if (!e.data) {
+      // Not our `error` event: the connection dropped. The browser retries on its own.
+      failures++;
+      if (source.readyState === EventSource.CLOSED || failures > 5) {
+        finish();
+        recover(turnId, node);
+      } else showStatus(node, COPY.reconnecting, 'muted');
+      return;
+    }
+    if (!fresh(e)) return;
+    const { code } = JSON.parse(e.data);
+    finish();
+    showStatus(node, errorText(code), 'error');
+    node.dataset.error = code;
+    if (RECOVERABLE.has(code)) recover(turnId, node, errorText(code));
+  });
+}
+
+/** Polls /recover until the answer is there or given up on. */
+async function recover(turnId, node, prefix) {
+  showStatus(node, prefix ? `${prefix} ${COPY.recovering}` : COPY.recovering, 'muted');
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 15000)) {
+    try {
+      const res = await api(`/api/paliadin/turns/${turnId}/recover`);
+      if (res.ok) {
+        const turn = await res.json();
+        if (turn.recovery_state === 'recovered') {
+          showAnswer(node, turn.response);
+          showStatus(node, '');
+          node.classList.add('done');
+          return;
+        }
+        if (turn.recovery_state === 'lost') return showStatus(node, COPY.lost, 'error');
+      }
+    } catch {
+      // offline for a moment: keep trying
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+function sessionId() {
+  let id = localStorage.getItem(SESSION_KEY);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(SESSION_KEY, id);
+  }
+  return id;
+}
+
+async function loadHistory() {
+  const res = await api(`/api/paliadin/history?session=${encodeURIComponent(sessionId())}`);
+  if (res.status === 404) {
+    $('conversation').append(el('p', { class: 'status error', text: COPY.unavailable }));
+    return false;
+  }
+  for (const turn of await res.json()) {
+    bubble('user', turn.turn_id).append(el('p', { text: turn.user_message }));
+    const answer = bubble('assistant', turn.turn_id);
+    if (turn.response) showAnswer(answer, turn.response);
+    else if (turn.error_code) showStatus(answer, errorText(turn.error_code), 'error');
+    else follow(turn.turn_id, `/api/paliadin/stream/${turn.turn_id}`, answer); // still running
+  }
+  return true;
+}
+
+async function ask(message) {
+  bubble('user').append(el('p', { text: message }));
+  const node = bubble('assistant');
+  const res = await api('/api/paliadin/turn', {
+    method: 'POST',
+    body: JSON.stringify({ user_message: message, session_id: sessionId(), page_origin: location.pathname }),
+  });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    return showStatus(node, `${COPY.failed} ${body.message || ''}`.trim(), 'error');
+  }
+  const { turn_id, sse_url } = await res.json();
+  node.dataset.turn = turn_id;
+  follow(turn_id, sse_url, node);
+}
+
+async function main() {
+  document.documentElement.lang = lang;
+  $('token-input').previousElementSibling.textContent = COPY.signInLabel;
+  $('signin').querySelector('button').textContent = COPY.signIn;
+  $('message').placeholder = COPY.placeholder;
+  $('send').textContent = COPY.send;
+  $('cancel').textContent = COPY.cancel;
+  $('reset').textContent = COPY.reset;
+  $('signout').textContent = COPY.signOut;
+
+  await signIn($('signin'), COPY);
+  document.querySelector('header .actions').hidden = false;
+  if (!(await loadHistory())) return;
+  $('ask').hidden = false;
+  $('ask').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const message = $('message').value.trim();
+    if (!message || running) return;
+    $('message').value = '';
+    void ask(message);
+  });
+  $('message').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      $('ask').requestSubmit();
+    }
+  });
+  $('cancel').addEventListener('click', () => running && api(`/api/paliadin/turns/${running.id}/cancel`, { method: 'POST' }));
+  $('reset').addEventListener('click', async () => {
+    await api('/api/paliadin/reset', { method: 'POST' });
+    localStorage.removeItem(SESSION_KEY);
+    $('conversation').replaceChildren();
+  });
+  $('signout').addEventListener('click', () => void signOut());
+}
+
+void main();

@@ -1,0 +1,67 @@
+// Shared by the chat page and the dashboard: sign-in, API calls, language.
+
+const TOKEN_KEY = 'paliadin_token';
+
+/** German or English, chosen by the browser language. */
+export const lang = (navigator.language || 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Calls the API with the bearer token; a 401 sends the user back to sign-in. */
+export async function api(path, options = {}) {
+  const res = await fetch(path, {
+    ...options,
+    headers: { Authorization: `Bearer ${token()}`, ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers || {}) },
+  });
+  if (res.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+    throw new Error('signed out');
+  }
+  return res;
+}
+
+/**
+ * Shows the sign-in form until a token is accepted. The token goes in the
+ * Authorization header of POST /auth/session (never in a URL); the server
+ * answers with the HttpOnly cookie the event stream uses.
+ */
+export function signIn(form, copy) {
+  return new Promise((resolve) => {
+    if (token()) return resolve();
+    form.hidden = false;
+    const input = form.querySelector('textarea');
+    const error = form.querySelector('.error');
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const candidate = input.value.trim();
+      const res = await fetch('/auth/session', { method: 'POST', headers: { Authorization: `Bearer ${candidate}` } });
+      if (!res.ok) {
+        error.textContent = copy.signInFailed;
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, candidate);
+      form.hidden = true;
+      resolve();
+    });
+  });
+}
+
+export async function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  await fetch('/auth/session', { method: 'DELETE' });
+  location.reload();
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}

@@ -1,0 +1,106 @@
+import { api, el, lang, signIn } from './common.js';
+
+const COPY = {
+  de: {
+    signInLabel: 'Token eines Owners oder Admin-API-Schlüssel', signIn: 'Anmelden', signInFailed: 'Dieser Token wurde nicht angenommen.',
+    denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.', updated: 'Stand', perDay: 'Turns und Fehler pro Tag (14 Tage)',
+    errorCodes: 'Fehlercodes (24 h)', topTools: 'Meistgenutzte Werkzeuge (7 Tage)', backends: 'Backends (7 Tage)', tags: 'Kategorien (7 Tage)',
+    recent: 'Letzte Turns', none: '—', turns: 'Turns', errors: 'Fehler',
+    cards: { total_turns: 'Turns gesamt', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 Tage', errors_24h: 'Fehler 24 h', error_rate_24h: 'Fehlerquote 24 h', p50: 'Dauer p50', p95: 'Dauer p95', in_flight: 'Laufend', active_sessions: 'Aktive Sitzungen', last_turn_at: 'Letzter Turn' },
+    columns: ['Beginn', 'Nutzer', 'Frage', 'Ergebnis', 'Dauer', 'Backend'],
+  },
+  en: {
+    signInLabel: 'An owner’s token or an admin API key', signIn: 'Sign in', signInFailed: 'This token was not accepted.',
+    denied: 'No access: owners and admin keys only.', updated: 'Updated', perDay: 'Turns and errors per day (14 days)',
+    errorCodes: 'Error codes (24 h)', topTools: 'Top tools (7 days)', backends: 'Backends (7 days)', tags: 'Classifier tags (7 days)',
+    recent: 'Recent turns', none: '—', turns: 'Turns', errors: 'Errors',
+    cards: { total_turns: 'Total turns', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 days', errors_24h: 'Errors 24 h', error_rate_24h: 'Error rate 24 h', p50: 'Duration p50', p95: 'Duration p95', in_flight: 'In flight', active_sessions: 'Active sessions', last_turn_at: 'Last turn' },
+    columns: ['Started', 'User', 'Question', 'Result', 'Duration', 'Backend'],
+  },
+}[lang];
+
+// ?refresh=<ms> changes how often the board reloads (default 5 s).
+const REFRESH_MS = Number(new URLSearchParams(location.search).get('refresh')) || 5000;
+const $ = (id) => document.getElementById(id);
+const ms = (v) => (v === null || v === undefined ? COPY.none : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`);
+const when = (iso) => (iso ? new Date(iso).toLocaleString(lang) : COPY.none);
+let chart;
+
+function cards(s) {
+  const values = {
+    total_turns: s.total_turns, turns_24h: s.turns_24h, turns_7d: s.turns_7d, errors_24h: s.errors_24h,
+    error_rate_24h: `${(s.error_rate_24h * 100).toFixed(1)} %`, p50: ms(s.duration_ms.p50), p95: ms(s.duration_ms.p95),
+    in_flight: s.in_flight, active_sessions: s.active_sessions, last_turn_at: when(s.last_turn_at),
+  };
+  $('cards').replaceChildren(
+    ...Object.entries(values).map(([key, value]) => el('div', { class: 'card', 'data-stat': key }, el('span', { class: 'value', text: String(value) }), el('span', { class: 'label', text: COPY.cards[key] }))),
+  );
+}
+
+function table(id, rows) {
+  $(id).replaceChildren(...(rows.length ? rows : [[COPY.none, '']]).map(([k, v]) => el('tr', {}, el('td', { text: String(k) }), el('td', { class: 'num', text: String(v) }))));
+}
+
+function perDay(days) {
+  const data = {
+    labels: days.map((d) => d.day.slice(5)),
+    datasets: [
+      { label: COPY.turns, data: days.map((d) => d.turns), backgroundColor: '#4f7cff' },
+      { label: COPY.errors, data: days.map((d) => d.errors), backgroundColor: '#e5484d' },
+    ],
+  };
+  if (chart) {
+    chart.data = data;
+    chart.update('none');
+  } else {
+    chart = new Chart($('per-day'), { type: 'bar', data, options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+  }
+}
+
+function turns(rows) {
+  $('turns').tHead.replaceChildren(el('tr', {}, ...COPY.columns.map((c) => el('th', { text: c }))));
+  $('turns').tBodies[0].replaceChildren(
+    ...rows.map((t) =>
+      el('tr', { 'data-turn': t.turn_id, class: t.error_code ? 'failed' : t.finished_at ? '' : 'running' },
+        el('td', { text: when(t.started_at) }),
+        el('td', { text: t.user_email || t.user_id.slice(0, 8) }),
+        el('td', { class: 'question', text: t.user_message }),
+        el('td', { text: t.error_code || (t.finished_at ? 'ok' : '…') }),
+        el('td', { class: 'num', text: ms(t.duration_ms) }),
+        el('td', { text: t.backend }),
+      ),
+    ),
+  );
+}
+
+async function refresh() {
+  const [statsRes, turnsRes] = await Promise.all([api('/api/admin/paliadin/stats'), api('/api/admin/paliadin/turns?limit=50')]);
+  if (statsRes.status === 404 || turnsRes.status === 404) {
+    $('board').hidden = true;
+    $('denied').hidden = false;
+    return false;
+  }
+  const s = await statsRes.json();
+  cards(s);
+  perDay(s.turns_per_day);
+  table('error-codes', Object.entries(s.by_error_code));
+  table('top-tools', s.top_tools.map((t) => [t.tool, t.count]));
+  table('backends', Object.entries(s.by_backend));
+  table('tags', Object.entries(s.by_classifier_tag));
+  turns(await turnsRes.json());
+  $('board').hidden = false;
+  $('updated').textContent = `${COPY.updated} ${new Date().toLocaleTimeString(lang)}`;
+  return true;
+}
+
+async function main() {
+  document.documentElement.lang = lang;
+  $('token-input').previousElementSibling.textContent = COPY.signInLabel;
+  $('signin').querySelector('button').textContent = COPY.signIn;
+  $('denied').textContent = COPY.denied;
+  for (const node of document.querySelectorAll('[data-copy]')) node.textContent = COPY[node.dataset.copy];
+  await signIn($('signin'), COPY);
+  if (await refresh()) setInterval(() => void refresh().catch(() => undefined), REFRESH_MS);
+}
+
+void main();

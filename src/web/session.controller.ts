@@ -1,0 +1,48 @@
+import { Controller, Delete, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { Public, TOKEN_COOKIE } from '../auth/route-access.js';
+import { AppConfig } from '../config/app-config.js';
+
+// The cookie only travels to the stream route: EventSource is the one client that cannot send a header.
+const COOKIE_PATH = '/api/paliadin/stream';
+const COOKIE_MAX_AGE_MS = 12 * 3600_000;
+
+/**
+ * The pages' sign-in: the token arrives in the Authorization header (never in
+ * a URL), is checked like on every route, and is set as an HttpOnly cookie
+ * for the SSE stream.
+ */
+@ApiTags('auth')
+@Controller('auth/session')
+export class SessionController {
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Sign in a browser: sets the HttpOnly stream cookie from the bearer token' })
+  @ApiOkResponse({ schema: { example: { ok: true, email: 'you@example.com' } } })
+  signIn(@CurrentUser() user: Principal, @Headers('authorization') authorization: string, @Res({ passthrough: true }) res: Response): { ok: true; email: string } {
+    const token = authorization.replace(/^Bearer\s+/i, '').trim();
+    res.cookie(TOKEN_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.config.isProduction,
+      path: COOKIE_PATH,
+      maxAge: COOKIE_MAX_AGE_MS,
+    });
+    return { ok: true, email: user.email };
+  }
+
+  @Delete()
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out a browser: clears the stream cookie' })
+  @ApiNoContentResponse()
+  signOut(@Res({ passthrough: true }) res: Response): void {
+    res.clearCookie(TOKEN_COOKIE, { path: COOKIE_PATH });
+  }
+}
