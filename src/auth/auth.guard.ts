@@ -42,6 +42,8 @@ export class AuthGuard implements CanActivate {
 
     const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
     const principal = token ? await this.authenticate(token) : undefined;
+    // Admin routes do not confirm they exist to anyone who may not use them, signed in or not.
+    if (!principal && access.area === 'admin') throw unrouted(req);
     if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');
     req.principal = principal;
 

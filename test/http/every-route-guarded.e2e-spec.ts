@@ -5,7 +5,7 @@ import { listRoutes } from '../support/routes.js';
 import { startTestApp } from '../support/test-app.js';
 
 /** Routes that are public on purpose. Anything else must demand credentials. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /paliadin', 'GET /admin/paliadin', 'POST /auth/session', 'DELETE /auth/session']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /paliadin', 'GET /admin/paliadin', 'DELETE /auth/session']);
 
 describe('every route requires auth unless allowlisted', () => {
   let app: INestApplication;
@@ -20,14 +20,17 @@ describe('every route requires auth unless allowlisted', () => {
     expect(routes.length).toBeGreaterThan(0);
   });
 
-  it('answers 401 to every non-public route without credentials', async () => {
+  it('answers 401 to every non-public route without credentials (admin routes: the unrouted 404)', async () => {
     const http = request(app.getHttpServer());
     const uuid = '00000000-0000-4000-8000-000000000000';
-    for (const { method, path } of listRoutes(app)) {
+    const routes = listRoutes(app);
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /api/admin/paliadin/stats', 'POST /auth/session']));
+    for (const { method, path } of routes) {
       if (PUBLIC_ROUTES.has(`${method} ${path}`)) continue;
       const url = path.replace(/:[A-Za-z_]+/g, uuid);
       const res = await http[method.toLowerCase() as 'get'](url);
-      expect({ route: `${method} ${path}`, status: res.status }).toEqual({ route: `${method} ${path}`, status: 401 });
+      const expected = path.startsWith('/api/admin/') ? { status: 404, message: `Cannot ${method} ${url}` } : { status: 401, message: 'A valid bearer token or API key is required' };
+      expect({ route: `${method} ${path}`, status: res.status, message: res.body.message }).toEqual({ route: `${method} ${path}`, ...expected });
     }
   });
 
