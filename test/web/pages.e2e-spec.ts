@@ -1,0 +1,175 @@
+/// <reference lib="dom" />
+// (The functions passed to page.waitForFunction / page.evaluate run in the browser.)
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import type { Step } from '../support/scripted-backend.js';
+import { launchChromium, screenshot, signInPage } from '../support/browser.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
+import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
+import { OWNER_EMAIL } from '../support/test-app.js';
+import { tokenFor } from '../support/tokens.js';
+
+const ANSWER_CHUNKS = ['Fall **42** ', 'gehört ', 'Anna Meier. ', 'Siehe ', '[Fall 42](paliad:case/42) ', 'und ', '[Anna](paliad:contact/7).'];
+const ANSWER_TEXT = 'Fall 42 gehört Anna Meier. Siehe Fall 42 und Anna.';
+
+/** A streamed answer, a chunk every `gap` ms after `silence` ms of nothing (thinking). */
+function streamed(silence: number, gap: number, chunks = ANSWER_CHUNKS): Step[] {
+  return [
+    ...chunks.map((text, i) => ({ delay: i === 0 ? silence : gap, event: { type: 'chunk' as const, text } })),
+    { delay: gap, event: { type: 'done' as const, response: chunks.join('') } },
+  ];
+}
+
+describe('the chat page and the dashboard in a real browser', () => {
+  let p: PipelineApp;
+  let db: { url: string; drop: () => Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  let owner: string;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase();
+    p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_OWNER_EMAILS: OWNER_EMAIL, PALIADIN_THINKING_INTERVAL_MS: '250' });
+    browser = await launchChromium();
+    owner = await tokenFor(OWNER_EMAIL);
+  });
+  afterEach(async () => {
+    await page?.context().close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await p?.app.close();
+    await db?.drop();
+  });
+
+  const chat = async (locale = 'en-US') => {
+    page = await (await browser.newContext({ locale })).newPage();
+    await signInPage(page, `${p.url}/paliadin`, owner);
+    await page.waitForSelector('#ask', { state: 'visible' });
+    return page;
+  };
+  const ask = async (message: string) => {
+    await page.fill('#message', message);
+    await page.click('#send');
+  };
+  const answerOf = (n: number) => page.locator('article.assistant').nth(n);
+
+  it('sign in, ask, see the thinking pulse and then the answer as markdown with chips', async () => {
+    p.backend.script = () => streamed(1200, 60);
+    await chat();
+    await ask('Wem gehört Fall 42?');
+    const pulse = answerOf(0).locator('.pulse');
+    await pulse.waitFor({ state: 'visible' });
+    await expect(pulse.locator('.seconds').textContent()).resolves.toMatch(/^Thinking … \d+ s$/);
+    await screenshot(page, 'chat-thinking');
+    await page.waitForSelector('article.assistant.done');
+    await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe(ANSWER_TEXT);
+    await expect(answerOf(0).locator('strong').innerText()).resolves.toBe('42');
+    const chips = answerOf(0).locator('a.chip');
+    await expect(chips.count()).resolves.toBe(2);
+    await expect(chips.first().getAttribute('data-paliad')).resolves.toBe('case/42');
+    await expect(pulse.count()).resolves.toBe(0);
+    await screenshot(page, 'chat-answer');
+
+    // The conversation is the session's history: a reload shows it again, loaded from /history.
+    await page.reload();
+    await page.waitForSelector('article.assistant .markdown');
+    await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe(ANSWER_TEXT);
+    await expect(page.locator('article.user').innerText()).resolves.toBe('Wem gehört Fall 42?');
+  });
+
+  it('the server drops the stream mid-answer: the page reconnects and shows the full answer exactly once', async () => {
+    const chunks = Array.from({ length: 12 }, (_, i) => `Teil${i} `);
+    p.backend.script = () => streamed(100, 200, chunks);
+    await chat();
+    await ask('Lange Antwort bitte');
+    await page.waitForFunction(() => (document.querySelector('article.assistant .markdown')?.textContent ?? '').includes('Teil3'));
+    p.app.getHttpServer().closeAllConnections(); // every open response, the event stream included
+    await page.waitForSelector('article.assistant.done', { timeout: 20_000 });
+    await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe(chunks.join('').trim());
+    await screenshot(page, 'chat-after-drop');
+  });
+
+  it('when the stream cannot be had back, the page polls /recover and shows the answer', async () => {
+    p.backend.script = () => streamed(100, 250, ['Erst ', 'das, ', 'dann ', 'der ', 'Rest.']);
+    await chat('de-DE');
+    await ask('Wiederherstellen?');
+    await page.waitForFunction(() => (document.querySelector('article.assistant .markdown')?.textContent ?? '').includes('Erst'));
+    // Without its cookie the event stream is refused (401): EventSource gives up for good.
+    await page.context().clearCookies();
+    p.app.getHttpServer().closeAllConnections();
+    await page.waitForFunction(() => document.querySelector('article.assistant .status')?.textContent === 'Lade frische Antwort …');
+    await screenshot(page, 'chat-recovering');
+    await page.waitForSelector('article.assistant.done', { timeout: 20_000 });
+    await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe('Erst das, dann der Rest.');
+  });
+
+  it('answers are sanitised: no script runs, no javascript: link survives', async () => {
+    p.backend.script = () => [{ delay: 20, event: { type: 'done', response: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>**sicher** [klick](javascript:window.pwned=3)' } }];
+    await chat();
+    await ask('XSS?');
+    await page.waitForSelector('article.assistant.done');
+    await expect(answerOf(0).locator('strong').innerText()).resolves.toBe('sicher');
+    await expect(page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).resolves.toBeUndefined();
+    await expect(answerOf(0).locator('[href^="javascript:"], script, [onerror]').count()).resolves.toBe(0);
+  });
+
+  it('errors are shown in plain words, in the browser language', async () => {
+    p.backend.script = () => [{ delay: 50, event: { type: 'error', code: 'mriver_unreachable', message: 'ECONNREFUSED 10.0.0.1:22' } }];
+    await chat('de-DE');
+    await ask('Bist du da?');
+    await page.waitForSelector('article.assistant .status.error');
+    await expect(answerOf(0).locator('.status').innerText()).resolves.toBe('Der Assistent ist gerade nicht erreichbar.');
+    await expect(page.locator('#send').innerText()).resolves.toBe('Senden');
+  });
+
+  it('cancel stops a running turn; reset starts a new conversation', async () => {
+    p.backend.script = () => streamed(60_000, 100);
+    await chat();
+    await ask('Dauert ewig');
+    await page.locator('#cancel').waitFor({ state: 'visible' });
+    await page.click('#cancel');
+    await page.waitForFunction(() => document.querySelector('article.assistant .status')?.textContent === 'Cancelled.');
+    await page.click('#reset');
+    await page.waitForFunction(() => document.querySelectorAll('article').length === 0);
+    expect(p.backend.resets.length).toBeGreaterThan(0);
+  });
+
+  it('a wrong token is refused at sign-in', async () => {
+    page = await (await browser.newContext()).newPage();
+    await page.goto(`${p.url}/paliadin`);
+    await page.fill('#token-input', 'not-a-token');
+    await page.click('#signin button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#signin .error')?.textContent !== '');
+    await expect(page.locator('#signin .error').innerText()).resolves.toBe('This token was not accepted.');
+    // The token never travelled in a URL.
+    expect(page.url()).toBe(`${p.url}/paliadin`);
+  });
+
+  it('the dashboard shows the turns in its cards and its table, and refreshes itself', async () => {
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await signInPage(page, `${p.url}/admin/paliadin?refresh=300`, owner);
+    await page.waitForSelector('#board', { state: 'visible' });
+    const total = await p.http().get('/api/admin/paliadin/stats').set('Authorization', `Bearer ${owner}`);
+    const card = (stat: string) => page.locator(`[data-stat="${stat}"] .value`).innerText();
+    await expect(card('total_turns')).resolves.toBe(String(total.body.total_turns));
+    expect(total.body.total_turns).toBeGreaterThanOrEqual(5);
+    await expect(page.locator('#turns tbody tr', { hasText: 'Wem gehört Fall 42?' }).count()).resolves.toBe(1);
+    await expect(page.locator('#error-codes', { hasText: 'mriver_unreachable' }).count()).resolves.toBe(1);
+    await expect(page.locator('#per-day').isVisible()).resolves.toBe(true);
+
+    // A new turn appears without a reload.
+    p.backend.script = () => [{ event: { type: 'done', response: 'frisch' } }];
+    await p.ask(OWNER_EMAIL, { user_message: 'Neu auf dem Board' });
+    await page.locator('#turns tbody tr', { hasText: 'Neu auf dem Board' }).waitFor();
+    await expect(card('total_turns')).resolves.toBe(String(total.body.total_turns + 1));
+    await screenshot(page, 'dashboard');
+  });
+
+  it('the dashboard tells a non-owner there is no access', async () => {
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await signInPage(page, `${p.url}/admin/paliadin`, await tokenFor('someone@example.com'));
+    await expect(page.locator('#denied').innerText()).resolves.toBe('No access: owners and admin keys only.');
+    await expect(page.locator('#board').isHidden()).resolves.toBe(true);
+  });
+});
