@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { AppConfig } from './config/app-config.js';
 import { mountStaticAssets } from './web/static-assets.js';
 
 /** Everything main.ts and the tests both need on an app before it listens. */
@@ -11,7 +12,10 @@ export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
-  app.use(helmet());
+  // Outside production the app is often reached over plain http on a LAN address, where
+  // upgrade-insecure-requests would send the pages' scripts to an https port that is not there.
+  const production = app.get(AppConfig).isProduction;
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } }));
   app.use(cookieParser());
   mountStaticAssets(express.getHttpAdapter().getInstance());
 
