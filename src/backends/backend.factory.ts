@@ -4,7 +4,7 @@ import { AichatBackend } from './aichat/aichat.backend.js';
 import type { PaliadinBackend } from './backend.interface.js';
 import { DisabledBackend } from './disabled/disabled.backend.js';
 import { LocalBackend } from './local/local.backend.js';
-import { NotBuiltBackend } from './not-built.backend.js';
+import { RemoteBackend } from './remote/remote.backend.js';
 
 /** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
 export function createBackend(config: AppConfig, db: DataSource): PaliadinBackend {
@@ -17,7 +17,7 @@ export function createBackend(config: AppConfig, db: DataSource): PaliadinBacken
     case 'aichat':
       return new AichatBackend(config, db);
     case 'remote':
-      return new NotBuiltBackend(kind);
+      return new RemoteBackend(config);
     default: {
       const unknown: never = kind;
       throw new Error(`PALIADIN_BACKEND: unknown backend "${String(unknown)}"`);

@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import type { AppConfig } from '../../config/app-config.js';
+import { sanitiseForTerminal } from '../../contract/envelope.js';
+import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import { SerialQueue } from '../serial-queue.js';
+import { SHIM_NO_ANSWER, ShimError, callShim, type SshTarget } from './ssh-shim.js';
+
+const HEALTH_CACHE_MS = 10_000;
+const HEALTH_TIMEOUT_MS = 3_000;
+const FETCH_TIMEOUT_MS = 8_000;
+// DESIGN section 7: late answers are looked for this long after the turn timed out.
+const LATE_ANSWER_WINDOW_MS = 15 * 60_000;
+
+/**
+ * PALIADIN_BACKEND=remote: the agent runs in tmux on another host, reached
+ * over SSH through scripts/paliadin-shim (DESIGN section 7). Messages travel
+ * base64-encoded in an argument array; nothing reaches a shell.
+ */
+export class RemoteBackend implements PaliadinBackend {
+  readonly kind = 'remote';
+  readonly mode = 'oneshot';
+  readonly lateAnswers: LateAnswers;
+  private readonly logger = new Logger(RemoteBackend.name);
+  private readonly target: SshTarget;
+  private readonly turns = new SerialQueue();
+  /** Per session: healthy until this time. Failures are never cached. */
+  private readonly healthyUntil = new Map<string, number>();
+
+  constructor(private readonly config: AppConfig) {
+    const e = config.env;
+    this.target = { host: e.PALIADIN_REMOTE_HOST!, port: e.PALIADIN_REMOTE_PORT, user: e.PALIADIN_REMOTE_USER!, keyPath: e.PALIADIN_REMOTE_KEY_PATH!, knownHostsPath: e.PALIADIN_REMOTE_KNOWN_HOSTS! };
+    this.lateAnswers = { codes: ['timeout'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.fetchLate(t) };
+  }
+
+  runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
+    return new Observable<BackendEvent>((sub) => {
+      const abort = new AbortController();
+      this.turns
+        .run(req.agentSession, async () => {
+          if (abort.signal.aborted) return;
+          await this.healthGate(req.agentSession, abort.signal);
+          const b64 = Buffer.from(sanitiseForTerminal(req.message), 'utf8').toString('base64');
+          const answer = await callShim(this.target, ['run-turn', req.agentSession, req.turnId, b64], { signal: abort.signal });
+          sub.next({ type: 'done', response: answer });
+        })
+        .catch((e: unknown) => {
+          if (abort.signal.aborted) return;
+          const err = e instanceof ShimError ? e : new ShimError('shim_error', (e as Error).message, null);
+          if (err.code === 'timeout') {
+            sub.next({ type: 'error', code: 'timeout', message: 'The agent did not answer in time; if its answer comes later, it is added to this turn', retryable: true });
+          } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' });
+        });
+      return () => abort.abort();
+    });
+  }
+
+  async reset(user: { agentSession: string }): Promise<void> {
+    this.healthyUntil.delete(user.agentSession);
+    await callShim(this.target, ['reset', user.agentSession], { timeoutMs: FETCH_TIMEOUT_MS });
+  }
+
+  async health(): Promise<BackendHealth> {
+    const session = `${this.config.env.PALIADIN_SESSION_PREFIX}-health`;
+    try {
+      await this.probe(session);
+      return { status: 'up', detail: `agent host ${this.target.user}@${this.target.host}:${this.target.port}` };
+    } catch (e) {
+      return { status: 'down', detail: (e as Error).message };
+    }
+  }
+
+  private async healthGate(session: string, signal: AbortSignal): Promise<void> {
+    if ((this.healthyUntil.get(session) ?? 0) > Date.now()) return;
+    await this.probe(session, signal);
+  }
+
+  /** `health <session>` must print ok; only a success is remembered (10 s), so an outage never sticks. */
+  private async probe(session: string, signal?: AbortSignal): Promise<void> {
+    this.healthyUntil.delete(session);
+    const out = await callShim(this.target, ['health', session], { signal, timeoutMs: HEALTH_TIMEOUT_MS });
+    if (out.trim() !== 'ok') throw new ShimError('mriver_unreachable', `the agent host's shim answered health with ${JSON.stringify(out.trim().slice(0, 80))}`, 0);
+    this.healthyUntil.set(session, Date.now() + HEALTH_CACHE_MS);
+  }
+
+  /** A timed-out turn's answer, fetched through the shim once the agent has written it. */
+  private async fetchLate(turn: UnansweredTurn): Promise<LateAnswer> {
+    try {
+      return { status: 'found', response: await callShim(this.target, ['fetch', turn.turnId], { timeoutMs: FETCH_TIMEOUT_MS }) };
+    } catch (e) {
+      if (e instanceof ShimError && e.exitCode === SHIM_NO_ANSWER) return { status: 'none' };
+      this.logger.warn(`fetching the late answer of ${turn.turnId} failed: ${(e as Error).message}`);
+      return { status: 'unreachable', detail: (e as Error).message };
+    }
+  }
+}

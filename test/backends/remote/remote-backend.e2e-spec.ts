@@ -1,0 +1,203 @@
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
+import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
+import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import { startSshd, type SshdFixture } from '../../support/sshd.js';
+import { subFor } from '../../support/tokens.js';
+import { waitUntil } from '../../support/wait.js';
+
+const run = promisify(execFile);
+const SHIM = path.resolve('scripts/paliadin-shim');
+const session = (email: string) => agentSessionName('paliad-paliadin', subFor(email));
+
+describe('remote backend: the real Claude Code in tmux on a host behind a real sshd', () => {
+  let agent: ClaudeAgentFixture;
+  let sshd: SshdFixture;
+  let t: TurnApp;
+  let releaseSlow!: () => void;
+  const slow = new Promise<void>((r) => (releaseSlow = r));
+
+  const shimEnv = (extra: Record<string, string> = {}) => ({
+    HOME: agent.home,
+    PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+    ANTHROPIC_BASE_URL: agent.env.ANTHROPIC_BASE_URL,
+    ANTHROPIC_API_KEY: agent.env.ANTHROPIC_API_KEY,
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    PALIADIN_AGENT_COMMAND: agent.env.PALIADIN_AGENT_COMMAND,
+    PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
+    PALIADIN_RESPONSE_DIR: agent.responseDir,
+    PALIADIN_SHIM_TIMEOUT: '60',
+    ...extra,
+  });
+  /** Rewrites the shim's settings (it reads them on every call). */
+  const setShimEnv = (extra: Record<string, string> = {}) =>
+    writeFileSync(sshd.shimConfig, Object.entries({ ...shimEnv(extra), PALIADIN_SHIM_TMUX_SOCKET: sshd.tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  const tmux = (...args: string[]) => run('tmux', ['-S', sshd.tmuxSocket, ...args]);
+
+  beforeAll(async () => {
+    agent = await startClaudeAgent((e) =>
+      e.message.startsWith('slow')
+        ? writeAnswer(e, 'Spät per SSH.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[5],"classifier_tag":"late"} -->', { hold: slow })
+        : writeAnswer(e, `Antwort: ${e.message}\n<!-- paliadin-meta {"used_tools":["Grep"],"rows_seen":["9"],"classifier_tag":"ssh"} -->`),
+    );
+    sshd = await startSshd({});
+    setShimEnv();
+    t = await startBackendApp({ ...sshd.env(), PALIADIN_JANITOR_INTERVAL_MS: '300' });
+  });
+  afterAll(async () => {
+    releaseSlow?.();
+    await t?.app.close();
+    await sshd?.cleanup();
+    await agent?.stop();
+  });
+
+  const turn = async (email: string, message: string) => {
+    const turnId = await t.ask(email, { user_message: message });
+    const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 60_000 });
+    return { turnId, read, last: read.events.at(-1)! };
+  };
+
+  it('health is ok through the shim', async () => {
+    const res = await t.http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.info.backend).toMatchObject({ kind: 'remote', state: 'up' });
+  });
+
+  it('a happy turn end to end: the answer, its meta, over the HTTP API', async () => {
+    const { turnId, read } = await turn('ssh@example.com', 'Hallo über SSH');
+    expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
+    expect(read.events[1].data).toEqual({ text: 'Antwort: Hallo über SSH' });
+    expect(read.events[2].data).toMatchObject({ turn_id: turnId, used_tools: ['Grep'], rows_seen: [9], classifier_tag: 'ssh' });
+    await tmux('has-session', '-t', `=${session('ssh@example.com')}`); // the shim's tmux session for this user
+  });
+
+  it('an injection corpus is delivered literally, and the canary file is never created', async () => {
+    const canary = path.join(sshd.dir, 'CANARY');
+    const corpus = [
+      `; touch ${canary}`,
+      `x && touch ${canary}`,
+      `$(touch ${canary})`,
+      `\`touch ${canary}\``,
+      `zeile\ntouch ${canary}\n`,
+      `-n leading dash`,
+      `"double" 'single' \\"escaped\\"`,
+      `tmux ; kill-server ;`,
+      `farbe \x1b[31mrot\x1b[0m titel \x1b]0;pwn\x07 ende`,
+      `| touch ${canary} > ${canary}`,
+    ];
+    for (const message of corpus) {
+      const { turnId, last } = await turn('inject@example.com', message);
+      expect({ message, event: last.event }).toEqual({ message, event: 'end' });
+      expect(agent.envelopes().find((e) => e.turnId === turnId)?.message).toBe(sanitiseForTerminal(message).trim());
+    }
+    expect(existsSync(canary)).toBe(false);
+  }, 240_000);
+
+  it('the shim times out (exit 124): timeout, then the janitor fetches the late answer', async () => {
+    setShimEnv({ PALIADIN_SHIM_TIMEOUT: '2' });
+    try {
+      const { turnId, last } = await turn('late@example.com', 'slow please');
+      expect(last.data).toMatchObject({ code: 'timeout', retryable: true });
+      releaseSlow();
+      const row = async () => (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth('late@example.com'))).body;
+      await waitUntil(async () => (await row()).response !== null, 30_000, 'the janitor to fetch the late answer');
+      expect(await row()).toMatchObject({ response: 'Spät per SSH.', error_code: null, rows_seen: [5], classifier_tag: 'late' });
+      const resumed = await t.read('late@example.com', turnId, { dropPings: true, lastEventId: last.id });
+      expect(kinds(resumed.events)).toEqual(['content', 'end']);
+    } finally {
+      setShimEnv();
+    }
+  });
+
+  it('reset kills the tmux session; the next turn starts a new agent', async () => {
+    const email = 'reset@example.com';
+    await turn(email, 'vorher');
+    const pane = async () => (await tmux('display-message', '-p', '-t', `=${session(email)}:`, '#{pane_pid}')).stdout.trim();
+    const before = await pane();
+    const res = await t.http().post('/api/paliadin/reset').set('Authorization', await t.auth(email));
+    expect(res.status).toBe(200);
+    await expect(tmux('has-session', '-t', `=${session(email)}`)).rejects.toThrow();
+    expect((await turn(email, 'nachher')).last.event).toBe('end');
+    expect(await pane()).not.toBe(before);
+  });
+
+  it('a key the host does not know: shim_auth_failed', async () => {
+    const stranger = await startBackendApp(sshd.env({ PALIADIN_REMOTE_KEY_PATH: sshd.wrongKeyPath }));
+    try {
+      const id = await stranger.ask('stranger@example.com');
+      const read = await stranger.read('stranger@example.com', id, { dropPings: true, timeoutMs: 30_000 });
+      expect(read.events.at(-1)?.data).toMatchObject({ code: 'shim_auth_failed' });
+      expect((read.events.at(-1)?.data as { message: string }).message).toContain('Permission denied');
+    } finally {
+      await stranger.app.close();
+    }
+  });
+
+  it('sshd stopped: mriver_unreachable; started again: the next turn works (the failure was not cached)', async () => {
+    const email = 'outage@example.com';
+    await sshd.stop();
+    try {
+      const { last } = await turn(email, 'niemand da?');
+      expect(last.data).toMatchObject({ code: 'mriver_unreachable' });
+      expect((last.data as { message: string }).message).toContain('Connection refused');
+      const health = await t.http().get('/health');
+      expect(health.status).toBe(503);
+    } finally {
+      await sshd.start();
+    }
+    expect((await turn(email, 'wieder da')).last.event).toBe('end');
+  });
+});
+
+describe('paliadin-shim input checks (run directly)', () => {
+  const shim = async (args: string[], env: Record<string, string> = {}) => {
+    try {
+      const { stdout } = await run(SHIM, args, { env: { ...process.env, PALIADIN_SHIM_CONFIG: '/nonexistent', ...env } });
+      return { code: 0, stdout, stderr: '' };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+  };
+  const uuid = '0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01';
+
+  it.each([
+    [['health', 'a b'], 'invalid session name'],
+    [['health', 'x;y'], 'invalid session name'],
+    [['health', '$(id)'], 'invalid session name'],
+    [['health', 'a'.repeat(65)], 'invalid session name'],
+    [['reset', '../etc'], 'invalid session name'],
+    [['run-turn', 'ok-session', 'not-a-uuid', 'aGk='], 'invalid turn id'],
+    [['run-turn', 'ok-session', uuid.toUpperCase(), 'aGk='], 'invalid turn id'],
+    [['fetch', `${uuid};id`], 'invalid turn id'],
+    [['run-turn', 'ok-session', uuid, 'not base64!'], 'invalid base64 message'],
+    [['run-turn', 'ok-session', uuid, 'aGk'], 'invalid base64 message'],
+    [['run-turn', 'ok-session', uuid, '$(id)'], 'invalid base64 message'],
+    [['launch-missiles'], 'unknown verb (health, run-turn, fetch, reset)'],
+    [['health'], 'usage: health <session>'],
+  ])('%j fails with exit 2: %s', async (args, message) => {
+    const r = await shim(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`paliadin-shim: ${message}\n`);
+  });
+
+  it('reads the verb from SSH_ORIGINAL_COMMAND, with no globbing and no shell', async () => {
+    expect((await shim([], { SSH_ORIGINAL_COMMAND: 'health *' })).stderr).toBe('paliadin-shim: invalid session name\n');
+    expect((await shim([], { SSH_ORIGINAL_COMMAND: 'health ok; touch /tmp/paliadin-shim-canary' })).code).toBe(2);
+    expect(existsSync('/tmp/paliadin-shim-canary')).toBe(false);
+    const ok = await shim([], { SSH_ORIGINAL_COMMAND: 'health good-session', PALIADIN_AGENT_COMMAND: 'true' });
+    expect(ok).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+  });
+
+  it('fetch says "no answer" with exit 3 while there is none', async () => {
+    const r = await shim(['fetch', uuid], { PALIADIN_RESPONSE_DIR: '/nonexistent' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`paliadin-shim: no answer for ${uuid}\n`);
+  });
+});

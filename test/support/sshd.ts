@@ -1,0 +1,129 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/database/embedded-postgres.js';
+import { waitUntil } from './wait.js';
+import net from 'node:net';
+
+export interface SshdFixture {
+  port: number;
+  user: string;
+  dir: string;
+  /** The gateway's private key (the one authorized_keys lets in, for the shim only). */
+  keyPath: string;
+  /** A key sshd does not know. */
+  wrongKeyPath: string;
+  knownHostsPath: string;
+  /** The settings file the forced command gives the shim. */
+  shimConfig: string;
+  tmuxSocket: string;
+  /** The gateway's PALIADIN_REMOTE_* settings for this sshd. */
+  env: (overrides?: Record<string, string>) => Record<string, string>;
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+  cleanup: () => Promise<void>;
+}
+
+const SHIM = path.resolve('scripts/paliadin-shim');
+
+const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paliadin-test', '-f', file]);
+
+/**
+ * A real OpenSSH server on 127.0.0.1 and a free port: a temporary host key
+ * pinned in known_hosts, and an authorized_keys line whose command= forces
+ * scripts/paliadin-shim (with `shimConfig` as its settings).
+ */
+export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFixture> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-sshd-'));
+  const port = await freePort();
+  const user = os.userInfo().username;
+  const hostKey = path.join(dir, 'host_ed25519');
+  const keyPath = path.join(dir, 'gateway_ed25519');
+  const wrongKeyPath = path.join(dir, 'stranger_ed25519');
+  for (const k of [hostKey, keyPath, wrongKeyPath]) keygen(k);
+  const knownHostsPath = path.join(dir, 'known_hosts');
+  writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, 'utf8')}`);
+  const shimConfig = path.join(dir, 'shim.env');
+  const tmuxSocket = path.join(dir, 'tmux.sock');
+  writeFileSync(shimConfig, Object.entries({ ...shimEnv, PALIADIN_SHIM_TMUX_SOCKET: tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  const authorizedKeys = path.join(dir, 'authorized_keys');
+  writeFileSync(authorizedKeys, `command="PALIADIN_SHIM_CONFIG=${shimConfig} ${SHIM}",restrict ${readFileSync(`${keyPath}.pub`, 'utf8')}`, { mode: 0o600 });
+  const config = path.join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${user}`,
+      'LogLevel VERBOSE',
+    ].join('\n') + '\n',
+  );
+  // Debian's sshd wants its privilege separation directory.
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+  let child: ChildProcess | undefined;
+  let log = '';
+  const start = async () => {
+    child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await waitUntil(() => canConnect(port), 10_000, `sshd on port ${port} (log: ${log.slice(-500)})`);
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    user,
+    dir,
+    keyPath,
+    wrongKeyPath,
+    knownHostsPath,
+    shimConfig,
+    tmuxSocket,
+    env: (overrides = {}) => ({
+      PALIADIN_BACKEND: 'remote',
+      PALIADIN_REMOTE_HOST: '127.0.0.1',
+      PALIADIN_REMOTE_PORT: String(port),
+      PALIADIN_REMOTE_USER: user,
+      PALIADIN_REMOTE_KEY_PATH: keyPath,
+      PALIADIN_REMOTE_KNOWN_HOSTS: knownHostsPath,
+      ...overrides,
+    }),
+    start,
+    stop,
+    cleanup: async () => {
+      await stop();
+      try {
+        execFileSync('tmux', ['-S', tmuxSocket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // no tmux server was started
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
