@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -193,6 +194,21 @@ describe('paliadin-shim input checks (run directly)', () => {
     expect(existsSync('/tmp/paliadin-shim-canary')).toBe(false);
     const ok = await shim([], { SSH_ORIGINAL_COMMAND: 'health good-session', PALIADIN_AGENT_COMMAND: 'true' });
     expect(ok).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+  });
+
+  it('install-paliadin-shim installs the shim and one authorized_keys line restricted to it; again, still one line', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'paliadin-install-'));
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, 'gw')]);
+    const key = readFileSync(path.join(home, 'gw.pub'), 'utf8').trim();
+    const install = () => run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'gw.pub')], { env: { ...process.env, HOME: home } });
+    await install();
+    await install();
+    const lines = readFileSync(path.join(home, '.ssh', 'authorized_keys'), 'utf8').trim().split('\n');
+    expect(lines).toEqual([`command="${home}/.local/bin/paliadin-shim",restrict ${key}`]);
+    expect(statSync(path.join(home, '.local', 'bin', 'paliadin-shim')).mode & 0o777).toBe(0o755);
+    expect(statSync(path.join(home, '.ssh', 'authorized_keys')).mode & 0o777).toBe(0o600);
+    writeFileSync(path.join(home, 'bad.pub'), 'rm -rf / ; not a key');
+    await expect(run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'bad.pub')], { env: { ...process.env, HOME: home } })).rejects.toMatchObject({ code: 2 });
   });
 
   it('fetch says "no answer" with exit 3 while there is none', async () => {
