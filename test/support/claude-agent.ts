@@ -66,7 +66,8 @@ export async function startClaudeAgent(answer: (env: Envelope, req: ModelRequest
     envelopes: () => model.requests.filter((r) => r.body.tools?.length && !r.afterToolResult).flatMap((r) => envelopeOf(r) ?? []),
     stop: async () => {
       await model.stop();
-      rmSync(root, { recursive: true, force: true });
+      // An agent killed a moment ago (tmux kill-server) may still be writing its files: retry.
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

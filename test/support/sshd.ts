@@ -112,7 +112,7 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
       } catch {
         // no tmux server was started
       }
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
