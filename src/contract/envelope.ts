@@ -3,6 +3,9 @@
  * `[PALIADIN:<turn_id> out=<abs path>] <message>`. Local and remote backends
  * share it; the skill teaches the agent to recognise it.
  */
+/** After a turn timed out, its answer file is looked for this long (local and remote backends). */
+export const LATE_ANSWER_WINDOW_MS = 15 * 60_000;
+
 export const ENVELOPE_RE = /\[PALIADIN:([0-9a-f-]{36}) out=([^\]\s]+)\]\s?([\s\S]*)/;
 
 // C0 controls (ESC included), DEL and the C1 range. A terminal would act on any of them as a key

@@ -15,8 +15,8 @@ export interface SshdFixture {
   /** A key sshd does not know. */
   wrongKeyPath: string;
   knownHostsPath: string;
-  /** The settings file the forced command gives the shim. */
-  shimConfig: string;
+  /** Rewrites the shim's settings file (the forced command gives it; the shim reads it on every call). */
+  setShimEnv: (env: Record<string, string>) => void;
   tmuxSocket: string;
   /** The gateway's PALIADIN_REMOTE_* settings for this sshd. */
   env: (overrides?: Record<string, string>) => Record<string, string>;
@@ -32,7 +32,7 @@ const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed2551
 /**
  * A real OpenSSH server on 127.0.0.1 and a free port: a temporary host key
  * pinned in known_hosts, and an authorized_keys line whose command= forces
- * scripts/paliadin-shim (with `shimConfig` as its settings).
+ * scripts/paliadin-shim (with a settings file `setShimEnv` rewrites).
  */
 export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-sshd-'));
@@ -46,7 +46,9 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
   writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, 'utf8')}`);
   const shimConfig = path.join(dir, 'shim.env');
   const tmuxSocket = path.join(dir, 'tmux.sock');
-  writeFileSync(shimConfig, Object.entries({ ...shimEnv, PALIADIN_SHIM_TMUX_SOCKET: tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  const setShimEnv = (env: Record<string, string>) =>
+    writeFileSync(shimConfig, Object.entries({ ...env, PALIADIN_SHIM_TMUX_SOCKET: tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  setShimEnv(shimEnv);
   const authorizedKeys = path.join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, `command="PALIADIN_SHIM_CONFIG=${shimConfig} ${SHIM}",restrict ${readFileSync(`${keyPath}.pub`, 'utf8')}`, { mode: 0o600 });
   const config = path.join(dir, 'sshd_config');
@@ -92,7 +94,7 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
     keyPath,
     wrongKeyPath,
     knownHostsPath,
-    shimConfig,
+    setShimEnv,
     tmuxSocket,
     env: (overrides = {}) => ({
       PALIADIN_BACKEND: 'remote',

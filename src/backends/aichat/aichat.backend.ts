@@ -5,16 +5,16 @@ import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
 import { AichatClient } from './aichat-client.js';
 import { AichatError, networkError } from './aichat-errors.js';
 import { findAnswer, type ConversationTurn } from './aichat-recovery.js';
 import { aichatMeta, readTurnStream } from './aichat-stream.js';
 import { PRIMER_EXCHANGES, PRIMER_SIDE_CHARS, aichatTurnMeta, aichatUsername, cut, type AichatTurnBody, type PrimerExchange } from './aichat-turn-body.js';
 
-// DESIGN section 8 / the issue: the health probe's timeout and how long a success is trusted.
-const HEALTH_TIMEOUT_MS = 3_000;
-const HEALTH_CACHE_MS = 10_000;
 const RECOVERY_TIMEOUT_MS = 8_000;
+// aichat's /chat/health is one for the whole service.
+const SERVICE = 'aichat';
 
 interface HealthAnswer {
   ok?: boolean;
@@ -42,7 +42,7 @@ export class AichatBackend implements PaliadinBackend {
   private readonly logger = new Logger(AichatBackend.name);
   private readonly client: AichatClient;
   private readonly persona: string;
-  private healthyUntil = 0;
+  private readonly healthCache = new HealthCache();
   /** User windows (persona:username) that have had their primer in this process. */
   private readonly primed = new Set<string>();
 
@@ -84,6 +84,7 @@ export class AichatBackend implements PaliadinBackend {
       throw new AichatError('jwt_mint_failed', 'The per-turn token for aichat could not be signed');
     }
     const primer = this.primed.has(window) ? undefined : await this.primer(req);
+    const meta = aichatTurnMeta(req);
     const body: AichatTurnBody = {
       persona: this.persona,
       username,
@@ -92,7 +93,7 @@ export class AichatBackend implements PaliadinBackend {
       message: sanitiseForTerminal(req.message),
       ...(jwt ? { jwt } : {}),
       ...(primer?.length ? { primer } : {}),
-      ...(aichatTurnMeta(req) ? { meta: aichatTurnMeta(req) } : {}),
+      ...(meta ? { meta } : {}),
     };
 
     let paneSpawned = false;
@@ -137,27 +138,24 @@ export class AichatBackend implements PaliadinBackend {
 
   async health(): Promise<BackendHealth> {
     try {
-      await this.probe(AbortSignal.timeout(HEALTH_TIMEOUT_MS));
+      await this.healthCache.refresh(SERVICE, () => this.probe(AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS)));
       return { status: 'up', detail: `aichat at ${this.config.env.PALIADIN_AICHAT_URL}${this.mode === 'oneshot' ? ' (one-shot)' : ''}` };
     } catch (e) {
       return { status: 'down', detail: (e as Error).message };
     }
   }
 
-  /** Before a turn: a success is trusted for 10 s, a failure never cached; either failure is `mriver_unreachable`. */
+  /** Before a turn (HealthCache's rule); either failure is `mriver_unreachable`. */
   private async healthGate(signal: AbortSignal): Promise<void> {
-    if (Date.now() < this.healthyUntil) return;
     try {
-      await this.probe(AbortSignal.any([signal, AbortSignal.timeout(HEALTH_TIMEOUT_MS)]));
+      await this.healthCache.gate(SERVICE, () => this.probe(AbortSignal.any([signal, AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS)])));
     } catch (e) {
       if (signal.aborted) throw e;
       throw new AichatError('mriver_unreachable', (e as Error).message, true);
     }
-    this.healthyUntil = Date.now() + HEALTH_CACHE_MS;
   }
 
   private async probe(signal: AbortSignal): Promise<void> {
-    this.healthyUntil = 0;
     let h: HealthAnswer;
     try {
       h = await this.client.json<HealthAnswer>('GET', '/chat/health', undefined, signal);

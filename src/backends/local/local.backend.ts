@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import type { AppConfig } from '../../config/app-config.js';
-import { buildEnvelope } from '../../contract/envelope.js';
+import { LATE_ANSWER_WINDOW_MS, buildEnvelope } from '../../contract/envelope.js';
+import { seconds } from '../../contract/seconds.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
 import { SerialQueue } from '../serial-queue.js';
 import { agentLaunch, demoAgentHome, resolveCommand, shouldUseDemoModel } from './agent-launch.js';
@@ -14,10 +15,7 @@ import { readIfStable, waitForAnswerFile } from './answer-file.js';
 import { DEMO_API_KEY, DEMO_NOTICE, demoReply } from './demo-model.js';
 import { AgentStartError, PanePool } from './pane-pool.js';
 import { ScriptedModelServer } from './scripted-model.js';
-import { seconds } from '../../contract/seconds.js';
 
-// DESIGN section 7: the janitor keeps looking for a timed-out turn's answer this long.
-const LATE_ANSWER_WINDOW_MS = 15 * 60_000;
 const ANSWER_FILE_MAX_AGE_MS = 24 * 3600_000;
 // After Escape, how long a stuck agent gets to come back to its prompt before it is restarted.
 const UNSTICK_MS = 5_000;
@@ -45,10 +43,6 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
       startTimeoutMs: config.env.PALIADIN_AGENT_START_TIMEOUT_MS,
     });
     this.lateAnswers = { codes: ['timeout'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.findLateAnswer(t) };
-  }
-
-  get usesDemoModel(): boolean {
-    return this.demoModel !== undefined;
   }
 
   async onModuleInit(): Promise<void> {

@@ -3,14 +3,12 @@ import { Observable } from 'rxjs';
 import type { AppConfig } from '../../config/app-config.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import { LATE_ANSWER_WINDOW_MS } from '../../contract/envelope.js';
+import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
 import { SerialQueue } from '../serial-queue.js';
 import { SHIM_NO_ANSWER, ShimError, callShim, type SshTarget } from './ssh-shim.js';
 
-const HEALTH_CACHE_MS = 10_000;
-const HEALTH_TIMEOUT_MS = 3_000;
 const FETCH_TIMEOUT_MS = 8_000;
-// DESIGN section 7: late answers are looked for this long after the turn timed out.
-const LATE_ANSWER_WINDOW_MS = 15 * 60_000;
 
 /**
  * PALIADIN_BACKEND=remote: the agent runs in tmux on another host, reached
@@ -24,8 +22,8 @@ export class RemoteBackend implements PaliadinBackend {
   private readonly logger = new Logger(RemoteBackend.name);
   private readonly target: SshTarget;
   private readonly turns = new SerialQueue();
-  /** Per session: healthy until this time. Failures are never cached. */
-  private readonly healthyUntil = new Map<string, number>();
+  /** Per user session (the shim checks that session's tmux). */
+  private readonly healthCache = new HealthCache();
 
   constructor(private readonly config: AppConfig) {
     const e = config.env;
@@ -39,7 +37,7 @@ export class RemoteBackend implements PaliadinBackend {
       this.turns
         .run(req.agentSession, async () => {
           if (abort.signal.aborted) return;
-          await this.healthGate(req.agentSession, abort.signal);
+          await this.healthCache.gate(req.agentSession, () => this.probe(req.agentSession, abort.signal));
           const b64 = Buffer.from(sanitiseForTerminal(req.message), 'utf8').toString('base64');
           const answer = await callShim(this.target, ['run-turn', req.agentSession, req.turnId, b64], { signal: abort.signal });
           sub.next({ type: 'done', response: answer });
@@ -56,31 +54,24 @@ export class RemoteBackend implements PaliadinBackend {
   }
 
   async reset(user: { agentSession: string }): Promise<void> {
-    this.healthyUntil.delete(user.agentSession);
+    this.healthCache.forget(user.agentSession);
     await callShim(this.target, ['reset', user.agentSession], { timeoutMs: FETCH_TIMEOUT_MS });
   }
 
   async health(): Promise<BackendHealth> {
     const session = `${this.config.env.PALIADIN_SESSION_PREFIX}-health`;
     try {
-      await this.probe(session);
+      await this.healthCache.refresh(session, () => this.probe(session));
       return { status: 'up', detail: `agent host ${this.target.user}@${this.target.host}:${this.target.port}` };
     } catch (e) {
       return { status: 'down', detail: (e as Error).message };
     }
   }
 
-  private async healthGate(session: string, signal: AbortSignal): Promise<void> {
-    if ((this.healthyUntil.get(session) ?? 0) > Date.now()) return;
-    await this.probe(session, signal);
-  }
-
-  /** `health <session>` must print ok; only a success is remembered (10 s), so an outage never sticks. */
+  /** `health <session>` must print ok. */
   private async probe(session: string, signal?: AbortSignal): Promise<void> {
-    this.healthyUntil.delete(session);
-    const out = await callShim(this.target, ['health', session], { signal, timeoutMs: HEALTH_TIMEOUT_MS });
+    const out = await callShim(this.target, ['health', session], { signal, timeoutMs: HEALTH_PROBE_TIMEOUT_MS });
     if (out.trim() !== 'ok') throw new ShimError('mriver_unreachable', `the agent host's shim answered health with ${JSON.stringify(out.trim().slice(0, 80))}`, 0);
-    this.healthyUntil.set(session, Date.now() + HEALTH_CACHE_MS);
   }
 
   /** A timed-out turn's answer, fetched through the shim once the agent has written it. */

@@ -36,9 +36,7 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     PALIADIN_SHIM_TIMEOUT: '60',
     ...extra,
   });
-  /** Rewrites the shim's settings (it reads them on every call). */
-  const setShimEnv = (extra: Record<string, string> = {}) =>
-    writeFileSync(sshd.shimConfig, Object.entries({ ...shimEnv(extra), PALIADIN_SHIM_TMUX_SOCKET: sshd.tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  const setShimEnv = (extra: Record<string, string> = {}) => sshd.setShimEnv(shimEnv(extra));
   const tmux = (...args: string[]) => run('tmux', ['-S', sshd.tmuxSocket, ...args]);
 
   beforeAll(async () => {
