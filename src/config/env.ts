@@ -210,4 +210,26 @@ export class Env {
   // Requests per minute per client on POST routes (@nestjs/throttler, per instance).
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_POST_RATE_LIMIT = 60;
+
+  // Turns this instance runs at once; beyond it POST turn answers 503 with Retry-After.
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_MAX_LIVE_TURNS = 2_500;
+
+  // Database connections this instance keeps (one pool), and how long a request waits for one
+  // before it is answered 503 with Retry-After.
+  @Type(() => Number) @IsInt() @Min(2)
+  PALIADIN_DB_POOL_SIZE = 20;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_DB_POOL_WAIT_MS = 5_000;
+
+  // How long a running turn keeps retrying writes the database fails for a passing reason
+  // before it is given up (ended `interrupted`, or left to the janitor).
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_DB_RETRY_MS = 30_000;
+
+  // Turns finished longer ago than this keep only meta, the answer as one content event, and
+  // their last terminal event. 0 keeps every event for ever.
+  @Type(() => Number) @IsInt() @Min(0)
+  PALIADIN_EVENT_RETENTION_DAYS = 30;
 }

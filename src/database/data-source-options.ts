@@ -2,7 +2,15 @@ import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 
 /** The one place that says how we talk to Postgres; the app and the CLI share it. */
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export interface PoolSettings {
+  size: number;
+  waitMs: number;
+}
+
+/** The pool a CLI or a test gets; the app passes its configured one. */
+const SMALL_POOL: PoolSettings = { size: 4, waitMs: 5_000 };
+
+export function dataSourceOptions(url: string, pool: PoolSettings = SMALL_POOL, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -10,8 +18,9 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsRun: false, // run by runMigrations() under an advisory lock instead
     synchronize: false,
     extra: {
-      max: 10,
-      connectionTimeoutMillis: 5_000,
+      max: pool.size,
+      // No slot within this time: the caller is told to come back (503), rather than queue for ever.
+      connectionTimeoutMillis: pool.waitMs,
       // A hung query must not hold a pool slot forever.
       statement_timeout: 30_000,
       keepAlive: true,

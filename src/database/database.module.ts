@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseServer } from './database-server.js';
 import { runMigrations } from './migrate.js';
@@ -18,9 +19,9 @@ class DatabaseServerModule {}
   imports: [
     DatabaseServerModule,
     TypeOrmModule.forRootAsync({
-      inject: [DatabaseServer],
-      useFactory: async (server: DatabaseServer) => ({
-        ...dataSourceOptions(await server.url()),
+      inject: [DatabaseServer, AppConfig],
+      useFactory: async (server: DatabaseServer, config: AppConfig) => ({
+        ...dataSourceOptions(await server.url(), { size: config.env.PALIADIN_DB_POOL_SIZE, waitMs: config.env.PALIADIN_DB_POOL_WAIT_MS }),
         autoLoadEntities: true,
         // Boot fails fast with a clear error instead of retrying for a minute.
         retryAttempts: 0,

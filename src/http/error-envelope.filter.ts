@@ -1,5 +1,7 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDbUnavailable } from '../database/db-errors.js';
+import { RETRY_AFTER_S } from './busy.exception.js';
 
 /** The one error shape clients see (DESIGN section 3). */
 export interface ErrorEnvelope {
@@ -10,8 +12,9 @@ export interface ErrorEnvelope {
 
 /**
  * Every error leaves as `{statusCode, error, message}`. HttpExceptions keep
- * their message (we write those for clients); anything else is a 500 with a
- * fixed text, logged with the request id: no stack or internal text escapes.
+ * their message (we write those for clients); a database that cannot be had
+ * right now is a 503 with Retry-After; anything else is a 500 with a fixed
+ * text, logged with the request id: no stack or internal text escapes.
  */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
@@ -28,6 +31,7 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (body.statusCode === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     res.status(body.statusCode).json(body);
   }
 }
@@ -47,6 +51,9 @@ export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => v
           ? ((response as { message: string[] }).message).join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
     return { statusCode: status, error: reasonPhrase(status), message };
+  }
+  if (isDbUnavailable(exception)) {
+    return { statusCode: 503, error: 'Service Unavailable', message: 'The server is busy or cannot reach its database; try again shortly' };
   }
   onUnexpected(exception);
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BackendsModule } from '../backends/backends.module.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnEventWriter } from './turn-event-writer.js';
 import { TurnFeeds } from './turn-feeds.js';
 import { TurnJanitor } from './turn-janitor.js';
 import { TurnRecovery } from './turn-recovery.js';
@@ -11,13 +12,13 @@ import { TurnsController } from './turns.controller.js';
 
 /**
  * A turn's path, one direction: TurnsController -> TurnService -> TurnRunners/TurnRun
- * (the backend's Observable) -> TurnEventLog (persist, number, NOTIFY) -> TurnFeeds ->
- * TurnStream (the @Sse Observable).
+ * (the backend's Observable) -> TurnEventWriter/TurnEventLog (number, persist, NOTIFY
+ * and publish locally) -> TurnFeeds -> TurnStream (the SSE response).
  */
 @Module({
   imports: [BackendsModule],
   controllers: [TurnsController],
-  providers: [TurnService, TurnRunners, TurnEventLog, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
+  providers: [TurnService, TurnRunners, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
   exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery],
 })
 export class PaliadinModule {}

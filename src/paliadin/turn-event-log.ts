@@ -1,14 +1,24 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import type { ErrorCode } from '../contract/error-codes.js';
+import { storableText, storableValue } from '../contract/storable-text.js';
+import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
+import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js';
 
-/** The channel carrying `{turn_id, seq}` after events are committed. Ids only: data is read from the table. */
+/**
+ * The channel carrying which turns have new events, after they are committed:
+ * a JSON array of `[turn_id, seq]` pairs (the highest seq of each turn in that
+ * commit). Ids only: data is read from the table.
+ */
 export const EVENTS_CHANNEL = 'paliadin_turn_events';
-
-// One statement stays well under Postgres' parameter and packet limits.
-const MAX_BATCH = 1000;
+// Postgres refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_PAYLOAD = 7_000;
+// One batch row holds at most this many events, so rows stay small enough to read in one go.
+export const MAX_EVENTS_PER_ROW = 2_000;
+// Fewer rows than this are not worth a rewrite.
+const ROWS_WORTH_COMPACTING = 4;
 
 /** What finishing a turn writes onto its row. */
 export interface TurnCompletion {
@@ -23,54 +33,103 @@ export interface TurnCompletion {
   aichatConversationId?: string | null;
 }
 
+/** Events of one turn that were committed together (the local fast path). */
+export interface CommittedEvents {
+  turnId: string;
+  events: StoredTurnEvent[];
+}
+
+/** A contiguous run of one turn's events to store. */
+export interface TurnEventBatch {
+  turnId: string;
+  events: StoredTurnEvent[];
+}
+
 /**
  * paliadin_turn_events: every event of a turn, numbered, stored before anyone
- * sees it. Readers (the SSE streams) only ever read from here.
+ * sees it. Readers on other instances learn of new events by NOTIFY and read
+ * them here; readers on this instance get them from `committed$` right after
+ * the commit (no NOTIFY→SELECT round trip). Both carry the same stored events.
  */
 @Injectable()
 export class TurnEventLog {
-  private readonly logger = new Logger(TurnEventLog.name);
+  /** Every event this instance committed, right after the commit, in order per turn. */
+  readonly committed$ = new Subject<CommittedEvents>();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** A batching writer for the instance running the turn; `lastSeq` is the highest seq already stored. */
-  writer(turnId: string, lastSeq: number, onRefused: () => void): TurnEventWriter {
-    return new TurnEventWriter(this, turnId, lastSeq, onRefused, this.logger);
-  }
-
-  async read(turnId: string, afterSeq: number, limit = 5000): Promise<StoredTurnEvent[]> {
-    const rows: { seq: number; kind: string; data: unknown }[] = await this.db.query(
-      `SELECT seq, kind, data FROM paliadin_turn_events WHERE turn_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [turnId, afterSeq, limit],
+  /** The stored events after `afterSeq`, in order; `more` when the row limit cut the read short. */
+  async read(turnId: string, afterSeq: number, rowLimit = 1_000): Promise<{ events: StoredTurnEvent[]; more: boolean }> {
+    const rows: EventRow[] = await this.db.query(
+      `SELECT seq, last_seq, kind, data FROM paliadin_turn_events
+       WHERE turn_id = $1 AND (seq > $2 OR last_seq > $2) ORDER BY seq LIMIT $3`,
+      [turnId, afterSeq, rowLimit],
     );
-    return rows.map((r) => ({ seq: r.seq, kind: r.kind, data: r.data }) as StoredTurnEvent);
+    return { events: rows.flatMap((r) => fromRow(r, afterSeq)), more: rows.length === rowLimit };
   }
 
-  async maxSeq(turnId: string): Promise<number> {
-    const [row] = await this.db.query(`SELECT COALESCE(MAX(seq), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`, [turnId]);
-    return row.seq as number;
+  /** Every stored event after `afterSeq`. */
+  async readAll(turnId: string, afterSeq: number): Promise<StoredTurnEvent[]> {
+    const out: StoredTurnEvent[] = [];
+    for (let after = afterSeq; ; ) {
+      const { events, more } = await this.read(turnId, after);
+      out.push(...events);
+      if (!more || events.length === 0) return out;
+      after = events.at(-1)!.seq;
+    }
   }
 
   /**
-   * Appends a batch while the turn is unfinished, then notifies, in one round
-   * trip. Returns how many rows went in: 0 means the turn was finished by
-   * someone else (a cancel on another instance, the janitor).
+   * Stores runs of events of many turns in one statement (one row per run, a
+   * batch row when it holds several) and notifies, in one round trip. A turn
+   * that is finished already (cancelled on another instance, ended by the
+   * janitor) gets nothing stored: it is missing from the returned `open` set.
+   * Rows already there (a retry after a commit whose answer was lost) are
+   * left as they are.
    */
-  async insertBatch(turnId: string, events: StoredTurnEvent[]): Promise<number> {
-    const rows: { inserted: number }[] = await this.db.query(
-      `WITH ins AS (
-         INSERT INTO paliadin_turn_events (turn_id, seq, kind, data)
-         SELECT $1, t.seq, t.kind, t.data FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS t(seq, kind, data)
-         WHERE EXISTS (SELECT 1 FROM paliadin_turns WHERE turn_id = $1 AND finished_at IS NULL)
+  async insertBatches(batches: TurnEventBatch[]): Promise<{ open: Set<string> }> {
+    const rows: (EventRow & { turn_id: string })[] = [];
+    for (const b of batches) {
+      for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) rows.push({ turn_id: b.turnId, ...toRow(b.events.slice(i, i + MAX_EVENTS_PER_ROW)) });
+    }
+    const turnIds = batches.map((b) => b.turnId);
+    const [result]: { open: string[] | null; inserted: string[] | null }[] = await this.db.query(
+      `WITH open AS (
+         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL
+       ),
+       ins AS (
+         INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
+         SELECT t.turn_id, t.seq, t.last_seq, t.kind, t.data
+         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::jsonb[]) AS t(turn_id, seq, last_seq, kind, data)
+         WHERE t.turn_id IN (SELECT turn_id FROM open)
          ON CONFLICT DO NOTHING
-         RETURNING seq
+         RETURNING turn_id::text || ':' || seq
        )
-       SELECT count(*)::int AS inserted,
-              CASE WHEN count(*) > 0 THEN pg_notify('${EVENTS_CHANNEL}', json_build_object('turn_id', $1::text, 'seq', max(seq))::text) END
-       FROM ins`,
-      [turnId, events.map((e) => e.seq), events.map((e) => e.kind), events.map((e) => JSON.stringify(e.data))],
+       SELECT (SELECT array_agg(turn_id::text) FROM open) AS open,
+              (SELECT array_agg(i) FROM ins AS x(i)) AS inserted,
+              (SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($7::text[]) AS p) AS notified`,
+      [
+        turnIds,
+        rows.map((r) => r.turn_id),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.last_seq),
+        rows.map((r) => r.kind),
+        rows.map((r) => JSON.stringify(r.data)),
+        notifyPayloads(batches.map((b) => [b.turnId, b.events.at(-1)!.seq])),
+      ],
     );
-    return rows[0].inserted;
+    const open = new Set(result.open ?? []);
+    // Only what this statement inserted goes out locally; anything else reaches readers by NOTIFY and a read.
+    const inserted = new Set(result.inserted ?? []);
+    for (const b of batches) {
+      if (!open.has(b.turnId)) continue;
+      const events: StoredTurnEvent[] = [];
+      for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) {
+        if (inserted.has(`${b.turnId}:${b.events[i].seq}`)) events.push(...b.events.slice(i, i + MAX_EVENTS_PER_ROW));
+      }
+      if (events.length > 0) this.committed$.next({ turnId: b.turnId, events });
+    }
+    return { open };
   }
 
   /** Finishes a turn that produced nothing with an error (cancel, janitor): see finish(). */
@@ -99,17 +158,19 @@ export class TurnEventLog {
   /**
    * Delivers a late answer to a turn that ended without one (timeout, lost
    * stream): the row gets the answer, and the events (content + end) are
-   * appended after its error, so a client resuming from there receives them.
-   * Returns false when the turn has an answer already or is still running.
+   * appended after its error, so a client resuming from there, or reading
+   * the turn afresh, receives them. Returns false when the turn has an
+   * answer already or is still running.
    */
   deliverLate(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
     return this.complete(turnId, events, c, 'finished_at IS NOT NULL AND response IS NULL');
   }
 
-  private async complete(turnId: string, events: TurnStreamEvent[], c: TurnCompletion, unlessDone: string): Promise<boolean> {
+  private async complete(turnId: string, closing: TurnStreamEvent[], c: TurnCompletion, unlessDone: string): Promise<boolean> {
+    const events = closing.map(storedForm);
     for (let attempt = 0; ; attempt++) {
       try {
-        const [row] = await this.db.query(
+        const [row]: { updated: number; base: number }[] = await this.db.query(
           `WITH upd AS (
              UPDATE paliadin_turns SET finished_at = now(), response = $2, error_code = $3, duration_ms = $4, tokens = $5,
                used_tools = $6, rows_seen = $7, chip_count = $8, classifier_tag = $9,
@@ -117,32 +178,34 @@ export class TurnEventLog {
              WHERE turn_id = $1 AND ${unlessDone}
              RETURNING turn_id
            ),
-           base AS (SELECT COALESCE(MAX(seq), 0) AS s FROM paliadin_turn_events WHERE turn_id = $1),
+           base AS (SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0) AS s FROM paliadin_turn_events WHERE turn_id = $1),
            ins AS (
              INSERT INTO paliadin_turn_events (turn_id, seq, kind, data)
              SELECT $1, base.s + t.ord, t.kind, t.data
              FROM upd, base, unnest($11::text[], $12::jsonb[]) WITH ORDINALITY AS t(kind, data, ord)
              RETURNING seq
            )
-           SELECT (SELECT count(*)::int FROM upd) AS updated,
-                  (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('turn_id', $1::text, 'seq', max(seq))::text)
+           SELECT (SELECT count(*)::int FROM upd) AS updated, (SELECT s FROM base)::int AS base,
+                  (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_array(json_build_array($1::text, max(seq)))::text)
                    FROM ins HAVING count(*) > 0) AS notified`,
           [
             turnId,
-            c.response,
+            c.response === null ? null : storableText(c.response),
             c.errorCode,
             c.durationMs,
             c.tokens,
-            c.usedTools,
+            storableValue(c.usedTools),
             c.rowsSeen,
             c.chipCount,
-            c.classifierTag,
-            c.aichatConversationId ?? null,
+            c.classifierTag === null ? null : storableText(c.classifierTag),
+            c.aichatConversationId ? storableText(c.aichatConversationId) : null,
             events.map((e) => e.kind),
             events.map((e) => JSON.stringify(e.data)),
           ],
         );
-        return row.updated === 1;
+        if (row.updated !== 1) return false;
+        this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: row.base + i + 1 }) as StoredTurnEvent) });
+        return true;
       } catch (e) {
         // A writer raced us to the next seq: the statement rolled back whole, so try again.
         if ((e as { code?: string }).code === '23505' && attempt < 5) continue;
@@ -150,58 +213,113 @@ export class TurnEventLog {
       }
     }
   }
+
+  /**
+   * Folds a finished turn's rows into as few as possible, keeping every
+   * event and its seq (a stream resumed from any id stays exact): a streamed
+   * answer then costs about its own text. `rows` is how many the turn has.
+   */
+  async compact(turnId: string, rows: number): Promise<void> {
+    if (rows < ROWS_WORTH_COMPACTING) return;
+    await this.db.query(
+      `WITH old AS (
+         DELETE FROM paliadin_turn_events WHERE turn_id = $1 RETURNING seq, last_seq, kind, data
+       ),
+       elements AS (
+         SELECT o.seq, e.ord, e.el FROM old o, jsonb_array_elements(o.data) WITH ORDINALITY AS e(el, ord) WHERE o.kind = 'batch'
+         UNION ALL
+         SELECT o.seq, 1, CASE WHEN o.kind = 'content' AND o.data ? 'delta' THEN o.data->'delta' ELSE jsonb_build_object('k', o.kind, 'd', o.data) END
+         FROM old o WHERE o.kind <> 'batch'
+       ),
+       numbered AS (
+         SELECT el, (row_number() OVER (ORDER BY seq, ord))::int - 1 AS n, min(seq) OVER () AS first FROM elements
+       )
+       INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
+       SELECT $1, first + n / $2 * $2, first + n / $2 * $2 + count(*)::int - 1, 'batch', jsonb_agg(el ORDER BY n)
+       FROM numbered GROUP BY first, n / $2`,
+      [turnId, MAX_EVENTS_PER_ROW],
+    );
+  }
+
+  /**
+   * Retention: turns finished more than `days` ago keep only `meta`, one
+   * `content {text}` with the stored answer, and their last terminal event,
+   * numbered after the highest seq they had, so a client resuming from an id
+   * that no longer exists gets this compacted replay from its start. Returns
+   * how many turns were compacted (at most `limit`).
+   */
+  async compactOlderThan(days: number, limit: number, onError: (turnId: string, e: unknown) => void): Promise<number> {
+    const turns: { turn_id: string }[] = await this.db.query(
+      `SELECT turn_id FROM paliadin_turns
+       WHERE events_compacted_at IS NULL AND finished_at < now() - make_interval(days => $1) ORDER BY finished_at LIMIT $2`,
+      [days, limit],
+    );
+    let done = 0;
+    for (const { turn_id } of turns) {
+      try {
+        await this.db.transaction(async (tx) => {
+          const [t] = await tx.query(`SELECT response FROM paliadin_turns WHERE turn_id = $1 AND events_compacted_at IS NULL FOR UPDATE`, [turn_id]);
+          if (!t) return;
+          const all = fromRows(await tx.query(`SELECT seq, last_seq, kind, data FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq`, [turn_id]));
+          const meta = all.find((e) => e.kind === 'meta');
+          const terminal = all.findLast((e) => e.kind === 'end' || e.kind === 'error');
+          const kept: TurnStreamEvent[] = [
+            ...(meta ? [meta] : []),
+            ...(t.response !== null ? [{ kind: 'content', data: { text: t.response as string } } as TurnStreamEvent] : []),
+            ...(terminal ? [terminal] : []),
+          ];
+          const base = all.at(-1)?.seq ?? 0;
+          await tx.query(`DELETE FROM paliadin_turn_events WHERE turn_id = $1`, [turn_id]);
+          if (kept.length > 0) {
+            await tx.query(
+              `INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT $1, $2 + t.ord, t.kind, t.data
+               FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS t(kind, data, ord)`,
+              [turn_id, base, kept.map((e) => e.kind), kept.map((e) => JSON.stringify(e.data))],
+            );
+          }
+          await tx.query(`UPDATE paliadin_turns SET events_compacted_at = now() WHERE turn_id = $1`, [turn_id]);
+        });
+        done++;
+      } catch (e) {
+        onError(turn_id, e);
+      }
+    }
+    return done;
+  }
 }
 
-/**
- * Numbers and writes one running turn's events. Appends return at once; the
- * events go out in batches (one multi-row insert per flush), so a burst of
- * tokens costs a few round trips rather than one each.
- */
-export class TurnEventWriter {
-  private pending: StoredTurnEvent[] = [];
-  private flushing?: Promise<void>;
-  private failed = false;
+function fromRows(rows: EventRow[]): StoredTurnEvent[] {
+  return rows.flatMap((r) => fromRow(r));
+}
 
-  constructor(
-    private readonly log: TurnEventLog,
-    private readonly turnId: string,
-    private seq: number,
-    private readonly onRefused: () => void,
-    private readonly logger: Logger,
-  ) {}
-
-  append(ev: TurnStreamEvent): void {
-    this.pending.push({ ...ev, seq: ++this.seq } as StoredTurnEvent);
-    this.flushing ??= this.drain();
-  }
-
-  /** Resolves once everything appended so far is stored (or has failed to be). */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  private async drain(): Promise<void> {
-    // Let the current burst of synchronous appends join this batch.
-    await new Promise<void>((r) => setImmediate(r));
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        if (this.failed) continue;
-        try {
-          const inserted = await this.log.insertBatch(this.turnId, batch);
-          if (inserted === 0) {
-            this.failed = true;
-            this.onRefused();
-          }
-        } catch (e) {
-          // The turn cannot be recorded any more; the janitor will finish it as interrupted.
-          this.failed = true;
-          this.logger.error({ err: e, turnId: this.turnId }, 'could not store turn events');
-          this.onRefused();
-        }
-      }
-    } finally {
-      this.flushing = undefined;
+/** `[turn_id, seq]` pairs as NOTIFY payloads, each under Postgres' size limit. */
+export function notifyPayloads(pairs: [string, number][]): string[] {
+  const out: string[] = [];
+  let current: [string, number][] = [];
+  let size = 2;
+  for (const pair of pairs) {
+    const len = JSON.stringify(pair).length + 1;
+    if (size + len > MAX_PAYLOAD && current.length > 0) {
+      out.push(JSON.stringify(current));
+      current = [];
+      size = 2;
     }
+    current.push(pair);
+    size += len;
   }
+  if (current.length > 0) out.push(JSON.stringify(current));
+  return out;
+}
+
+/** Reads a NOTIFY payload: the pairs above, or the older single `{turn_id, seq}` object. */
+export function parseNotifyPayload(payload: string): [string, number][] {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(payload);
+  } catch {
+    return [];
+  }
+  if (Array.isArray(msg)) return msg.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number');
+  const o = msg as { turn_id?: unknown; seq?: unknown } | null;
+  return o && typeof o.turn_id === 'string' && typeof o.seq === 'number' ? [[o.turn_id, o.seq]] : [];
 }

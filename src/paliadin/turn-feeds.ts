@@ -1,55 +1,76 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import { isTerminal, type StoredTurnEvent } from '../contract/stream-events.js';
 import { PgListener } from '../database/pg-listener.js';
-import { EVENTS_CHANNEL, TurnEventLog } from './turn-event-log.js';
+import { EVENTS_CHANNEL, parseNotifyPayload, TurnEventLog } from './turn-event-log.js';
 
 /**
  * One live subscription per turn on this instance, shared by all its SSE
- * readers. It learns of new events from NOTIFY (which carries ids only) and
- * reads them from the table, so any instance can serve any turn's stream.
+ * readers. Events this instance stored arrive straight from the log after
+ * their commit; events stored elsewhere are announced by NOTIFY (ids only)
+ * and read from the table. Either way the feed passes on each seq once, in
+ * order: anything that does not follow on from what it has (a gap) makes it
+ * read the table instead.
  */
 class TurnFeed {
   readonly events$ = new Subject<StoredTurnEvent>();
   readers = 0;
-  private lastSeq = 0;
+  /** The highest seq passed on; unknown until a reader's replay or the first event says. */
+  private lastSeq?: number;
   private wanted = false;
   private fetching = false;
-  readonly ready: Promise<void>;
 
   constructor(
     private readonly turnId: string,
     private readonly log: TurnEventLog,
-    private readonly onError: (e: unknown) => void,
-  ) {
-    // Readers replay from the table after this, so nothing between the two can be missed.
-    this.ready = log.maxSeq(turnId).then((s) => {
-      this.lastSeq = Math.max(this.lastSeq, s);
-    });
+    private readonly onFailed: (e: unknown) => void,
+  ) {}
+
+  /** Events this instance just committed (contiguous, ascending). */
+  publish(events: StoredTurnEvent[]): void {
+    if (this.fetching || (this.lastSeq !== undefined && events[0].seq > this.lastSeq + 1)) {
+      // Something is missing (or a read is under way, which will return these too): read the table.
+      this.notify(events.at(-1)!.seq);
+      return;
+    }
+    this.pass(events);
   }
 
   /** New events up to `seq` exist (or, with no seq, may exist: after a reconnect). */
   notify(seq?: number): void {
-    if (seq !== undefined && seq <= this.lastSeq) return;
+    if (seq !== undefined && this.lastSeq !== undefined && seq <= this.lastSeq) return;
     this.wanted = true;
-    void this.ready.then(() => this.fetch());
+    // Before the first reader's replay it is not known where to read from; that replay calls seen().
+    if (this.lastSeq !== undefined) void this.fetch();
   }
 
+  /** A reader replayed the table up to `seq`: the feed follows on from there. */
+  seen(seq: number): void {
+    if (this.lastSeq === undefined || seq > this.lastSeq) this.lastSeq = seq;
+    if (this.wanted) void this.fetch();
+  }
+
+  private pass(events: StoredTurnEvent[]): void {
+    for (const ev of events) {
+      if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) continue;
+      this.lastSeq = ev.seq;
+      this.events$.next(ev);
+    }
+  }
+
+  /** Never rejects: a failed read ends this feed's readers with an error (they reconnect and resume). */
   private async fetch(): Promise<void> {
     if (this.fetching) return;
     this.fetching = true;
     try {
       while (this.wanted) {
         this.wanted = false;
-        const events = await this.log.read(this.turnId, this.lastSeq);
-        for (const ev of events) {
-          this.lastSeq = ev.seq;
-          this.events$.next(ev);
-        }
-        if (events.length === 5000) this.wanted = true; // a page limit was hit: more to read
+        const { events, more } = await this.log.read(this.turnId, this.lastSeq ?? 0);
+        this.pass(events);
+        if (more) this.wanted = true;
       }
     } catch (e) {
-      this.onError(e);
+      this.onFailed(e);
       this.events$.error(e);
     } finally {
       this.fetching = false;
@@ -58,9 +79,10 @@ class TurnFeed {
 }
 
 @Injectable()
-export class TurnFeeds implements OnModuleInit {
+export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TurnFeeds.name);
   private readonly feeds = new Map<string, TurnFeed>();
+  private committed?: Subscription;
 
   constructor(
     private readonly listener: PgListener,
@@ -68,14 +90,25 @@ export class TurnFeeds implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.listener.listen(EVENTS_CHANNEL, (payload) => this.onNotification(payload));
+    // The local fast path: readers here see an event right after its commit, without NOTIFY and a read.
+    this.committed = this.log.committed$.subscribe(({ turnId, events }) => this.feeds.get(turnId)?.publish(events));
+    await this.listener.listen(EVENTS_CHANNEL, (payload) => {
+      for (const [turnId, seq] of parseNotifyPayload(payload)) this.feeds.get(turnId)?.notify(seq);
+    });
     // Notifications sent while disconnected are lost: every open feed re-reads from its last seq.
     this.listener.onReconnect(() => this.feeds.forEach((f) => f.notify()));
   }
 
+  onModuleDestroy(): void {
+    this.committed?.unsubscribe();
+  }
+
   /**
    * Every event of a turn after `afterSeq`, exactly once and in order: first
-   * what is stored, then the live tail. Completes after a terminal event.
+   * what is stored, then the live tail. A turn whose stored events already
+   * include a terminal one is replayed whole (a late answer comes after its
+   * turn's error, so a fresh reader must see past the first terminal event)
+   * and completes; a live one completes after its terminal event.
    */
   watch(turnId: string, afterSeq: number): Observable<StoredTurnEvent> {
     return new Observable<StoredTurnEvent>((sub) => {
@@ -83,33 +116,37 @@ export class TurnFeeds implements OnModuleInit {
       let delivered = afterSeq;
       let buffered: StoredTurnEvent[] | undefined = [];
       let closed = false;
-      const deliver = (ev: StoredTurnEvent) => {
+      const deliver = (ev: StoredTurnEvent, live: boolean) => {
         if (closed || ev.seq <= delivered) return;
         delivered = ev.seq;
         sub.next(ev);
-        if (isTerminal(ev.kind)) {
+        if (live && isTerminal(ev.kind)) {
           closed = true;
           sub.complete();
         }
       };
       // Subscribe to the live feed first, then replay: events arriving meanwhile wait in `buffered`.
       const live = feed.events$.subscribe({
-        next: (ev) => (buffered ? buffered.push(ev) : deliver(ev)),
-        error: (e) => sub.error(e),
+        next: (ev) => (buffered ? buffered.push(ev) : deliver(ev, true)),
+        error: (e: unknown) => sub.error(e),
       });
-      // The read starts at `afterSeq` itself: if that event was the terminal one and nothing
-      // came after it (a late answer does), the client has the whole turn and the stream just closes.
-      feed.ready
-        .then(() => this.log.read(turnId, Math.max(afterSeq - 1, 0), Number.MAX_SAFE_INTEGER))
+      // The read starts at `afterSeq` itself, to learn whether the client's last event was terminal.
+      this.log
+        .readAll(turnId, Math.max(afterSeq - 1, 0))
         .then((stored) => {
-          if (stored.length === 1 && stored[0].seq === afterSeq && isTerminal(stored[0].kind)) {
-            closed = true;
-            return sub.complete();
-          }
-          stored.forEach(deliver);
+          if (closed) return;
+          feed.seen(stored.at(-1)?.seq ?? 0);
+          const finished = stored.some((e) => isTerminal(e.kind));
+          stored.forEach((ev) => deliver(ev, false));
           const held = buffered ?? [];
           buffered = undefined;
-          held.forEach(deliver);
+          if (finished) {
+            held.forEach((ev) => deliver(ev, false));
+            closed = true;
+            sub.complete();
+            return;
+          }
+          held.forEach((ev) => deliver(ev, true));
         })
         .catch((e: unknown) => sub.error(e));
       return () => {
@@ -130,7 +167,12 @@ export class TurnFeeds implements OnModuleInit {
   private acquire(turnId: string): TurnFeed {
     let feed = this.feeds.get(turnId);
     if (!feed) {
-      feed = new TurnFeed(turnId, this.log, (e) => this.logger.error({ err: e, turnId }, 'turn feed read failed'));
+      const created = new TurnFeed(turnId, this.log, (e) => {
+        this.logger.error({ err: e, turnId }, 'turn feed read failed');
+        // A broken feed is dropped; the readers' reconnects get a fresh one.
+        if (this.feeds.get(turnId) === created) this.feeds.delete(turnId);
+      });
+      feed = created;
       this.feeds.set(turnId, feed);
     }
     feed.readers++;
@@ -139,19 +181,9 @@ export class TurnFeeds implements OnModuleInit {
 
   private release(turnId: string, feed: TurnFeed): void {
     feed.readers--;
-    if (feed.readers === 0 && this.feeds.get(turnId) === feed) {
-      this.feeds.delete(turnId);
+    if (feed.readers === 0) {
+      if (this.feeds.get(turnId) === feed) this.feeds.delete(turnId);
       feed.events$.complete();
     }
-  }
-
-  private onNotification(payload: string): void {
-    let msg: { turn_id?: unknown; seq?: unknown };
-    try {
-      msg = JSON.parse(payload) as typeof msg;
-    } catch {
-      return;
-    }
-    if (typeof msg.turn_id === 'string' && typeof msg.seq === 'number') this.feeds.get(msg.turn_id)?.notify(msg.seq);
   }
 }

@@ -11,11 +11,16 @@ import { TurnRecovery } from './turn-recovery.js';
 const JANITOR_LOCK_KEY = 7_243_002;
 const HEARTBEATS_MISSED = 3;
 
+// Turns compacted per pass by the retention setting: a pass stays short, the backlog goes over several.
+const RETENTION_BATCH = 200;
+
 /**
  * No row stays unfinished forever, and no late answer is left lying. Every
  * PALIADIN_JANITOR_INTERVAL_MS one instance (whichever gets the advisory lock)
  * ends turns whose runner stopped heartbeating with `interrupted`, delivers
- * answers that arrived after their turn ended, and lets the backend tidy up.
+ * answers that arrived after their turn ended, compacts turns past the
+ * retention age, and lets the backend tidy up. Each turn is handled on its
+ * own: one that fails is logged and the pass goes on.
  */
 @Injectable()
 export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
@@ -56,15 +61,31 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY]);
       if (!locked) return;
       try {
-        await this.endInterrupted();
-        await this.recovery.sweep();
-        await this.backend.sweep?.();
+        await this.step('ending interrupted turns', () => this.endInterrupted());
+        await this.step('looking for late answers', () => this.recovery.sweep());
+        await this.step('compacting old turns', () => this.compactOld());
+        await this.step('backend housekeeping', async () => this.backend.sweep?.());
       } finally {
         await runner.query(`SELECT pg_advisory_unlock($1)`, [JANITOR_LOCK_KEY]);
       }
     } finally {
       await runner.release();
     }
+  }
+
+  /** One part of a pass; its failure is logged and the next part still runs. */
+  private async step(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.logger.error({ err: e }, `janitor: ${what} failed`);
+    }
+  }
+
+  private async compactOld(): Promise<void> {
+    const days = this.config.env.PALIADIN_EVENT_RETENTION_DAYS;
+    if (days === 0) return;
+    await this.log.compactOlderThan(days, RETENTION_BATCH, (turnId, e) => this.logger.error({ err: e, turnId }, `could not compact turn ${turnId}`));
   }
 
   private async endInterrupted(): Promise<void> {
@@ -75,12 +96,16 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       [staleMs],
     );
     for (const row of rows) {
-      const ended = await this.log.failTurn(row.turn_id, row.started_at, {
-        code: 'interrupted',
-        message: 'The server running this turn stopped; please ask again',
-        retryable: true,
-      });
-      if (ended) this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
+      try {
+        const ended = await this.log.failTurn(row.turn_id, row.started_at, {
+          code: 'interrupted',
+          message: 'The server running this turn stopped; please ask again',
+          retryable: true,
+        });
+        if (ended) this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
+      } catch (e) {
+        this.logger.error({ err: e, turnId: row.turn_id }, `could not end turn ${row.turn_id} as interrupted`);
+      }
     }
   }
 }

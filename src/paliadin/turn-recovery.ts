@@ -5,6 +5,7 @@ import { PALIADIN_BACKEND, type PaliadinBackend, type UnansweredTurn } from '../
 import { AppConfig } from '../config/app-config.js';
 import { agentSessionName } from '../contract/agent-session.js';
 import type { ErrorCode } from '../contract/error-codes.js';
+import { storableText } from '../contract/storable-text.js';
 import { answeredTurn } from './turn-answer.js';
 import { TurnEventLog } from './turn-event-log.js';
 import type { TurnRecord } from './turn-rows.js';
@@ -71,7 +72,14 @@ export class TurnRecovery {
       [this.backend.kind, [...late.codes], late.windowMs],
     );
     let delivered = 0;
-    for (const row of rows) if ((await this.tryDeliver(row)) === 'recovered') delivered++;
+    for (const row of rows) {
+      try {
+        if ((await this.tryDeliver(row)) === 'recovered') delivered++;
+      } catch (e) {
+        // One turn that cannot be completed must not keep every later one from its answer.
+        this.logger.error({ err: e, turnId: row.turn_id }, `could not deliver the late answer of turn ${row.turn_id}`);
+      }
+    }
     return delivered;
   }
 
@@ -97,7 +105,7 @@ export class TurnRecovery {
     if (found.status !== 'found') return found.status;
     const { events, completion } = answeredTurn({
       turnId: row.turn_id,
-      raw: found.response,
+      raw: storableText(found.response),
       meta: found.meta,
       durationMs: Date.now() - row.started_at.getTime(),
       streamed: false,

@@ -1,11 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
 import type { BackendEvent, BackendTurnRequest, PaliadinBackend, TurnMeta } from '../backends/backend.interface.js';
 import { EMPTY_META, mergeMeta } from '../contract/answer.js';
 import type { ErrorCode } from '../contract/error-codes.js';
-import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
-import { answeredTurn } from './turn-answer.js';
-import type { TurnCompletion, TurnEventLog, TurnEventWriter } from './turn-event-log.js';
 import { seconds } from '../contract/seconds.js';
+import { storableText, storableValue } from '../contract/storable-text.js';
+import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
+import { isPermanentDbError } from '../database/db-errors.js';
+import { answeredTurn } from './turn-answer.js';
+import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
+import type { TurnEventSink, TurnEventWriter } from './turn-event-writer.js';
+
+/** The error a turn ends with when its events could not be stored: the client should ask again. */
+const NOT_STORED: ErrorData = { code: 'interrupted', message: 'The answer could not be stored; please ask again', retryable: true };
 
 export interface TurnTimings {
   thinkingIntervalMs: number;
@@ -17,7 +24,10 @@ export interface TurnTimings {
 export interface TurnRunDeps {
   backend: PaliadinBackend;
   log: TurnEventLog;
+  writer: TurnEventWriter;
   timings: TurnTimings;
+  /** How long finishing retries a database that fails for a passing reason (PALIADIN_DB_RETRY_MS). */
+  dbRetryMs: number;
   /** Persists the conversation id the moment it is known (aichat recovery needs it). */
   saveConversationId: (turnId: string, id: string) => Promise<void>;
   onSettled: (run: TurnRun) => void;
@@ -31,11 +41,12 @@ export interface TurnRunDeps {
  * cancel, whichever comes first, and ends it exactly once.
  */
 export class TurnRun {
-  private readonly writer: TurnEventWriter;
+  private readonly sink: TurnEventSink;
   private readonly startedMs = Date.now();
   private subscription?: Subscription;
   private timers: NodeJS.Timeout[] = [];
   private silenceTimer?: NodeJS.Timeout;
+  private lastHeardMs = Date.now();
   private heardSinceTick = false;
   private chunks: string[] = [];
   private meta: TurnMeta = EMPTY_META;
@@ -49,7 +60,10 @@ export class TurnRun {
     private readonly deps: TurnRunDeps,
   ) {
     // seq 1 (meta) was stored with the row.
-    this.writer = deps.log.writer(request.turnId, 1, () => this.abandon());
+    this.sink = deps.writer.open(request.turnId, 1, {
+      onRefused: () => this.abandon(),
+      onFailed: () => this.fail(NOT_STORED.code, NOT_STORED.message, NOT_STORED.retryable),
+    });
     this.settled = new Promise((r) => (this.settle = r));
   }
 
@@ -94,10 +108,12 @@ export class TurnRun {
     return this.settled;
   }
 
-  private onBackendEvent(ev: BackendEvent): void {
+  private onBackendEvent(raw: BackendEvent): void {
     if (this.ending) return;
     this.heardSinceTick = true;
-    this.armSilence();
+    this.lastHeardMs = Date.now();
+    // Every backend's text passes here: made storable once, so the stream and the row agree.
+    const ev = storableBackendEvent(raw);
     switch (ev.type) {
       case 'chunk':
         this.chunks.push(ev.text);
@@ -124,9 +140,17 @@ export class TurnRun {
 
   private succeed(done: Extract<BackendEvent, { type: 'done' }>): void {
     const streamed = this.chunks.length > 0;
+    let raw = done.response;
+    if (streamed) {
+      // The answer is what the client was sent. An upstream whose final answer goes on past
+      // the deltas gets the rest sent as one more delta; any other difference, the deltas win.
+      const sent = this.chunks.join('');
+      if (done.response.length > sent.length && done.response.startsWith(sent)) this.onBackendEvent({ type: 'chunk', text: done.response.slice(sent.length) });
+      raw = this.chunks.join('');
+    }
     const { events, completion } = answeredTurn({
       turnId: this.turnId,
-      raw: done.response || this.chunks.join(''),
+      raw,
       meta: mergeMeta(this.meta, done.meta),
       durationMs: done.durationMs ?? Date.now() - this.startedMs,
       streamed,
@@ -150,30 +174,58 @@ export class TurnRun {
     });
   }
 
-  /** Ends the turn once: stop the backend and timers, store what is pending, then the closing events with the row. */
+  /**
+   * Ends the turn once: stop the backend and timers, wait for what is pending
+   * to be stored, then the closing events with the row. `end` goes in only
+   * over a gap-free log: if the events could not all be stored, the turn
+   * ends with a retryable `interrupted` instead.
+   */
   private end(closing: TurnStreamEvent[], completion: TurnCompletion): void {
     if (this.ending) return;
     this.ending = true;
     this.stopWork();
     void (async () => {
       try {
-        await this.writer.flush();
-        await this.deps.log.finish(this.turnId, closing, completion);
+        await this.sink.flush();
+        if (this.sink.state === 'refused') return;
+        if (this.sink.state === 'failed') {
+          closing = [{ kind: 'error', data: NOT_STORED }];
+          completion = { ...completion, response: null, errorCode: NOT_STORED.code, tokens: null, chipCount: 0 };
+        }
+        if (await this.finishWithRetry(closing, completion)) {
+          // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
+          await this.deps.log.compact(this.turnId, this.sink.rows).catch((e: unknown) => this.deps.logError(e, 'could not compact the turn\'s events'));
+        }
       } catch (e) {
         // The row stays unfinished; with this runner gone, the janitor ends it as interrupted.
         this.deps.logError(e, 'could not finish the turn');
       } finally {
+        this.sink.close();
         this.settle();
         this.deps.onSettled(this);
       }
     })();
   }
 
-  /** The log refused our events (the turn was finished elsewhere, or the database failed). */
+  /** finish(), retried while the database fails for a passing reason, up to PALIADIN_DB_RETRY_MS. */
+  private async finishWithRetry(closing: TurnStreamEvent[], completion: TurnCompletion): Promise<boolean> {
+    const started = Date.now();
+    for (let backoff = 20; ; backoff = Math.min(backoff * 2, 1_000)) {
+      try {
+        return await this.deps.log.finish(this.turnId, closing, completion);
+      } catch (e) {
+        if (isPermanentDbError(e) || Date.now() - started >= this.deps.dbRetryMs) throw e;
+        await sleep(backoff);
+      }
+    }
+  }
+
+  /** The log refused our events: the turn was finished elsewhere (a cancel on another instance, the janitor). */
   private abandon(): void {
     if (this.ending) return;
     this.ending = true;
     this.stopWork();
+    this.sink.close();
     this.settle();
     this.deps.onSettled(this);
   }
@@ -185,7 +237,7 @@ export class TurnRun {
   }
 
   private emit(ev: TurnStreamEvent): void {
-    this.writer.append(ev);
+    this.sink.append(ev);
   }
 
   /** Proof of life while the upstream says nothing. */
@@ -201,11 +253,20 @@ export class TurnRun {
     });
   }
 
+  /**
+   * Fails the turn once the upstream has said nothing for the silence timeout.
+   * One timer that re-checks when it fires, rather than one re-armed per
+   * event: a fast stream sends tens of thousands of events a second.
+   */
   private armSilence(): void {
     if (this.deps.backend.mode !== 'streaming' || this.ending) return;
-    clearTimeout(this.silenceTimer);
     const ms = this.deps.timings.silenceTimeoutMs;
-    this.silenceTimer = setTimeout(() => this.fail('upstream_silence', `The agent upstream went silent for over ${seconds(ms)}`), ms);
+    const quietFor = Date.now() - this.lastHeardMs;
+    if (quietFor >= ms) {
+      this.fail('upstream_silence', `The agent upstream went silent for over ${seconds(ms)}`);
+      return;
+    }
+    this.silenceTimer = setTimeout(() => this.armSilence(), ms - quietFor);
   }
 
   private every(ms: number, fn: () => void): void {
@@ -215,4 +276,13 @@ export class TurnRun {
   private after(ms: number, fn: () => void): void {
     this.timers.push(setTimeout(fn, ms));
   }
+}
+
+/** The event with its text made storable; chunks, by far the most frequent, take the short path. */
+function storableBackendEvent(ev: BackendEvent): BackendEvent {
+  if (ev.type === 'chunk') {
+    const text = storableText(ev.text);
+    return text === ev.text ? ev : { ...ev, text };
+  }
+  return ev.type === 'heartbeat' ? ev : storableValue(ev);
 }

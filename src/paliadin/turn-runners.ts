@@ -6,6 +6,7 @@ import { PALIADIN_BACKEND, type BackendTurnRequest, type PaliadinBackend } from 
 import { AppConfig } from '../config/app-config.js';
 import { PgListener } from '../database/pg-listener.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnEventWriter } from './turn-event-writer.js';
 import { TurnRun } from './turn-run.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
@@ -13,8 +14,9 @@ export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
 
 /**
  * The turns this instance is running. It heartbeats their rows (one UPDATE for
- * all of them), takes cancel requests from any instance, and on shutdown ends
- * its turns as `interrupted` instead of leaving them to the janitor.
+ * all of them, and only them: a row whose run is gone must go stale so the
+ * janitor ends it), takes cancel requests from any instance, and on shutdown
+ * ends its turns as `interrupted` instead of leaving them to the janitor.
  */
 @Injectable()
 export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
@@ -29,6 +31,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     @InjectDataSource() private readonly db: DataSource,
     private readonly log: TurnEventLog,
+    private readonly writer: TurnEventWriter,
     private readonly listener: PgListener,
   ) {}
 
@@ -43,6 +46,8 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     const run = new TurnRun(request, {
       backend: this.backend,
       log: this.log,
+      writer: this.writer,
+      dbRetryMs: env.PALIADIN_DB_RETRY_MS,
       timings: {
         thinkingIntervalMs: env.PALIADIN_THINKING_INTERVAL_MS,
         silenceTimeoutMs: env.PALIADIN_SILENCE_TIMEOUT_MS,
@@ -65,6 +70,11 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     return this.runs.get(turnId);
   }
 
+  /** How many turns this instance runs now (PALIADIN_MAX_LIVE_TURNS caps it). */
+  get live(): number {
+    return this.runs.size;
+  }
+
   /** Asks whichever instance runs the turn to cancel it. */
   async requestCancel(turnId: string): Promise<void> {
     const local = this.runs.get(turnId);
@@ -75,7 +85,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   private async beat(): Promise<void> {
     if (this.runs.size === 0) return;
     try {
-      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE runner_id = $1 AND finished_at IS NULL`, [this.runnerId]);
+      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL`, [[...this.runs.keys()]]);
     } catch (e) {
       this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
     }

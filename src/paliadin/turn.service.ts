@@ -13,6 +13,7 @@ import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
+import { BusyException } from '../http/busy.exception.js';
 
 // How long a cancel waits for another instance to stop its runner before ending the row itself.
 const REMOTE_CANCEL_WAIT_MS = 3_000;
@@ -40,23 +41,40 @@ export class TurnService {
     const context = dto.context ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
     const pageOrigin = dto.page_origin || context?.page_origin || null;
     const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
+    const liveCap = this.config.env.PALIADIN_MAX_LIVE_TURNS;
+    if (this.runners.live >= liveCap) throw new BusyException(`This server is running ${liveCap} turns, its limit; try again shortly`);
 
-    // The cap check and the insert are one transaction under a per-user lock, so parallel POSTs cannot both slip under it.
+    // The cap check and the insert run under a per-user lock, so parallel POSTs cannot both slip
+    // under it; the check needs a statement of its own, after the lock, to see what they committed.
+    const startedAt = new Date();
     await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
-      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $1 AND finished_at IS NULL`, [user.userId]);
+      const [{ n }] = await tx.query(
+        `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
+         turn AS (
+           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now() FROM inflight WHERE n < $10
+           RETURNING turn_id
+         ),
+         meta AS (INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT turn_id, 1, 'meta', $11 FROM turn)
+         SELECT n FROM inflight`,
+        [
+          turnId,
+          user.userId,
+          sessionId,
+          this.backend.kind,
+          startedAt,
+          dto.user_message,
+          pageOrigin,
+          context ? JSON.stringify(context) : null,
+          this.runners.runnerId,
+          cap,
+          JSON.stringify({ turn_id: turnId, started_at: startedAt.toISOString() }),
+        ],
+      );
       if (n >= cap) {
         throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
       }
-      const [row] = await tx.query(
-        `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, page_origin, context, runner_id, heartbeat_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING started_at`,
-        [turnId, user.userId, sessionId, this.backend.kind, dto.user_message, pageOrigin, context ? JSON.stringify(context) : null, this.runners.runnerId],
-      );
-      await tx.query(`INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) VALUES ($1, 1, 'meta', $2)`, [
-        turnId,
-        JSON.stringify({ turn_id: turnId, started_at: (row.started_at as Date).toISOString() }),
-      ]);
     });
 
     this.runners.start({

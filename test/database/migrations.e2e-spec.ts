@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { revertLastMigration, runMigrations } from '../../src/database/migrate.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { isolatedDatabase as freshDatabase } from '../support/isolated-database.js';
 
 const TABLES = ['api_keys', 'paliadin_turn_events', 'paliadin_turns', 'users'];
@@ -29,10 +30,30 @@ describe('migrations', () => {
     expect((await runMigrations(ds)).length).toBeGreaterThan(0);
     expect(await tables(ds)).toEqual(TABLES);
     expect(await runMigrations(ds)).toEqual([]);
-    await revertLastMigration(ds);
+    for (let i = 0; i < MIGRATIONS.length; i++) await revertLastMigration(ds);
     expect(await tables(ds)).toEqual([]);
     await runMigrations(ds);
     expect(await tables(ds)).toEqual(TABLES);
+  });
+
+  it('reverting the event batches splits batch rows back into one row per event', async () => {
+    const [user] = await ds.query(`INSERT INTO users (email) VALUES ('batches@example.com') RETURNING id`);
+    const [turn] = await ds.query(`INSERT INTO paliadin_turns (user_id, session_id, backend, user_message) VALUES ($1, 's', 'x', 'm') RETURNING turn_id`, [user.id]);
+    await ds.query(
+      `INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data) VALUES
+         ($1, 1, NULL, 'meta', '{"turn_id":"t"}'), ($1, 2, 4, 'batch', '["a", {"k":"thinking","d":{"elapsed_seconds":1}}, "b"]'), ($1, 5, NULL, 'end', '{}')`,
+      [turn.turn_id],
+    );
+    await revertLastMigration(ds);
+    const rows = await ds.query(`SELECT seq, kind, data FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq`, [turn.turn_id]);
+    expect(rows).toEqual([
+      { seq: 1, kind: 'meta', data: { turn_id: 't' } },
+      { seq: 2, kind: 'content', data: { delta: 'a', streamed: true } },
+      { seq: 3, kind: 'thinking', data: { elapsed_seconds: 1 } },
+      { seq: 4, kind: 'content', data: { delta: 'b', streamed: true } },
+      { seq: 5, kind: 'end', data: {} },
+    ]);
+    await runMigrations(ds);
   });
 
   it('create the columns of DESIGN section 5 with timestamptz times and generated uuids', async () => {
@@ -47,9 +68,9 @@ describe('migrations', () => {
     expect(of('paliadin_turns')).toEqual([
       'turn_id', 'user_id', 'session_id', 'backend', 'started_at', 'finished_at', 'user_message', 'response', 'error_code',
       'duration_ms', 'tokens', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag', 'page_origin', 'context',
-      'aichat_conversation_id', 'runner_id', 'heartbeat_at',
+      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at',
     ]);
-    expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at']);
+    expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
 
     const times = cols.filter((c) => /_at$/.test(c.column_name));
     expect(times.length).toBeGreaterThan(8);
@@ -79,9 +100,9 @@ describe('migrations at boot', () => {
     const sources = await Promise.all([0, 1, 2].map(() => new DataSource(dataSourceOptions(db.url)).initialize()));
     try {
       const applied = await Promise.all(sources.map((s) => runMigrations(s)));
-      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 1]);
+      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
       const [{ n }] = await sources[0].query(`SELECT count(*)::int AS n FROM migrations`);
-      expect(n).toBe(1);
+      expect(n).toBe(MIGRATIONS.length);
     } finally {
       for (const s of sources) await s.destroy();
       await db.drop();
