@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
@@ -9,8 +10,9 @@ import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js'
 
 /**
  * The channel carrying which turns have new events, after they are committed:
- * a JSON array of `[turn_id, seq]` pairs (the highest seq of each turn in that
- * commit). Ids only: data is read from the table.
+ * `{"o": <instance>, "t": [[turn_id, seq], ...]}`, the highest seq of each
+ * turn in that commit and the instance that wrote it (which has told its own
+ * readers already). Ids only: data is read from the table.
  */
 export const EVENTS_CHANNEL = 'paliadin_turn_events';
 // Postgres refuses NOTIFY payloads of 8000 bytes or more.
@@ -33,10 +35,15 @@ export interface TurnCompletion {
   aichatConversationId?: string | null;
 }
 
-/** Events of one turn that were committed together (the local fast path). */
+/**
+ * Events of one turn that this instance committed together (the local fast
+ * path). `reread`: something was committed that is not in `events` (a retry
+ * found its rows stored already), so readers should read the table.
+ */
 export interface CommittedEvents {
   turnId: string;
   events: StoredTurnEvent[];
+  reread?: true;
 }
 
 /** A contiguous run of one turn's events to store. */
@@ -55,6 +62,8 @@ export interface TurnEventBatch {
 export class TurnEventLog {
   /** Every event this instance committed, right after the commit, in order per turn. */
   readonly committed$ = new Subject<CommittedEvents>();
+  /** Names this instance in its notifications, so it can skip its own. */
+  readonly instanceId = randomUUID();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -115,7 +124,7 @@ export class TurnEventLog {
         rows.map((r) => r.last_seq),
         rows.map((r) => r.kind),
         rows.map((r) => JSON.stringify(r.data)),
-        notifyPayloads(batches.map((b) => [b.turnId, b.events.at(-1)!.seq])),
+        notifyPayloads(this.instanceId, batches.map((b) => [b.turnId, b.events.at(-1)!.seq])),
       ],
     );
     const open = new Set(result.open ?? []);
@@ -124,10 +133,12 @@ export class TurnEventLog {
     for (const b of batches) {
       if (!open.has(b.turnId)) continue;
       const events: StoredTurnEvent[] = [];
+      let missing = false;
       for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) {
         if (inserted.has(`${b.turnId}:${b.events[i].seq}`)) events.push(...b.events.slice(i, i + MAX_EVENTS_PER_ROW));
+        else missing = true;
       }
-      if (events.length > 0) this.committed$.next({ turnId: b.turnId, events });
+      this.committed$.next({ turnId: b.turnId, events, ...(missing ? { reread: true as const } : {}) });
     }
     return { open };
   }
@@ -186,7 +197,7 @@ export class TurnEventLog {
              RETURNING seq
            )
            SELECT (SELECT count(*)::int FROM upd) AS updated, (SELECT s FROM base)::int AS base,
-                  (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_array(json_build_array($1::text, max(seq)))::text)
+                  (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('o', $13::text, 't', json_build_array(json_build_array($1::text, max(seq))))::text)
                    FROM ins HAVING count(*) > 0) AS notified`,
           [
             turnId,
@@ -201,6 +212,7 @@ export class TurnEventLog {
             c.aichatConversationId ? storableText(c.aichatConversationId) : null,
             events.map((e) => e.kind),
             events.map((e) => JSON.stringify(e.data)),
+            this.instanceId,
           ],
         );
         if (row.updated !== 1) return false;
@@ -292,34 +304,34 @@ function fromRows(rows: EventRow[]): StoredTurnEvent[] {
   return rows.flatMap((r) => fromRow(r));
 }
 
-/** `[turn_id, seq]` pairs as NOTIFY payloads, each under Postgres' size limit. */
-export function notifyPayloads(pairs: [string, number][]): string[] {
+/** `[turn_id, seq]` pairs as NOTIFY payloads of `origin`, each under Postgres' size limit. */
+export function notifyPayloads(origin: string, pairs: [string, number][]): string[] {
   const out: string[] = [];
-  let current: [string, number][] = [];
-  let size = 2;
+  const head = `{"o":${JSON.stringify(origin)},"t":[`;
+  let current: string[] = [];
+  let size = head.length + 2;
   for (const pair of pairs) {
-    const len = JSON.stringify(pair).length + 1;
-    if (size + len > MAX_PAYLOAD && current.length > 0) {
-      out.push(JSON.stringify(current));
+    const entry = JSON.stringify(pair);
+    if (size + entry.length + 1 > MAX_PAYLOAD && current.length > 0) {
+      out.push(`${head}${current.join(',')}]}`);
       current = [];
-      size = 2;
+      size = head.length + 2;
     }
-    current.push(pair);
-    size += len;
+    current.push(entry);
+    size += entry.length + 1;
   }
-  if (current.length > 0) out.push(JSON.stringify(current));
+  if (current.length > 0) out.push(`${head}${current.join(',')}]}`);
   return out;
 }
 
-/** Reads a NOTIFY payload: the pairs above, or the older single `{turn_id, seq}` object. */
-export function parseNotifyPayload(payload: string): [string, number][] {
-  let msg: unknown;
+/** Reads a NOTIFY payload: the writing instance and the `[turn_id, seq]` pairs. */
+export function parseNotifyPayload(payload: string): { origin?: string; pairs: [string, number][] } {
+  let msg: { o?: unknown; t?: unknown };
   try {
-    msg = JSON.parse(payload);
+    msg = JSON.parse(payload) as typeof msg;
   } catch {
-    return [];
+    return { pairs: [] };
   }
-  if (Array.isArray(msg)) return msg.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number');
-  const o = msg as { turn_id?: unknown; seq?: unknown } | null;
-  return o && typeof o.turn_id === 'string' && typeof o.seq === 'number' ? [[o.turn_id, o.seq]] : [];
+  const pairs = Array.isArray(msg?.t) ? msg.t.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number') : [];
+  return { origin: typeof msg.o === 'string' ? msg.o : undefined, pairs };
 }

@@ -23,6 +23,7 @@ class TurnFeed {
   constructor(
     private readonly turnId: string,
     private readonly log: TurnEventLog,
+    private readonly onRead: () => void,
     private readonly onFailed: (e: unknown) => void,
   ) {}
 
@@ -65,6 +66,7 @@ class TurnFeed {
     try {
       while (this.wanted) {
         this.wanted = false;
+        this.onRead();
         const { events, more } = await this.log.read(this.turnId, this.lastSeq ?? 0);
         this.pass(events);
         if (more) this.wanted = true;
@@ -83,6 +85,8 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TurnFeeds.name);
   private readonly feeds = new Map<string, TurnFeed>();
   private committed?: Subscription;
+  /** Reads of the table for live events (not replays): the local fast path needs none. */
+  liveReads = 0;
 
   constructor(
     private readonly listener: PgListener,
@@ -91,9 +95,16 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     // The local fast path: readers here see an event right after its commit, without NOTIFY and a read.
-    this.committed = this.log.committed$.subscribe(({ turnId, events }) => this.feeds.get(turnId)?.publish(events));
+    this.committed = this.log.committed$.subscribe(({ turnId, events, reread }) => {
+      const feed = this.feeds.get(turnId);
+      if (events.length > 0) feed?.publish(events);
+      if (reread) feed?.notify();
+    });
     await this.listener.listen(EVENTS_CHANNEL, (payload) => {
-      for (const [turnId, seq] of parseNotifyPayload(payload)) this.feeds.get(turnId)?.notify(seq);
+      const { origin, pairs } = parseNotifyPayload(payload);
+      // Our own commits reached our readers through committed$ already.
+      if (origin === this.log.instanceId) return;
+      for (const [turnId, seq] of pairs) this.feeds.get(turnId)?.notify(seq);
     });
     // Notifications sent while disconnected are lost: every open feed re-reads from its last seq.
     this.listener.onReconnect(() => this.feeds.forEach((f) => f.notify()));
@@ -167,7 +178,7 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   private acquire(turnId: string): TurnFeed {
     let feed = this.feeds.get(turnId);
     if (!feed) {
-      const created = new TurnFeed(turnId, this.log, (e) => {
+      const created = new TurnFeed(turnId, this.log, () => this.liveReads++, (e) => {
         this.logger.error({ err: e, turnId }, 'turn feed read failed');
         // A broken feed is dropped; the readers' reconnects get a fresh one.
         if (this.feeds.get(turnId) === created) this.feeds.delete(turnId);

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../src/backends/backend.interface.js';
+import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../../src/backends/backend.interface.js';
 
 /** One step of a timeline: wait `delay` ms, then emit, complete, or throw. */
 export type Step = { delay?: number } & ({ event: BackendEvent } | { complete: true } | { throw: string } | { burst: string[] });
@@ -18,6 +18,16 @@ export class ScriptedBackend implements PaliadinBackend {
   readonly resets: string[] = [];
   healthState: BackendHealth = { status: 'up' };
   resetFails = false;
+  /** Answers that "arrive" after their turn ended, by turn id: what the janitor and /recover find. */
+  readonly late = new Map<string, string>();
+  readonly lateAnswers: LateAnswers = {
+    codes: ['timeout', 'upstream_error', 'upstream_silence', 'interrupted'],
+    windowMs: 600_000,
+    find: async (t: UnansweredTurn): Promise<LateAnswer> => {
+      const response = this.late.get(t.turnId);
+      return response === undefined ? { status: 'none' } : { status: 'found', response };
+    },
+  };
 
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
     return new Observable<BackendEvent>((sub) => {
