@@ -6,6 +6,7 @@ import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.inte
 import { AppConfig } from '../config/app-config.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
+import { TurnRunners } from './turn-runners.js';
 
 // Any fixed number; all instances share it so only one janitor runs at a time.
 const JANITOR_LOCK_KEY = 7_243_002;
@@ -26,6 +27,8 @@ const RETENTION_BATCH = 200;
 export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TurnJanitor.name);
   private running?: Promise<void>;
+  /** When a pass last failed to use the database: other instances' heartbeats failed too, then. */
+  private troubleAt = 0;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -34,6 +37,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     private readonly recovery: TurnRecovery,
     @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     private readonly scheduler: SchedulerRegistry,
+    private readonly runners: TurnRunners,
   ) {}
 
   onModuleInit(): void {
@@ -49,7 +53,10 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
   /** One pass, unless one is under way here; another instance in one makes it skip. */
   runOnce(): Promise<void> {
     this.running ??= this.pass()
-      .catch((e: unknown) => this.logger.error({ err: e }, 'janitor pass failed'))
+      .catch((e: unknown) => {
+        this.troubleAt = Date.now();
+        this.logger.error({ err: e }, 'janitor pass failed');
+      })
       .finally(() => (this.running = undefined));
     return this.running;
   }
@@ -78,6 +85,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     try {
       await fn();
     } catch (e) {
+      this.troubleAt = Date.now();
       this.logger.error({ err: e }, `janitor: ${what} failed`);
     }
   }
@@ -88,12 +96,20 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     await this.log.compactOlderThan(days, RETENTION_BATCH, (turnId, e) => this.logger.error({ err: e, turnId }, `could not compact turn ${turnId}`));
   }
 
+  /**
+   * Ends turns whose runner stopped heartbeating. Never this instance's own
+   * live turns, and not right after the database was unreachable: every
+   * runner's heartbeats failed then too, so a stale one proves nothing until
+   * the runners had a heartbeat window to catch up.
+   */
   private async endInterrupted(): Promise<void> {
     const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
+    if (Date.now() - this.troubleAt < staleMs) return;
     const rows: { turn_id: string; started_at: Date }[] = await this.db.query(
       `SELECT turn_id, started_at FROM paliadin_turns
-       WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))`,
-      [staleMs],
+       WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))
+         AND turn_id <> ALL($2::uuid[])`,
+      [staleMs, this.runners.liveTurnIds()],
     );
     for (const row of rows) {
       try {

@@ -70,6 +70,11 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     return this.runs.get(turnId);
   }
 
+  /** The turns this instance runs now. */
+  liveTurnIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
   /** How many turns this instance runs now (PALIADIN_MAX_LIVE_TURNS caps it). */
   get live(): number {
     return this.runs.size;
@@ -85,7 +90,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   private async beat(): Promise<void> {
     if (this.runs.size === 0) return;
     try {
-      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL`, [[...this.runs.keys()]]);
+      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL`, [this.liveTurnIds()]);
     } catch (e) {
       this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
     }
