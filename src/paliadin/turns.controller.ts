@@ -1,7 +1,6 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
-import type { Request } from 'express';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Observable } from 'rxjs';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { PaliadinRoute, StreamAuth } from '../auth/route-access.js';
@@ -37,7 +36,7 @@ export class TurnsController {
     return this.turns.start(user, dto);
   }
 
-  @Sse('stream/:id')
+  @Get('stream/:id')
   @PaliadinRoute('paliadin:read')
   @StreamAuth()
   @ApiOperation({
@@ -54,12 +53,12 @@ export class TurnsController {
     @Param('id', TurnId()) id: string,
     @Headers("last-event-id") lastEventIdHeader: string | undefined,
     @Query('last_event_id') lastEventIdQuery: string | undefined,
-    @Req() req: Request,
-  ): Promise<Observable<MessageEvent>> {
+    @Res() res: Response,
+  ): Promise<void> {
     const after = parseLastEventId(lastEventIdHeader, lastEventIdQuery);
-    // Checked before the first byte, so an unknown or foreign turn is a real 404.
+    // Checked before the first byte, so an unknown or foreign turn is a real 404 (and a busy database a real 503).
     await this.turns.find(user, id);
-    return this.stream.open(id, after, req.res!);
+    this.stream.open(id, after, res);
   }
 
   @Get('turns/:id')
