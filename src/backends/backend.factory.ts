@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { AichatBackend } from './aichat/aichat.backend.js';
 import type { PaliadinBackend } from './backend.interface.js';
@@ -7,7 +6,7 @@ import { LocalBackend } from './local/local.backend.js';
 import { RemoteBackend } from './remote/remote.backend.js';
 
 /** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
-export function createBackend(config: AppConfig, db: DataSource): PaliadinBackend {
+export function createBackend(config: AppConfig): PaliadinBackend {
   const kind = config.env.PALIADIN_BACKEND;
   switch (kind) {
     case 'disabled':
@@ -15,7 +14,7 @@ export function createBackend(config: AppConfig, db: DataSource): PaliadinBacken
     case 'local':
       return new LocalBackend(config);
     case 'aichat':
-      return new AichatBackend(config, db);
+      return new AichatBackend(config);
     case 'remote':
       return new RemoteBackend(config);
     default: {

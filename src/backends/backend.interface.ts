@@ -19,6 +19,12 @@ export interface BackendTurnRequest {
   message: string;
   pageOrigin?: string;
   context?: Record<string, string>;
+  /**
+   * Up to `limit` earlier answered exchanges of this browser session, oldest
+   * first (a backend whose agent may have forgotten them sends them along).
+   * May reject when the database cannot be read.
+   */
+  earlierExchanges?: (limit: number) => Promise<{ user: string; assistant: string }[]>;
 }
 
 /**

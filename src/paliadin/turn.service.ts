@@ -86,6 +86,7 @@ export class TurnService {
       message: dto.user_message,
       pageOrigin: pageOrigin ?? undefined,
       context,
+      earlierExchanges: (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit),
     });
     return { turn_id: turnId, sse_url: `/api/paliadin/stream/${turnId}` };
   }
@@ -145,6 +146,19 @@ export class TurnService {
     const state = await this.recovery.recover(row);
     const current = state === 'recovered' && row.response === null ? await this.find(user, turnId) : row;
     return { ...toTurnView(current), recovery_state: state };
+  }
+
+  /** The session's earlier answered exchanges, oldest first: the newest `limit` of them. */
+  private async earlierExchanges(userId: string, sessionId: string, turnId: string, limit: number): Promise<{ user: string; assistant: string }[]> {
+    const rows: { user_message: string; response: string }[] = await this.db.query(
+      `SELECT user_message, response FROM (
+         SELECT user_message, response, started_at FROM paliadin_turns
+         WHERE user_id = $1 AND session_id = $2 AND turn_id <> $3 AND response IS NOT NULL
+         ORDER BY started_at DESC LIMIT $4
+       ) recent ORDER BY started_at`,
+      [userId, sessionId, turnId, limit],
+    );
+    return rows.map((r) => ({ user: r.user_message, assistant: r.response }));
   }
 
   private async waitFinished(user: Principal, turnId: string, ms: number): Promise<boolean> {

@@ -52,6 +52,8 @@ export class FakeAichat {
   health: { status: number; body: Record<string, unknown> } = { status: 200, body: { ok: true, claude_reachable: true, tmux_reachable: true } };
   /** Decides each turn; the default answers with a short happy stream (or JSON). */
   script: (body: AichatTurnBody, fake: FakeAichat) => TurnScript = (body, fake) => fake.happy(body, `Antwort auf: ${body.message}`);
+  /** Awaited before /chat/health answers (to act while a turn passes its health gate). */
+  onHealth?: () => Promise<void>;
   /** false: /chat/reset answers {ok: false}. */
   resetOk = true;
   private server?: http.Server;
@@ -125,7 +127,10 @@ export class FakeAichat {
     this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body });
     if (req.headers.authorization !== `Bearer ${this.token}`) return this.error(res, 401, 'auth_failed', 'bad bearer token');
 
-    if (req.method === 'GET' && url.pathname === '/chat/health') return this.json(res, this.health.status, this.health.body);
+    if (req.method === 'GET' && url.pathname === '/chat/health') {
+      await this.onHealth?.();
+      return this.json(res, this.health.status, this.health.body);
+    }
     if (req.method === 'POST' && url.pathname === '/chat/reset') return this.json(res, 200, { ok: this.resetOk });
     if (req.method === 'GET' && url.pathname === '/chat/conversations') {
       const persona = url.searchParams.get('persona');

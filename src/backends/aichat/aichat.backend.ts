@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
-import type { DataSource } from 'typeorm';
 import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
@@ -46,10 +45,7 @@ export class AichatBackend implements PaliadinBackend {
   /** User windows (persona:username) that have had their primer in this process. */
   private readonly primed = new Set<string>();
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly db: DataSource,
-  ) {
+  constructor(private readonly config: AppConfig) {
     this.client = new AichatClient(config.env.PALIADIN_AICHAT_URL!, config.env.PALIADIN_AICHAT_TOKEN!);
     this.persona = config.env.PALIADIN_AICHAT_PERSONA;
     this.mode = config.env.PALIADIN_AICHAT_STREAM ? 'streaming' : 'oneshot';
@@ -83,7 +79,7 @@ export class AichatBackend implements PaliadinBackend {
       this.logger.error({ err: e, turnId: req.turnId }, 'could not sign the per-turn JWT');
       throw new AichatError('jwt_mint_failed', 'The per-turn token for aichat could not be signed');
     }
-    const primer = this.primed.has(window) ? undefined : await this.primer(req);
+    const primer = this.primed.has(window) ? [] : await this.primer(req);
     const meta = aichatTurnMeta(req);
     const body: AichatTurnBody = {
       persona: this.persona,
@@ -103,7 +99,7 @@ export class AichatBackend implements PaliadinBackend {
       const res = await this.client.json<TurnAnswer>('POST', '/chat/turn', body, AbortSignal.any([signal, timeout]));
       paneSpawned = res.pane_spawned === true;
       if (typeof res.conversation_id === 'string') sub.next({ type: 'conversation', conversationId: res.conversation_id });
-      this.notePrimer(window, paneSpawned);
+      this.notePrimer(window, paneSpawned || primer === undefined);
       sub.next({ type: 'done', response: typeof res.response === 'string' ? res.response : '', meta: aichatMeta(res.meta) });
       return;
     }
@@ -116,7 +112,7 @@ export class AichatBackend implements PaliadinBackend {
         }
         if (ev.type === 'done') {
           answered = true;
-          this.notePrimer(window, paneSpawned);
+          this.notePrimer(window, paneSpawned || primer === undefined);
         }
         sub.next(ev);
         if (ev.type === 'done' || ev.type === 'error') return;
@@ -180,17 +176,20 @@ export class AichatBackend implements PaliadinBackend {
     else this.primed.add(window);
   }
 
-  /** Up to 6 earlier answered exchanges of this browser session, oldest first, each side cut to 2000 characters. */
-  private async primer(req: BackendTurnRequest): Promise<PrimerExchange[]> {
-    const rows: { user_message: string; response: string }[] = await this.db.query(
-      `SELECT user_message, response FROM (
-         SELECT user_message, response, started_at FROM paliadin_turns
-         WHERE user_id = $1 AND session_id = $2 AND turn_id <> $3 AND response IS NOT NULL
-         ORDER BY started_at DESC LIMIT $4
-       ) recent ORDER BY started_at`,
-      [req.userId, req.sessionId, req.turnId, PRIMER_EXCHANGES],
-    );
-    return rows.map((r) => ({ user: cut(r.user_message, PRIMER_SIDE_CHARS), assistant: cut(r.response, PRIMER_SIDE_CHARS) }));
+  /**
+   * Up to 6 earlier answered exchanges of this browser session, oldest first,
+   * each side cut to 2000 characters. When they cannot be read (the database
+   * is busy), the turn goes without: an answer now beats none, and the
+   * window stays unprimed so the next turn sends them.
+   */
+  private async primer(req: BackendTurnRequest): Promise<PrimerExchange[] | undefined> {
+    try {
+      const earlier = (await req.earlierExchanges?.(PRIMER_EXCHANGES)) ?? [];
+      return earlier.map((x) => ({ user: cut(x.user, PRIMER_SIDE_CHARS), assistant: cut(x.assistant, PRIMER_SIDE_CHARS) }));
+    } catch (e) {
+      this.logger.warn({ err: e, turnId: req.turnId }, 'could not read the earlier exchanges for the primer; sending the turn without');
+      return undefined;
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import { kinds, type TurnApp } from '../../support/pipeline-app.js';
 import { readSse } from '../../support/sse-client.js';
 import { startTestApp } from '../../support/test-app.js';
 import { subFor, tokenFor } from '../../support/tokens.js';
+import { waitUntil } from '../../support/wait.js';
 
 const JWT_SECRET = 'aichat-jwt-secret-that-is-long-enough-1234';
 
@@ -270,7 +271,7 @@ describe('aichat backend: turns', () => {
     }
     const { app, url } = await startTestApp({
       env: { PALIADIN_OWNER_EMAILS: '', PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: fake.url, PALIADIN_AICHAT_TOKEN: fake.token },
-      override: (b) => b.overrideProvider(PALIADIN_BACKEND).useFactory({ factory: (c: AppConfig, db: DataSource) => new UnsignableJwt(c, db), inject: [AppConfig, DataSource] }),
+      override: (b) => b.overrideProvider(PALIADIN_BACKEND).useFactory({ factory: (c: AppConfig) => new UnsignableJwt(c), inject: [AppConfig] }),
     });
     try {
       const before = fake.turnBodies().length;
@@ -282,6 +283,42 @@ describe('aichat backend: turns', () => {
       expect(fake.turnBodies().length).toBe(before);
     } finally {
       await app.close();
+    }
+  });
+
+  it('earlier exchanges that cannot be read (no database connection in time) do not fail the turn: it goes without the primer, the next one carries it', async () => {
+    const email = 'primerdb@example.com';
+    const session = 'primer-db-session';
+    await turn(email, { user_message: 'Erste Frage', session_id: session });
+    // A fresh app (its window unprimed) whose pool is taken while the turn reads the earlier exchanges.
+    const busy = await aichatApp(fake, { PALIADIN_DB_POOL_SIZE: '2', PALIADIN_DB_POOL_WAIT_MS: '200' });
+    const held: { release: () => Promise<void> }[] = [];
+    let released!: Promise<unknown>;
+    fake.onHealth = async () => {
+      fake.onHealth = undefined;
+      for (let i = 0; i < 2; i++) {
+        const r = busy.app.get(DataSource).createQueryRunner();
+        await r.connect();
+        held.push(r);
+      }
+      // Freed once the primer read has given up; the turn's own writes then go through.
+      released = new Promise((r) => setTimeout(r, 600)).then(() => Promise.all(held.map((q) => q.release())));
+    };
+    try {
+      const second = await busy.ask(email, { user_message: 'Zweite Frage', session_id: session });
+      await waitUntil(() => released !== undefined, 10_000, 'the health gate');
+      await released;
+      const read = await busy.read(email, second, { dropPings: true, timeoutMs: 15_000 });
+      expect(kinds(read.events).at(-1)).toBe('end');
+      const bodies = fake.turnBodies();
+      expect(bodies.at(-1)).toMatchObject({ message: 'Zweite Frage' });
+      expect(bodies.at(-1)!.primer).toBeUndefined();
+      const third = await busy.ask(email, { user_message: 'Dritte Frage', session_id: session });
+      await busy.read(email, third, { dropPings: true });
+      expect(fake.turnBodies().at(-1)!.primer?.map((x) => x.user)).toEqual(['Erste Frage', 'Zweite Frage']);
+    } finally {
+      fake.onHealth = undefined;
+      await busy.app.close();
     }
   });
 
