@@ -8,6 +8,12 @@ import { PALIADIN_BACKEND, type PaliadinBackend } from './backends/backend.inter
 import { AppConfig } from './config/app-config.js';
 import { exitWithError } from './config/load-cli-config.js';
 
+// A rejection nobody handled is a bug, but crashing would take every live turn (and an
+// embedded Postgres) down with it: it is logged loudly, and the process serves on.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`paliadin: unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+
 async function bootstrap(): Promise<void> {
   // forceCloseConnections: open SSE streams must not hold up a shutdown (their turns end as `interrupted` first).
   const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, abortOnError: false, forceCloseConnections: true });
