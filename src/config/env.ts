@@ -211,6 +211,11 @@ export class Env {
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_POST_RATE_LIMIT = 60;
 
+  // How often a turn waiting for its agent session (another turn of it is running) looks again;
+  // a turn ending on the same instance wakes it at once.
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_QUEUE_POLL_MS = 500;
+
   // Turns this instance runs at once; beyond it POST turn answers 503 with Retry-After.
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_MAX_LIVE_TURNS = 2_500;

@@ -9,6 +9,8 @@ export interface ThinkingData {
   elapsed_seconds: number;
   since_first: boolean;
   upstream?: true;
+  /** The turn waits for another turn of its agent session to finish. */
+  queued?: true;
 }
 export type ContentData = { text: string } | { delta: string; streamed: true };
 export interface EndData {

@@ -15,10 +15,18 @@ function unwrap(e: unknown): PgLikeError {
   return (err.driverError as PgLikeError | undefined) ?? err;
 }
 
-/** The statement itself is at fault (bad data, constraint, syntax): trying it again gives the same answer. */
+// This process's pool is gone (the app is shutting down): no retry can succeed.
+const POOL_GONE = ['Driver not Connected', 'Cannot use a pool after calling end', 'database is not established', 'connection is not yet established'];
+
+/**
+ * Trying again gives the same answer: the statement itself is at fault (bad
+ * data, constraint, syntax), or this process has closed its pool.
+ */
 export function isPermanentDbError(e: unknown): boolean {
-  const code = unwrap(e).code;
-  return typeof code === 'string' && /^(22|23|42|2F|P0)/.test(code);
+  const err = unwrap(e);
+  if (typeof err.code === 'string' && /^(22|23|42|2F|P0)/.test(err.code)) return true;
+  const message = typeof err.message === 'string' ? err.message : '';
+  return POOL_GONE.some((m) => message.includes(m));
 }
 
 // Node socket codes and pg's own wording for "no connection could be had or kept".
@@ -27,7 +35,6 @@ const CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
   'Client has encountered a connection error',
-  'Connection is not established',
   'Query read timeout',
   'sorry, too many clients',
 ];

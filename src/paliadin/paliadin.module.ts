@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BackendsModule } from '../backends/backends.module.js';
+import { AgentSessionQueue } from './agent-session-queue.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnEventWriter } from './turn-event-writer.js';
 import { TurnFeeds } from './turn-feeds.js';
@@ -18,7 +19,7 @@ import { TurnsController } from './turns.controller.js';
 @Module({
   imports: [BackendsModule],
   controllers: [TurnsController],
-  providers: [TurnService, TurnRunners, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
+  providers: [TurnService, TurnRunners, AgentSessionQueue, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
   exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery],
 })
 export class PaliadinModule {}

@@ -30,6 +30,8 @@ export interface TurnRunDeps {
   dbRetryMs: number;
   /** Persists the conversation id the moment it is known (aichat recovery needs it). */
   saveConversationId: (turnId: string, id: string) => Promise<void>;
+  /** Present when the turn must first wait for its agent session; resolves once it may run. */
+  waitForTurn?: (signal: AbortSignal) => Promise<void>;
   onSettled: (run: TurnRun) => void;
   logError: (err: unknown, msg: string) => void;
 }
@@ -52,6 +54,8 @@ export class TurnRun {
   private meta: TurnMeta = EMPTY_META;
   private conversationId?: string;
   private ending = false;
+  private queued = false;
+  private readonly stopWaiting = new AbortController();
   readonly settled: Promise<void>;
   private settle!: () => void;
 
@@ -72,9 +76,24 @@ export class TurnRun {
   }
 
   start(): void {
+    this.every(this.deps.timings.thinkingIntervalMs, () => this.tick());
+    const wait = this.deps.waitForTurn;
+    if (!wait) return this.begin();
+    // Waiting for the agent session shows as `thinking {queued: true}`; the clocks of the turn start when it runs.
+    this.queued = true;
+    wait(this.stopWaiting.signal).then(
+      () => {
+        this.queued = false;
+        if (!this.ending) this.begin();
+      },
+      () => undefined, // only a cancel (or shutdown) stops the wait, and that ended the turn already
+    );
+  }
+
+  private begin(): void {
     const { timings, backend } = this.deps;
     const streaming = backend.mode === 'streaming';
-    this.every(timings.thinkingIntervalMs, () => this.tick());
+    this.lastHeardMs = Date.now();
     this.after(streaming ? timings.streamDeadlineMs : timings.oneshotTimeoutMs, () =>
       this.fail('timeout', `The agent did not finish within ${seconds(streaming ? timings.streamDeadlineMs : timings.oneshotTimeoutMs)}`),
     );
@@ -231,6 +250,7 @@ export class TurnRun {
   }
 
   private stopWork(): void {
+    this.stopWaiting.abort();
     this.timers.forEach((t) => clearTimeout(t));
     clearTimeout(this.silenceTimer);
     this.subscription?.unsubscribe();
@@ -249,7 +269,7 @@ export class TurnRun {
     }
     this.emit({
       kind: 'thinking',
-      data: { elapsed_seconds: Math.floor((Date.now() - this.startedMs) / 1000), since_first: this.chunks.length > 0 },
+      data: { elapsed_seconds: Math.floor((Date.now() - this.startedMs) / 1000), since_first: this.chunks.length > 0, ...(this.queued ? { queued: true as const } : {}) },
     });
   }
 

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { PgListener } from '../database/pg-listener.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnEventWriter } from './turn-event-writer.js';
+import { AgentSessionQueue } from './agent-session-queue.js';
 import { TurnRun } from './turn-run.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
@@ -33,6 +34,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     private readonly log: TurnEventLog,
     private readonly writer: TurnEventWriter,
     private readonly listener: PgListener,
+    private readonly queue: AgentSessionQueue,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,7 +43,8 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     this.heartbeat.unref();
   }
 
-  start(request: BackendTurnRequest): TurnRun {
+  /** Runs a turn; one not `claimed` yet first waits for its agent session (AgentSessionQueue). */
+  start(request: BackendTurnRequest, claimed: boolean): TurnRun {
     const env = this.config.env;
     const run = new TurnRun(request, {
       backend: this.backend,
@@ -56,8 +59,10 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
       },
       saveConversationId: (turnId, id) =>
         this.db.query(`UPDATE paliadin_turns SET aichat_conversation_id = $2 WHERE turn_id = $1`, [turnId, id]).then(() => undefined),
+      waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, signal),
       onSettled: (r) => {
         if (this.runs.get(r.turnId) === r) this.runs.delete(r.turnId);
+        this.queue.released(request.agentSession);
       },
       logError: (err, msg) => this.logger.error({ err, turnId: request.turnId }, msg),
     });

@@ -13,6 +13,7 @@ import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
+import { AgentSessionQueue } from './agent-session-queue.js';
 import { BusyException } from '../http/busy.exception.js';
 
 // How long a cancel waits for another instance to stop its runner before ending the row itself.
@@ -33,6 +34,7 @@ export class TurnService {
     private readonly runners: TurnRunners,
     private readonly log: TurnEventLog,
     private readonly recovery: TurnRecovery,
+    private readonly queue: AgentSessionQueue,
   ) {}
 
   async start(user: Principal, dto: CreateTurnDto): Promise<TurnCreatedDto> {
@@ -47,13 +49,14 @@ export class TurnService {
     // The cap check and the insert run under a per-user lock, so parallel POSTs cannot both slip
     // under it; the check needs a statement of its own, after the lock, to see what they committed.
     const startedAt = new Date();
-    await this.db.transaction(async (tx) => {
+    const agentSession = agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
+    const claimed = await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
       const [{ n }] = await tx.query(
         `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
          turn AS (
-           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now() FROM inflight WHERE n < $10
+           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12 FROM inflight WHERE n < $10
            RETURNING turn_id
          ),
          meta AS (INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT turn_id, 1, 'meta', $11 FROM turn)
@@ -70,24 +73,30 @@ export class TurnService {
           this.runners.runnerId,
           cap,
           JSON.stringify({ turn_id: turnId, started_at: startedAt.toISOString() }),
+          agentSession,
         ],
       );
       if (n >= cap) {
         throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
       }
+      // Usually nothing runs in the agent session: the turn is claimed here, with no extra round trip later.
+      return this.queue.claim(tx, turnId, agentSession);
     });
 
-    this.runners.start({
+    this.runners.start(
+      {
       turnId,
       userId: user.userId,
       email: user.email,
-      agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId),
+      agentSession,
       sessionId,
       message: dto.user_message,
       pageOrigin: pageOrigin ?? undefined,
       context,
       earlierExchanges: (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit),
-    });
+      },
+      claimed,
+    );
     return { turn_id: turnId, sse_url: `/api/paliadin/stream/${turnId}` };
   }
 

@@ -44,6 +44,8 @@ describe('migrations', () => {
          ($1, 1, NULL, 'meta', '{"turn_id":"t"}'), ($1, 2, 4, 'batch', '["a", {"k":"thinking","d":{"elapsed_seconds":1}}, "b"]'), ($1, 5, NULL, 'end', '{}')`,
       [turn.turn_id],
     );
+    // Back to before EventBatches (the migrations after it first).
+    for (let i = MIGRATIONS.length - 1; MIGRATIONS[i].name !== 'EventBatches1764000000000'; i--) await revertLastMigration(ds);
     await revertLastMigration(ds);
     const rows = await ds.query(`SELECT seq, kind, data FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq`, [turn.turn_id]);
     expect(rows).toEqual([
@@ -68,7 +70,7 @@ describe('migrations', () => {
     expect(of('paliadin_turns')).toEqual([
       'turn_id', 'user_id', 'session_id', 'backend', 'started_at', 'finished_at', 'user_message', 'response', 'error_code',
       'duration_ms', 'tokens', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag', 'page_origin', 'context',
-      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at',
+      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
 

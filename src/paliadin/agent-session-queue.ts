@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+
+/** Anything that runs a query: the data source, or a transaction's manager. */
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * One turn at a time per agent session, across every instance, in arrival
+ * order: an agent typing two messages at once would mix them. A turn runs
+ * once it is claimed, and it is claimed only when no turn of its agent
+ * session is claimed and unfinished and none that arrived before it waits.
+ * Claims are taken under a transaction-scoped advisory lock on the agent
+ * session, so two instances can never both claim. The queue is the turns
+ * table itself (queue_seq, claimed_at): a turn whose runner died is ended by
+ * the janitor, which frees its session.
+ */
+@Injectable()
+export class AgentSessionQueue {
+  private readonly logger = new Logger(AgentSessionQueue.name);
+  /** Turns of this instance waiting, by agent session: woken at once when a local turn of theirs ends. */
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /** Claims the turn if it is its session's turn; `tx` must be inside a transaction (the insert's, or its own). */
+  async claim(tx: Queryable, turnId: string, agentSession: string): Promise<boolean> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-agent:${agentSession}`]);
+    const rows = (await tx.query(
+      `UPDATE paliadin_turns t SET claimed_at = now()
+       WHERE t.turn_id = $1 AND t.finished_at IS NULL AND t.claimed_at IS NULL
+         AND NOT EXISTS (
+           SELECT 1 FROM paliadin_turns o
+           WHERE o.agent_session = t.agent_session AND o.finished_at IS NULL AND o.turn_id <> t.turn_id
+             AND (o.claimed_at IS NOT NULL OR o.queue_seq < t.queue_seq))
+       RETURNING turn_id`,
+      [turnId],
+    )) as unknown[];
+    // node-postgres answers an UPDATE through TypeORM as [rows, count].
+    const updated = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
+    return updated.length === 1;
+  }
+
+  /**
+   * Resolves once the turn is claimed: re-tried when a turn of its session
+   * ends on this instance, and every PALIADIN_QUEUE_POLL_MS for turns ending
+   * elsewhere. Rejects only when `signal` aborts (the turn was cancelled).
+   */
+  async waitForTurn(turnId: string, agentSession: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession))) return;
+      } catch (e) {
+        this.logger.warn(`claiming turn ${turnId} failed (${(e as Error).message}); trying again`);
+      }
+      await this.nextChance(agentSession, signal);
+    }
+  }
+
+  /** A turn of `agentSession` ended here: the next one in line may go now. */
+  released(agentSession: string): void {
+    this.waiting.get(agentSession)?.forEach((wake) => wake());
+  }
+
+  private async nextChance(agentSession: string, signal: AbortSignal): Promise<void> {
+    const poll = new AbortController();
+    let set = this.waiting.get(agentSession);
+    if (!set) this.waiting.set(agentSession, (set = new Set()));
+    const wake = () => poll.abort();
+    set.add(wake);
+    try {
+      await sleep(this.config.env.PALIADIN_QUEUE_POLL_MS, undefined, { signal: AbortSignal.any([poll.signal, signal]) });
+    } catch {
+      // woken early, or cancelled: the loop looks at the signal
+    } finally {
+      set.delete(wake);
+      if (set.size === 0 && this.waiting.get(agentSession) === set) this.waiting.delete(agentSession);
+    }
+  }
+}
