@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Event rows may hold a run of events (docs/events.md, "Storage"): a row with
+ * Event rows may hold a run of events (docs/event-log.md, "Storage"): a row with
  * `last_seq` set carries the events seq..last_seq as one JSON array, so a
  * streamed answer does not cost a row per token. Turns whose events were
  * compacted by the retention setting are marked on the turn row.

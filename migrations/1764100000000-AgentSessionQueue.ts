@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * One turn at a time per agent session, across instances, in arrival order
- * (docs/architecture.md, "One turn per agent session"): each turn records its
+ * (docs/event-log.md, "One turn at a time per agent session"): each turn records its
  * agent session and its place in the queue, and is claimed before it runs.
  */
 export class AgentSessionQueue1764100000000 implements MigrationInterface {

@@ -2,7 +2,7 @@ import { storableText } from '../contract/storable-text.js';
 import type { StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 
 /**
- * How events sit in paliadin_turn_events (docs/events.md, "Storage"). A row
+ * How events sit in paliadin_turn_events (docs/event-log.md, "Storage"). A row
  * with `last_seq` NULL is one event: `kind` and `data` as sent. A row of kind
  * `batch` holds the events seq..last_seq
  * as a JSON array in order: a streamed delta as its bare string (most events
