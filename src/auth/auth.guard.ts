@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ForbiddenException,
   Inject,
   Injectable,
@@ -38,7 +39,8 @@ export class AuthGuard implements CanActivate {
     if (access.area === 'public') return true;
 
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    if (access.area === 'paliadin' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
+    // PALIADIN_ENABLED=false: the Paliadin routes and their admin API do not exist.
+    if (access.area !== 'user' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
 
     const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
     const principal = token ? await this.authenticate(token) : undefined;
@@ -62,6 +64,9 @@ export class AuthGuard implements CanActivate {
   }
 
   private tokenOf(req: AuthedRequest, streamRoute: boolean): string | undefined {
+    const query = streamRoute ? req.query.access_token : undefined;
+    // The guard runs before the pipes that check query parameters, so it checks its own.
+    if (Array.isArray(query)) throw new BadRequestException('access_token must be given once');
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -70,8 +75,7 @@ export class AuthGuard implements CanActivate {
     if (!streamRoute) return undefined;
     const cookie = (req.cookies as Record<string, string> | undefined)?.[TOKEN_COOKIE];
     if (cookie) return cookie;
-    const q = req.query.access_token;
-    return typeof q === 'string' && q.length > 0 ? q : undefined;
+    return typeof query === 'string' && query.length > 0 ? query : undefined;
   }
 
   private async authenticate(token: string): Promise<Principal | undefined> {
