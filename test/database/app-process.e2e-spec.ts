@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
 import { readSse } from '../support/sse-client.js';
 import { waitUntil } from '../support/wait.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
+import { testTempDir } from '../support/temp-dirs.js';
 
 /** The compiled app (built by the test global setup), run as `npm start` runs it. */
 const children = new Set<ChildProcess>();
@@ -57,7 +57,7 @@ function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 describe('the app process', () => {
   it('boots on embedded Postgres with no setup, prints a token, serves /health and /docs, and Ctrl-C leaves no postgres', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const dataDir = testTempDir('paliadin-app-');
     const port = await freePort();
     const child = startApp({ PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' });
     const out = await waitFor(child, /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/);
@@ -92,14 +92,14 @@ describe('the app process', () => {
   });
 
   it('first run with no Anthropic credentials: the demo model answers a turn through the real Claude Code, and says so everywhere', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const dataDir = testTempDir('paliadin-app-');
     const port = await freePort();
     // As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials.
     const child = startApp({
       PORT: String(port),
       PALIADIN_DATA_DIR: dataDir,
       NODE_ENV: 'development',
-      HOME: mkdtempSync(path.join(os.tmpdir(), 'paliadin-newcomer-')),
+      HOME: testTempDir('paliadin-newcomer-'),
       PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
       ANTHROPIC_API_KEY: '',
       ANTHROPIC_BASE_URL: '',
@@ -140,7 +140,7 @@ describe('the app process', () => {
   });
 
   it('refuses to boot on bad configuration with one line naming the variable', async () => {
-    const child = startApp({ PALIADIN_BACKEND: 'nonsense', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
+    const child = startApp({ PALIADIN_BACKEND: 'nonsense', PALIADIN_DATA_DIR: testTempDir('paliadin-app-') });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
@@ -149,7 +149,7 @@ describe('the app process', () => {
   });
 
   it('refuses to start in production without PALIADIN_JWT_SECRET', async () => {
-    const child = startApp({ NODE_ENV: 'production', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
+    const child = startApp({ NODE_ENV: 'production', PALIADIN_DATA_DIR: testTempDir('paliadin-app-') });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     expect(await new Promise((r) => child.once('exit', r))).toBe(1);

@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { waitUntil } from './wait.js';
 import net from 'node:net';
+import { testTempDir } from './temp-dirs.js';
 
 export interface SshdFixture {
   port: number;
@@ -35,7 +36,7 @@ const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed2551
  * scripts/paliadin-shim (with a settings file `setShimEnv` rewrites).
  */
 export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFixture> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-sshd-'));
+  const dir = testTempDir('paliadin-sshd-');
   const port = await freePort();
   const user = os.userInfo().username;
   const hostKey = path.join(dir, 'host_ed25519');
