@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { WebModule } from './web/web.module.js';
@@ -14,6 +13,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ErrorEnvelopeFilter } from './http/error-envelope.filter.js';
 import { loggerOptions } from './http/logger-options.js';
+import { postRateLimit } from './http/post-rate-limit.js';
 import { createValidationPipe } from './http/validation.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
 
@@ -28,14 +28,7 @@ export class AppModule {
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
         DatabaseModule,
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            throttlers: [{ ttl: 60_000, limit: config.env.PALIADIN_POST_RATE_LIMIT }],
-            // Reads and streams are cheap and long-lived; only POSTs start work.
-            skipIf: (ctx) => ctx.switchToHttp().getRequest<Request>().method !== 'POST',
-          }),
-        }),
+        ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: postRateLimit }),
         AuthModule,
         BackendsModule,
         HealthModule,

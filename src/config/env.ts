@@ -13,8 +13,10 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** The backend strategies PALIADIN_BACKEND may name (DESIGN section 2). */
 export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
@@ -60,11 +62,20 @@ export class Env {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
   PORT = 3000;
 
   @IsString() @IsNotEmpty()
   HOST = '127.0.0.1';
+
+  // Behind a reverse proxy: whose X-Forwarded-For gives the client address (Express's `trust proxy`).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: { validate: (v: unknown) => typeof v !== 'string' },
+    constraints: [],
+  }, { message: 'must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets' })
+  PALIADIN_TRUST_PROXY: TrustProxy = false;
 
   @Transform(emptyToUndefined) @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
