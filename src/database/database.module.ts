@@ -19,12 +19,16 @@ class DatabaseServerModule {}
     DatabaseServerModule,
     TypeOrmModule.forRootAsync({
       inject: [DatabaseServer],
-      useFactory: async (server: DatabaseServer) => ({
-        ...dataSourceOptions(await server.url()),
-        autoLoadEntities: true,
-        // Boot fails fast with a clear error instead of retrying for a minute.
-        retryAttempts: 0,
-      }),
+      useFactory: async (server: DatabaseServer) => {
+        const url = await server.url();
+        await server.assertReachable(url);
+        return {
+          ...dataSourceOptions(url),
+          autoLoadEntities: true,
+          // Boot fails fast with a clear error instead of retrying for a minute.
+          retryAttempts: 0,
+        };
+      },
       dataSourceFactory: async (options?: DataSourceOptions) => {
         const ds = await new DataSource(options!).initialize();
         await runMigrations(ds);
