@@ -43,8 +43,9 @@ export class AuthGuard implements CanActivate {
     if (access.area !== 'user' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
 
     const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
-    const principal = token ? await this.authenticate(token) : undefined;
-    // Admin routes do not confirm they exist to anyone who may not use them, signed in or not.
+    // Admin routes do not confirm they exist to anyone who may not use them, signed in or not
+    // (not even by saying what is wrong with their token).
+    const principal = token ? await this.authenticate(token).catch((e: unknown) => Promise.reject(access.area === 'admin' ? unrouted(req) : e)) : undefined;
     if (!principal && access.area === 'admin') throw unrouted(req);
     if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');
     req.principal = principal;
