@@ -1,7 +1,9 @@
-import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AuthedRequest } from '../auth/current-user.decorator.js';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 
 /**
  * Whose POST budget a request spends: its caller (the auth guard runs
@@ -25,3 +27,14 @@ export function postRateLimit(config: AppConfig): ThrottlerModuleOptions {
     getTracker: postRateLimitTracker,
   };
 }
+
+/**
+ * The POST rate limit as a module of its own, imported after AuthModule:
+ * global guards run in the order their modules are imported, and the limit
+ * needs the caller the auth guard found (http-basics tests hold it to that).
+ */
+@Module({
+  imports: [ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: postRateLimit })],
+  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+})
+export class PostRateLimitModule {}
