@@ -5,6 +5,7 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { PaliadinRoute, Public, TOKEN_COOKIE } from '../auth/route-access.js';
 import { AppConfig } from '../config/app-config.js';
+import { ApiErrors } from '../http/api-errors.js';
 
 // The cookie only travels to the stream route: EventSource is the one client that cannot send a header.
 const COOKIE_PATH = '/api/paliadin/stream';
@@ -27,6 +28,7 @@ export class SessionController {
   @PaliadinRoute('paliadin:read')
   @ApiOperation({ summary: 'Sign in a browser: sets the HttpOnly stream cookie from the bearer token (a user JWT; API keys are refused)' })
   @ApiOkResponse({ schema: { example: { ok: true, email: 'you@example.com' } } })
+  @ApiErrors(400, 401, 403, 404, 429, 503)
   signIn(@CurrentUser() user: Principal, @Headers('authorization') authorization: string, @Res({ passthrough: true }) res: Response): { ok: true; email: string } {
     if (user.via === 'api_key') throw new ForbiddenException('An API key cannot sign in a browser; sign in with a user token (JWT)');
     const token = authorization.replace(/^Bearer\s+/i, '').trim();
