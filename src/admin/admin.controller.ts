@@ -15,7 +15,12 @@ export class AdminController {
   constructor(private readonly stats: AdminStatsService) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Aggregate turn statistics (DESIGN section 6)' })
+  @ApiOperation({
+    summary: 'Aggregate turn statistics',
+    description:
+      '*_24h, by_error_code and duration_ms cover the last 24 hours; by_classifier_tag, by_backend and top_tools the last 7 days; ' +
+      'turns_per_day 14 UTC days, today last (docs/api.md in the repository).',
+  })
   @ApiOkResponse({ type: PaliadinStatsDto })
   getStats(): Promise<PaliadinStatsDto> {
     return this.stats.stats();

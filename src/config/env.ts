@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
-/** The backend strategies PALIADIN_BACKEND may name (DESIGN section 2). */
+/** The backend strategies PALIADIN_BACKEND may name (docs/configuration.md). */
 export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
@@ -53,7 +53,7 @@ const isAichat = (e: Env) => e.PALIADIN_BACKEND === 'aichat';
 
 /**
  * Every environment variable the service reads, with its default and its rule.
- * DESIGN section 2 is the source; .env.example documents the same list.
+ * docs/configuration.md says how they are read; .env.example documents the same list.
  */
 export class Env {
   @IsIn(NODE_ENVS)

@@ -1,7 +1,7 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
-/** The one error shape clients see (DESIGN section 3). */
+/** The one error shape clients see (docs/api.md). */
 export interface ErrorEnvelope {
   statusCode: number;
   error: string;

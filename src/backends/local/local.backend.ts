@@ -25,7 +25,7 @@ const EXIT_GRACE_MS = 200;
 /**
  * PALIADIN_BACKEND=local: Claude Code in a pseudo-terminal on this host, one
  * pane per user session. A turn types the envelope into the user's pane and
- * waits for the answer file the agent writes (DESIGN section 7).
+ * waits for the answer file the agent writes (docs/agent-protocol.md).
  */
 export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'local';
