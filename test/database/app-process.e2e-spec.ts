@@ -165,6 +165,12 @@ describe('start-up errors are one line naming the variable or resource, and exit
     expect({ code, out }).toEqual({ code: 1, out: `DATABASE_URL: cannot connect to Postgres at 127.0.0.1:${port}/paliadin (connect ECONNREFUSED 127.0.0.1:${port})` });
   });
 
+  it('a HOST that is not an address of this machine: one line naming HOST', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address; binding to it fails without any traffic.
+    const result = await fails({ HOST: '192.0.2.1', DATABASE_URL: process.env.TEST_DATABASE_URL! });
+    expect(result).toEqual({ code: 1, out: 'HOST 192.0.2.1 is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)' });
+  });
+
   it('a PORT in use: one line naming PORT, nothing claims the app started', async () => {
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
