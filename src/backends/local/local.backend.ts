@@ -57,6 +57,7 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
       this.logger.warn(`${DEMO_NOTICE}. Set ANTHROPIC_API_KEY (or log in with claude) for real answers.`);
     } else {
       this.launch = agentLaunch(this.config);
+      if (!hasAgentCredentials(this.config)) this.logger.warn(`${NO_CREDENTIALS}: /health reports the backend down and turns fail until then`);
     }
   }
 
