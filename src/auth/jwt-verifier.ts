@@ -11,7 +11,8 @@ export interface TokenClaims {
 
 /** What a token's `sub` and `email` must look like; the CLIs check their arguments with the same. */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+// At most 254 characters (RFC 5321); a longer one would not even fit the unique index on users.email.
+export const EMAIL_RE = /^(?=.{3,254}$)[^\s@]+@[^\s@]+$/;
 
 /**
  * Verifies incoming user tokens: HS256 only (pinning the algorithm refuses
@@ -40,7 +41,7 @@ export class JwtVerifier {
     }
     const { sub, email } = payload;
     if (typeof sub !== 'string' || !UUID_RE.test(sub)) throw new UnusableClaimsError('sub', 'must be a UUID');
-    if (typeof email !== 'string' || !EMAIL_RE.test(email)) throw new UnusableClaimsError('email', 'must be an email address');
+    if (typeof email !== 'string' || !EMAIL_RE.test(email)) throw new UnusableClaimsError('email', 'must be an email address of at most 254 characters');
     const why = unstorableText(email);
     if (why) throw new UnusableClaimsError('email', why);
     return { sub: sub.toLowerCase(), email: email.toLowerCase() };

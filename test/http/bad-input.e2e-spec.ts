@@ -100,6 +100,14 @@ describe('bad input is a 400 naming the field, never a 500, and stores nothing',
       }
     });
 
+    it('a signed token whose email is too long for the users table: 401 naming the claim', async () => {
+      const before = await counts();
+      const res = await p.http().get('/api/paliadin/history').set('Authorization', `Bearer ${await userToken({ email: `${'a'.repeat(3000)}@example.com` })}`);
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe("The token's email claim is unusable: it must be an email address of at most 254 characters");
+      expect(await counts()).toEqual(before);
+    });
+
     it('a signed token whose sub is not a UUID: 401 naming the claim', async () => {
       const res = await p.http().get('/api/paliadin/history').set('Authorization', `Bearer ${await userToken({ sub: 'not-a-uuid' })}`);
       expect(res.status).toBe(401);
