@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service.js';
 import type { AuthedRequest } from './current-user.decorator.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtVerifier, UnusableClaimsError } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
 import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
 import { hasScope } from './scopes.js';
@@ -45,7 +45,8 @@ export class AuthGuard implements CanActivate {
     const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
     // Admin routes do not confirm they exist to anyone who may not use them, signed in or not
     // (not even by saying what is wrong with their token).
-    const principal = token ? await this.authenticate(token).catch((e: unknown) => Promise.reject(access.area === 'admin' ? unrouted(req) : e)) : undefined;
+    const hideOnAdmin = (e: unknown) => Promise.reject(access.area === 'admin' && e instanceof UnusableClaimsError ? unrouted(req) : e);
+    const principal = token ? await this.authenticate(token).catch(hideOnAdmin) : undefined;
     if (!principal && access.area === 'admin') throw unrouted(req);
     if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');
     req.principal = principal;
