@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { WebModule } from './web/web.module.js';
@@ -14,6 +12,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ErrorEnvelopeFilter } from './http/error-envelope.filter.js';
 import { loggerOptions } from './http/logger-options.js';
+import { PostRateLimitModule } from './http/post-rate-limit.js';
 import { createValidationPipe } from './http/validation.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
 
@@ -28,15 +27,9 @@ export class AppModule {
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
         DatabaseModule,
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            throttlers: [{ ttl: 60_000, limit: config.env.PALIADIN_POST_RATE_LIMIT }],
-            // Reads and streams are cheap and long-lived; only POSTs start work.
-            skipIf: (ctx) => ctx.switchToHttp().getRequest<Request>().method !== 'POST',
-          }),
-        }),
         AuthModule,
+        // After AuthModule: the limit counts per caller, so the auth guard must run first.
+        PostRateLimitModule,
         BackendsModule,
         HealthModule,
         PaliadinModule,
@@ -46,8 +39,6 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
-        // Auth runs first (AuthModule's APP_GUARD), then the POST rate limit.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
       ],
     };
   }

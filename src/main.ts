@@ -16,34 +16,63 @@ process.on('unhandledRejection', (reason) => {
 
 async function bootstrap(): Promise<void> {
   // forceCloseConnections: open SSE streams must not hold up a shutdown (their turns end as `interrupted` first).
-  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, abortOnError: false, forceCloseConnections: true });
+  // Boot logs wait in a buffer until the app listens: a boot that fails prints its one line, not them.
+  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, autoFlushLogs: false, abortOnError: false, forceCloseConnections: true });
   configureApp(app);
   // SIGINT/SIGTERM close the app: open streams end, the pool closes, embedded Postgres stops.
   app.enableShutdownHooks();
   const config = app.get(AppConfig);
-  await app.listen(config.env.PORT, config.env.HOST);
+  try {
+    await app.listen(config.env.PORT, config.env.HOST);
+  } catch (e) {
+    await app.close();
+    throw new Error(listenFailure(e, config));
+  }
+  app.flushLogs();
   if (!config.isProduction) await printDevHint(app, config, await app.getUrl());
 }
 
-/** In development, a newcomer gets a working owner token and the URLs to try. */
+/** Why the listen address cannot be had, in one line naming the setting to change. */
+function listenFailure(e: unknown, config: AppConfig): string {
+  const { PORT, HOST } = config.env;
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `PORT ${PORT} is already in use on ${HOST}: stop the other process or set another PORT`;
+    case 'EACCES':
+      return `PORT ${PORT} may not be opened by this user on ${HOST}: choose a PORT above 1023`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return `HOST ${HOST} is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)`;
+    default:
+      return `cannot listen on ${HOST}:${PORT} (PORT, HOST): ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * In development, a newcomer gets a working token and the URLs to try. The
+ * token comes last, so it is on screen when the start-up is over.
+ */
 async function printDevHint(app: INestApplication, config: AppConfig, url: string): Promise<void> {
   const base = url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   const email = devOwnerEmail(config);
   const token = await mintDevToken(config, email, 7 * 24 * 3600);
   const backend = await app.get<PaliadinBackend>(PALIADIN_BACKEND).health();
+  const owner = config.isOwnerEmail(email);
   const lines = [
     '',
     `Paliadin is listening on ${base} (NODE_ENV=${config.env.NODE_ENV}, backend=${config.env.PALIADIN_BACKEND})`,
     `  Backend:    ${backend.status}${backend.detail ? ` (${backend.detail})` : ''}`,
+    `  Chat page:  ${base}/paliadin`,
     `  API docs:   ${base}/docs`,
     `  Health:     ${base}/health`,
-    `  Dev token for ${email} (valid 7 days; mint others with: npm run token -- --email you@example.com):`,
+    `  Try:        curl -H "Authorization: Bearer <token>" ${base}/api/paliadin/history`,
+    owner
+      ? `  ${email} is an owner (PALIADIN_OWNER_EMAILS): the dashboard ${base}/admin/paliadin is open to this token.`
+      : `  Admin routes need an owner: set PALIADIN_OWNER_EMAILS=${email} (see .env.example).`,
+    '',
+    `  User token (a JWT) for ${email}, valid 7 days; mint others with: npm run token -- --email you@example.com`,
     `  ${token}`,
-    `  Try: curl -H "Authorization: Bearer <token>" ${base}/api/paliadin/history`,
   ];
-  if (config.env.PALIADIN_OWNER_EMAILS.length === 0) {
-    lines.push(`  Admin routes need an owner: set PALIADIN_OWNER_EMAILS=${email} (see .env.example).`);
-  }
   process.stdout.write(lines.join('\n') + '\n\n');
 }
 

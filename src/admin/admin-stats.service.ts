@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AdminTurnRowDto, PaliadinStatsDto } from './dto/stats.dto.js';
 
-// How far back each figure looks (DESIGN section 6 names the 24 h ones; the breakdowns take a week).
+// How far back each figure looks (docs/api.md#admin-stats names the 24 h ones; the breakdowns take a week).
 const DAY = `now() - interval '24 hours'`;
 const WEEK = `now() - interval '7 days'`;
 const TOP_TOOLS = 10;

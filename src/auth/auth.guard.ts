@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ForbiddenException,
   Inject,
   Injectable,
@@ -11,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service.js';
 import type { AuthedRequest } from './current-user.decorator.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtVerifier, UnusableClaimsError } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
 import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
 import { hasScope } from './scopes.js';
@@ -38,11 +39,14 @@ export class AuthGuard implements CanActivate {
     if (access.area === 'public') return true;
 
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    if (access.area === 'paliadin' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
+    // PALIADIN_ENABLED=false: the Paliadin routes and their admin API do not exist.
+    if (access.area !== 'user' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
 
     const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
-    const principal = token ? await this.authenticate(token) : undefined;
-    // Admin routes do not confirm they exist to anyone who may not use them, signed in or not.
+    // Admin routes do not confirm they exist to anyone who may not use them, signed in or not
+    // (not even by saying what is wrong with their token).
+    const hideOnAdmin = (e: unknown) => Promise.reject(access.area === 'admin' && e instanceof UnusableClaimsError ? unrouted(req) : e);
+    const principal = token ? await this.authenticate(token).catch(hideOnAdmin) : undefined;
     if (!principal && access.area === 'admin') throw unrouted(req);
     if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');
     req.principal = principal;
@@ -62,6 +66,9 @@ export class AuthGuard implements CanActivate {
   }
 
   private tokenOf(req: AuthedRequest, streamRoute: boolean): string | undefined {
+    const query = streamRoute ? req.query.access_token : undefined;
+    // The guard runs before the pipes that check query parameters, so it checks its own.
+    if (Array.isArray(query)) throw new BadRequestException('access_token must be given once');
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -70,8 +77,7 @@ export class AuthGuard implements CanActivate {
     if (!streamRoute) return undefined;
     const cookie = (req.cookies as Record<string, string> | undefined)?.[TOKEN_COOKIE];
     if (cookie) return cookie;
-    const q = req.query.access_token;
-    return typeof q === 'string' && q.length > 0 ? q : undefined;
+    return typeof query === 'string' && query.length > 0 ? query : undefined;
   }
 
   private async authenticate(token: string): Promise<Principal | undefined> {

@@ -1,5 +1,5 @@
 /**
- * API-key scopes (DESIGN section 3), `resource:action`. The one list; the
+ * API-key scopes (docs/api.md), `resource:action`. The one list; the
  * guard, the CLI and Swagger import it from here.
  */
 export const SCOPES = [

@@ -57,7 +57,7 @@ export type LateAnswer =
   | { status: 'none' }
   | { status: 'unreachable'; detail: string };
 
-/** How a backend delivers answers that come after their turn ended (DESIGN sections 7 and 8). */
+/** How a backend delivers answers that come after their turn ended (docs/agent-protocol.md#late-answers, docs/aichat.md#recovery). */
 export interface LateAnswers {
   /** The error codes of turns whose answer may still come. */
   codes: readonly ErrorCode[];

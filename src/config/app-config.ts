@@ -26,7 +26,7 @@ export class AppConfig {
     return this.env.NODE_ENV === 'production';
   }
 
-  /** Empty owner list = every authenticated user may chat (DESIGN section 2). */
+  /** Empty owner list = every authenticated user may chat (docs/api.md, the owner gate). */
   isOwnerEmail(email: string | undefined): boolean {
     return !!email && this.env.PALIADIN_OWNER_EMAILS.includes(email.toLowerCase());
   }

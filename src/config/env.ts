@@ -13,10 +13,12 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
-/** The backend strategies PALIADIN_BACKEND may name (DESIGN section 2). */
+/** The backend strategies PALIADIN_BACKEND may name (docs/configuration.md). */
 export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
@@ -51,7 +53,7 @@ const isAichat = (e: Env) => e.PALIADIN_BACKEND === 'aichat';
 
 /**
  * Every environment variable the service reads, with its default and its rule.
- * DESIGN section 2 is the source; .env.example documents the same list.
+ * docs/configuration.md says how they are read; .env.example documents the same list.
  */
 export class Env {
   @IsIn(NODE_ENVS)
@@ -60,11 +62,20 @@ export class Env {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
   PORT = 3000;
 
   @IsString() @IsNotEmpty()
   HOST = '127.0.0.1';
+
+  // Behind a reverse proxy: whose X-Forwarded-For gives the client address (Express's `trust proxy`).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: { validate: (v: unknown) => typeof v !== 'string' },
+    constraints: [],
+  }, { message: 'must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets' })
+  PALIADIN_TRUST_PROXY: TrustProxy = false;
 
   @Transform(emptyToUndefined) @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })

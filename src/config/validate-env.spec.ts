@@ -27,8 +27,12 @@ describe('validateEnv', () => {
 
   it.each([
     [{ PALIADIN_BACKEND: 'bogus' }, 'PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "bogus")'],
-    [{ PORT: 'eighty' }, 'PORT'],
-    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: 'eighty' }, 'PORT must be an integer between 1 and 65535 (got "eighty")'],
+    [{ PORT: '70000' }, 'PORT must be an integer between 1 and 65535 (got "70000")'],
+    [{ PORT: '0' }, 'PORT must be an integer between 1 and 65535 (got "0")'],
+    [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
+    [{ HOST: '' }, 'HOST should not be empty'],
+    [{ PALIADIN_TRUST_PROXY: '10.0.0.0/33' }, 'PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets'],
     [{ PALIADIN_ENABLED: 'ture' }, 'PALIADIN_ENABLED must be true or false'],
     [{ PALIADIN_OWNER_EMAILS: 'a@b.c,not-an-email' }, 'PALIADIN_OWNER_EMAILS must be a comma-separated list of email addresses'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// URL'],
@@ -38,7 +42,7 @@ describe('validateEnv', () => {
     [{ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: 'ftp://x', PALIADIN_AICHAT_TOKEN: 't' }, 'PALIADIN_AICHAT_URL must be an http:// or https:// URL'],
     [{ PALIADIN_BACKEND: 'remote', PALIADIN_REMOTE_HOST: 'h' }, 'PALIADIN_REMOTE_USER must be set when PALIADIN_BACKEND=remote'],
     [{ PALIADIN_SESSION_PREFIX: 'bad prefix;rm' }, 'PALIADIN_SESSION_PREFIX must be 1-55 characters'],
-    [{ PALIADIN_SILENCE_TIMEOUT_MS: '0' }, 'PALIADIN_SILENCE_TIMEOUT_MS'],
+    [{ PALIADIN_SILENCE_TIMEOUT_MS: '0' }, 'PALIADIN_SILENCE_TIMEOUT_MS must be an integer of at least 1 (got "0")'],
   ])('refuses %j with one line naming the variable', (env, expected) => {
     expect(fails(env)).toThrow(ConfigError);
     try {
@@ -48,7 +52,17 @@ describe('validateEnv', () => {
       expect(msg).toContain(expected);
       expect(msg.startsWith('Invalid configuration: ')).toBe(true);
       expect(msg).not.toContain('\n');
+      // The name is said once ("PORT PORT must ..." was the old way).
+      const name = expected.split(' ')[0];
+      expect(msg).not.toContain(`${name} ${name}`);
     }
+  });
+
+  it('PALIADIN_TRUST_PROXY: false, true, a hop count, or proxy addresses and subnets, as Express takes them', () => {
+    expect(validateEnv({}).PALIADIN_TRUST_PROXY).toBe(false);
+    expect(validateEnv({ PALIADIN_TRUST_PROXY: 'true' }).PALIADIN_TRUST_PROXY).toBe(true);
+    expect(validateEnv({ PALIADIN_TRUST_PROXY: '2' }).PALIADIN_TRUST_PROXY).toBe(2);
+    expect(validateEnv({ PALIADIN_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).PALIADIN_TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '::1']);
   });
 
   it('never echoes a secret value in the error', () => {

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { Env } from './env.js';
 
 /** Thrown when configuration is invalid; its message is the one line printed at boot. */
@@ -7,13 +7,30 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A whole-number setting's rule in one phrase, from its @Min/@Max: "an integer between 1 and 65535". */
+function integerRule(property: string): string {
+  const rules = getMetadataStorage().getTargetValidationMetadatas(Env, '', true, false).filter((m) => m.propertyName === property);
+  const bound = (name: string) => rules.find((m) => m.name === name)?.constraints?.[0] as number | undefined;
+  const [min, max] = [bound('min'), bound('max')];
+  if (min !== undefined && max !== undefined) return `must be an integer between ${min} and ${max}`;
+  if (min !== undefined) return `must be an integer of at least ${min}`;
+  return 'must be an integer';
+}
+
+/**
+ * One phrase per variable: "<NAME> <rule> (got "<value>")". class-validator's
+ * own messages start with the property name, which we already print; the
+ * number rules (isInt, min, max) are said once, as the range they make up.
+ */
 function describe(errors: ValidationError[]): string[] {
   return errors.map((e) => {
-    // A missing value is the whole story; its other rules would only add noise.
     const c = e.constraints ?? {};
-    const reasons = c.isDefined ? [c.isDefined] : Object.values(c);
-    const shown = typeof e.value === 'string' && !/SECRET|TOKEN|PASSWORD/.test(e.property) ? ` (got "${e.value}")` : '';
-    return `${e.property} ${reasons[0] ?? 'is invalid'}${shown}`;
+    // A missing value is the whole story; its other rules would only add noise.
+    const reason = c.isDefined ?? (c.isInt || c.min || c.max ? integerRule(e.property) : Object.values(c)[0]);
+    const rule = (reason ?? 'is invalid').replace(new RegExp(`^${e.property} `), '');
+    const raw = typeof e.value === 'number' && Number.isNaN(e.value) ? undefined : e.value;
+    const shown = (typeof raw === 'string' || typeof raw === 'number') && !/SECRET|TOKEN|PASSWORD|KEY$/.test(e.property) ? ` (got "${raw}")` : '';
+    return `${e.property} ${rule}${shown}`;
   });
 }
 
@@ -26,7 +43,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const env = plainToInstance(Env, known, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${describe(errors).join('; ')}`);
+    const given = (e: ValidationError) => ({ ...e, value: known[e.property] ?? e.value });
+    throw new ConfigError(`Invalid configuration: ${describe(errors.map(given)).join('; ')}`);
   }
   return env;
 }

@@ -1,4 +1,4 @@
-/** Agent session names reach tmux, ssh and the shim: only this alphabet (DESIGN section 7). */
+/** Agent session names reach tmux, ssh and the shim: only this alphabet (docs/agent-protocol.md). */
 export const SESSION_NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** `<prefix>-<first 8 hex of the user uuid>`, validated before anyone uses it. */

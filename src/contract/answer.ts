@@ -1,7 +1,7 @@
 import type { TurnMeta } from '../backends/backend.interface.js';
 
 /**
- * The agent's answer protocol (DESIGN section 7), in one place for every
+ * The agent's answer protocol (docs/agent-protocol.md), in one place for every
  * backend: the optional trailer `<!-- paliadin-meta {json} -->` at the end,
  * `paliad:` chips, and the token estimate.
  */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ENVELOPE_RE, buildEnvelope, sanitiseForTerminal } from './envelope.js';
 
 describe('the envelope', () => {
-  it('is the line DESIGN section 7 describes, and parses back', () => {
+  it('is the line docs/agent-protocol.md describes, and parses back', () => {
     const line = buildEnvelope('0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01', '/srv/r/0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01.md', 'Wer betreut Fall 42?');
     expect(line).toBe('[PALIADIN:0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01 out=/srv/r/0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01.md] Wer betreut Fall 42?');
     expect(ENVELOPE_RE.exec(line)?.slice(1)).toEqual(['0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01', '/srv/r/0b6f7a52-8c1e-4f7e-9a57-2f8f3c1d9e01.md', 'Wer betreut Fall 42?']);

@@ -1,5 +1,5 @@
 /**
- * The line typed into the agent for one turn (DESIGN section 7):
+ * The line typed into the agent for one turn (docs/agent-protocol.md):
  * `[PALIADIN:<turn_id> out=<abs path>] <message>`. Local and remote backends
  * share it; the skill teaches the agent to recognise it.
  */

@@ -1,5 +1,5 @@
 /**
- * Stable error codes of the turn stream and the audit row (DESIGN section 4).
+ * Stable error codes of the turn stream and the audit row (docs/events.md).
  * Clients localise them, so they are never renamed; new ones are additions.
  */
 export const ERROR_CODES = [

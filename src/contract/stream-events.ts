@@ -1,6 +1,6 @@
 import type { ErrorCode } from './error-codes.js';
 
-/** The SSE events of a turn (DESIGN section 4). `ping` is never stored. */
+/** The SSE events of a turn (docs/events.md). `ping` is never stored. */
 export interface MetaData {
   turn_id: string;
   started_at: string;

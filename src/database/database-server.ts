@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EmbeddedDatabase } from './embedded-postgres.js';
@@ -25,6 +26,24 @@ export class DatabaseServer implements OnApplicationShutdown {
     return this.resolved;
   }
 
+  /**
+   * Fails boot with one line naming the database and its host when it cannot
+   * be reached, before TypeORM tries (its failure is a retry log and a stack).
+   * The URL's password is never part of the line.
+   */
+  async assertReachable(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    try {
+      await client.connect();
+    } catch (e) {
+      const what = this.embedded ? `the embedded Postgres in ${this.embedded.pgDir}` : 'DATABASE_URL';
+      const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
+      throw new Error(`${what}: cannot connect to Postgres at ${hostOf(url)} (${reason || 'connection failed'})`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   private async resolve(): Promise<string> {
     if (this.config.env.DATABASE_URL) return this.config.env.DATABASE_URL;
     this.embedded = new EmbeddedDatabase(this.config.dataDir, (line) => this.logger.debug(line));
@@ -41,6 +60,19 @@ export class DatabaseServer implements OnApplicationShutdown {
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
     await this.embedded.stop();
     this.logger.log('embedded Postgres stopped');
+  }
+}
+
+// How long boot waits for the first connection (a host that drops packets never refuses).
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** host:port/database of a Postgres URL, without its credentials. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'an unparsable URL';
   }
 }
 

@@ -20,12 +20,16 @@ class DatabaseServerModule {}
     DatabaseServerModule,
     TypeOrmModule.forRootAsync({
       inject: [DatabaseServer, AppConfig],
-      useFactory: async (server: DatabaseServer, config: AppConfig) => ({
-        ...dataSourceOptions(await server.url(), { size: config.env.PALIADIN_DB_POOL_SIZE, waitMs: config.env.PALIADIN_DB_POOL_WAIT_MS }),
-        autoLoadEntities: true,
-        // Boot fails fast with a clear error instead of retrying for a minute.
-        retryAttempts: 0,
-      }),
+      useFactory: async (server: DatabaseServer, config: AppConfig) => {
+        const url = await server.url();
+        await server.assertReachable(url);
+        return {
+          ...dataSourceOptions(url, { size: config.env.PALIADIN_DB_POOL_SIZE, waitMs: config.env.PALIADIN_DB_POOL_WAIT_MS }),
+          autoLoadEntities: true,
+          // Boot fails fast with a clear error instead of retrying for a minute.
+          retryAttempts: 0,
+        };
+      },
       dataSourceFactory: async (options?: DataSourceOptions) => {
         const ds = await new DataSource(options!).initialize();
         await runMigrations(ds);

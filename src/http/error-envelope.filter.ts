@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { isDbUnavailable } from '../database/db-errors.js';
 import { RETRY_AFTER_S } from './busy.exception.js';
 
-/** The one error shape clients see (DESIGN section 3). */
+/** The one error shape clients see (docs/api.md). */
 export interface ErrorEnvelope {
   statusCode: number;
   error: string;

@@ -1,4 +1,5 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { checkRawInput } from './raw-input.js';
 
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
@@ -9,11 +10,20 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
 }
 
 /**
- * The global pipe: unknown fields are refused (not silently dropped), values
- * are converted to their DTO types, and the 400 names each field at fault.
+ * The global pipe: raw input is checked first (storable text, single query
+ * values, shallow bodies), then unknown fields are refused (not silently
+ * dropped), values are converted to their DTO types, and the 400 names each
+ * field at fault.
  */
+class InputPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    checkRawInput(value, metadata);
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new InputPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -26,7 +26,7 @@ interface UnansweredRow {
 const UNANSWERED_COLUMNS = `t.turn_id, t.user_id, u.email, t.session_id, t.user_message, t.started_at, t.error_code, t.aichat_conversation_id`;
 
 /**
- * Answers that arrive after their turn ended (DESIGN sections 7 and 8). The
+ * Answers that arrive after their turn ended (docs/agent-protocol.md#late-answers, docs/aichat.md#recovery). The
  * backend says where to look; this completes the row and appends `content` +
  * `end` to the event log, so a client that resumes or asks /recover gets
  * the answer. The janitor runs it for every candidate turn, /recover for one.

@@ -38,7 +38,7 @@ export interface TurnRunDeps {
 
 /**
  * One running turn: subscribes to the backend and turns what it emits into the
- * stream events of DESIGN section 4, each stored (numbered) before anyone sees
+ * stream events of docs/events.md, each stored (numbered) before anyone sees
  * it. It alone decides when the turn ends: done, error, silence, deadline or
  * cancel, whichever comes first, and ends it exactly once.
  */

@@ -4,6 +4,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags 
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { PaliadinRoute, StreamAuth } from '../auth/route-access.js';
+import { ApiErrors } from '../http/api-errors.js';
 import { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
 import { HistoryQueryDto } from './dto/history-query.dto.js';
 import { OkDto, RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
@@ -20,6 +21,7 @@ function parseLastEventId(header: string | undefined, query: string | undefined)
 }
 
 @ApiTags('paliadin')
+@ApiErrors(401, 403, 404, 503)
 @Controller('api/paliadin')
 export class TurnsController {
   constructor(
@@ -32,6 +34,7 @@ export class TurnsController {
   @PaliadinRoute('paliadin:turn')
   @ApiOperation({ summary: 'Start a turn', description: 'The turn runs detached from this request; read it from sse_url.' })
   @ApiOkResponse({ type: TurnCreatedDto })
+  @ApiErrors(400, 429)
   start(@CurrentUser() user: Principal, @Body() dto: CreateTurnDto): Promise<TurnCreatedDto> {
     return this.turns.start(user, dto);
   }
@@ -48,6 +51,7 @@ export class TurnsController {
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiQuery({ name: 'last_event_id', required: false, type: Number })
+  @ApiErrors(400)
   async open(
     @CurrentUser() user: Principal,
     @Param('id', TurnId()) id: string,
@@ -64,6 +68,7 @@ export class TurnsController {
   @Get('turns/:id')
   @PaliadinRoute('paliadin:read')
   @ApiOkResponse({ type: TurnViewDto })
+  @ApiErrors(400)
   get(@CurrentUser() user: Principal, @Param('id', TurnId()) id: string): Promise<TurnViewDto> {
     return this.turns.get(user, id);
   }
@@ -72,6 +77,7 @@ export class TurnsController {
   @PaliadinRoute('paliadin:read')
   @ApiOperation({ summary: 'The turn plus recovery_state: recovered, pending or lost' })
   @ApiOkResponse({ type: RecoveredTurnDto })
+  @ApiErrors(400)
   recover(@CurrentUser() user: Principal, @Param('id', TurnId()) id: string): Promise<RecoveredTurnDto> {
     return this.turns.recover(user, id);
   }
@@ -81,6 +87,7 @@ export class TurnsController {
   @PaliadinRoute('paliadin:turn')
   @ApiOperation({ summary: 'Stop a running turn', description: 'A finished turn is left as it is; the row is returned either way.' })
   @ApiOkResponse({ type: TurnViewDto })
+  @ApiErrors(400, 429)
   cancel(@CurrentUser() user: Principal, @Param('id', TurnId()) id: string): Promise<TurnViewDto> {
     return this.turns.cancel(user, id);
   }
@@ -89,6 +96,7 @@ export class TurnsController {
   @PaliadinRoute('paliadin:read')
   @ApiOperation({ summary: "The caller's turns of one browser session, oldest first" })
   @ApiOkResponse({ type: [TurnHistoryRowDto] })
+  @ApiErrors(400)
   history(@CurrentUser() user: Principal, @Query() q: HistoryQueryDto): Promise<TurnHistoryRowDto[]> {
     return this.turns.history(user, q);
   }
@@ -98,6 +106,7 @@ export class TurnsController {
   @PaliadinRoute('paliadin:turn')
   @ApiOperation({ summary: "End the caller's agent session; the next turn starts a fresh one" })
   @ApiOkResponse({ type: OkDto })
+  @ApiErrors(400, 429, 502)
   reset(@CurrentUser() user: Principal): Promise<{ ok: true }> {
     return this.turns.reset(user);
   }

@@ -4,7 +4,7 @@ import type { BackendEvent } from '../../src/backends/backend.interface.js';
 import type { Step } from '../support/scripted-backend.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 
-// DESIGN goal: one turn's events relayed and persisted at >= 20,000 per second on a 2-core machine.
+// Speed goal (README, Tests and benchmarks): one turn's events relayed and persisted at >= 20,000 per second on a 2-core machine.
 const GOAL_PER_SECOND = 20_000;
 const EVENTS = 100_000;
 const BURST = 1_000;

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,6 +9,7 @@ import { AgentPane } from '../../src/backends/local/agent-pane.js';
 import { isIdle } from '../../src/backends/local/agent-screen.js';
 import { PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, TEST_JWT_SECRET, startTestApp } from '../support/test-app.js';
+import { testTempDir } from '../support/temp-dirs.js';
 
 const run = promisify(execFile);
 
@@ -77,7 +77,7 @@ describe('CLIs', () => {
   });
 
   it('npm run migration:run and migration:revert work on the embedded database of a data dir', async () => {
-    const env = { DATABASE_URL: '', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-cli-')) };
+    const env = { DATABASE_URL: '', PALIADIN_DATA_DIR: testTempDir('paliadin-cli-') };
     const up = await cli('dist/src/database/migrate-cli.js', ['run'], env);
     expect(up.stdout).toContain('applied: Init');
     expect(up.code).toBe(0);
@@ -88,7 +88,7 @@ describe('CLIs', () => {
   });
 
   it('npm run agent:setup prepares a HOME in which the real Claude Code starts straight to its prompt', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'paliadin-setup-'));
+    const root = testTempDir('paliadin-setup-');
     const env = { PALIADIN_DATA_DIR: path.join(root, 'data'), PALIADIN_AGENT_HOME: path.join(root, 'home'), ANTHROPIC_API_KEY: 'sk-ant-setup-test-0123456789abcdef' };
     const res = await cli('dist/src/backends/local/cli/agent-setup-cli.js', [], env);
     expect(res.code).toBe(0);
@@ -112,7 +112,7 @@ describe('CLIs', () => {
   });
 
   it('npm run install-skill copies the skill into the given HOME; agent:setup refuses a broken .claude.json by name', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'paliadin-skill-'));
+    const home = testTempDir('paliadin-skill-');
     const res = await cli('dist/src/backends/local/cli/install-skill-cli.js', ['--home', home]);
     expect(res.code).toBe(0);
     expect(readFileSync(path.join(home, '.claude', 'skills', 'paliadin', 'SKILL.md'), 'utf8')).toMatch(/^---\nname: paliadin/);

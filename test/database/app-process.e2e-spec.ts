@@ -1,68 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
+import { PRINTED_TOKEN, exited, logged, startApp, stopApps, waitFor } from '../support/app-process.js';
 import { readSse } from '../support/sse-client.js';
 import { waitUntil } from '../support/wait.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
-
-/** The compiled app (built by the test global setup), run as `npm start` runs it. */
-const children = new Set<ChildProcess>();
-
-function startApp(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
+import { testTempDir } from '../support/temp-dirs.js';
+import { userToken } from '../support/tokens.js';
 
 // A failed assertion must not leave an app (and its Postgres) running: SIGINT stops both.
-afterEach(async () => {
-  await Promise.all(
-    [...children].map((c) => {
-      c.kill('SIGINT');
-      return new Promise((r) => c.once('exit', r));
-    }),
-  );
-});
-
-const output = new WeakMap<ChildProcess, string>();
-const logged = (child: ChildProcess) => output.get(child) ?? '';
-
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
-  if (!output.has(child)) {
-    output.set(child, '');
-    const keep = (d: Buffer) => output.set(child, logged(child) + d.toString());
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-  }
-  return new Promise((resolve, reject) => {
-    let out = '';
-    if (pattern.test(logged(child))) return resolve(logged(child));
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (pattern.test(logged(child))) resolve(logged(child));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`app exited with ${code} before ${pattern}: ${out.slice(-2000)}`)));
-  });
-}
-
+afterEach(stopApps);
 
 describe('the app process', () => {
   it('boots on embedded Postgres with no setup, prints a token, serves /health and /docs, and Ctrl-C leaves no postgres', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const dataDir = testTempDir('paliadin-app-');
     const port = await freePort();
     const child = startApp({ PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' });
-    const out = await waitFor(child, /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/);
-    const token = /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/.exec(out)![1];
+    const out = await waitFor(child, PRINTED_TOKEN);
+    const token = PRINTED_TOKEN.exec(out)![1];
     expect(token.split('.')).toHaveLength(3);
+    // The token is the last thing the start-up prints: nothing scrolls it out of sight.
+    expect(out.trimEnd().endsWith(token)).toBe(true);
 
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
@@ -72,15 +32,22 @@ describe('the app process', () => {
       headers: { Authorization: `Bearer ${token}`, Cookie: `paliadin_token=${token}` },
     });
     await fetch(`http://127.0.0.1:${port}/api/paliadin/stream/00000000-0000-4000-8000-000000000000?access_token=${token}`);
-    await waitFor(child, /stream\/00000000-0000-4000-8000-000000000000\?access_token=\[Redacted\]/);
+    await waitFor(child, /stream\/00000000-0000-4000-8000-000000000000\?access_token=\[Redacted\] 404/);
     expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200);
 
-    // The dev hint prints the token on purpose; the JSON log lines must never hold it.
-    const logLines = logged(child).split('\n').filter((l) => l.startsWith('{')).join('\n');
-    expect(logLines).toContain('"authorization":"[Redacted]"');
-    expect(logLines).toContain('"cookie":"[Redacted]"');
-    expect(logLines).not.toContain(signature);
+    // Development logs one readable line per request, without headers; the token only where the hint prints it.
+    const requestLines = logged(child).slice(out.length).split('\n').filter(Boolean);
+    expect(requestLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/api\/paliadin\/history\?session=x&access_token=\[Redacted\] 400 \d+ ms \(req [0-9a-f-]{36}\)$/),
+        expect.stringMatching(/ GET \/api\/paliadin\/stream\/0{8}-0{4}-4000-8000-0{12}\?access_token=\[Redacted\] 404 \d+ ms /),
+      ]),
+    );
+    expect(requestLines.every((l) => l.length < 300)).toBe(true);
+    expect(logged(child).split(signature)).toHaveLength(2);
+    // Nest's per-module and per-route boot lines stay out of a development start-up.
+    expect(out).not.toContain('RouterExplorer');
 
     const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(isAlive(pgPid)).toBe(true);
@@ -92,22 +59,22 @@ describe('the app process', () => {
   });
 
   it('first run with no Anthropic credentials: the demo model answers a turn through the real Claude Code, and says so everywhere', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-'));
+    const dataDir = testTempDir('paliadin-app-');
     const port = await freePort();
     // As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials.
     const child = startApp({
       PORT: String(port),
       PALIADIN_DATA_DIR: dataDir,
       NODE_ENV: 'development',
-      HOME: mkdtempSync(path.join(os.tmpdir(), 'paliadin-newcomer-')),
+      HOME: testTempDir('paliadin-newcomer-'),
       PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
       ANTHROPIC_API_KEY: '',
       ANTHROPIC_BASE_URL: '',
     });
-    const out = await waitFor(child, /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/);
-    const token = /Dev token for owner@example\.com[^\n]*\n\s+(\S+)/.exec(out)![1];
+    const out = await waitFor(child, PRINTED_TOKEN);
+    const token = PRINTED_TOKEN.exec(out)![1];
     expect(out).toMatch(/Backend: +up \(agent \S+claude; 0\/8 panes live; demo model: no Anthropic credentials/);
-    expect(out).toMatch(/"context":"LocalBackend","msg":"demo model: /);
+    expect(out).toMatch(/ WARN  \[LocalBackend\] demo model: /);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { info: { backend: { detail: string } } };
     expect(health.info.backend.detail).toContain('demo model');
 
@@ -139,20 +106,80 @@ describe('the app process', () => {
     await waitUntil(() => agents().length === 0, 5_000, 'the agent to stop with the app');
   });
 
-  it('refuses to boot on bad configuration with one line naming the variable', async () => {
-    const child = startApp({ PALIADIN_BACKEND: 'nonsense', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(1);
-    expect(stderr.trim()).toBe('Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")');
+});
+
+describe('the app process in production', () => {
+  it('logs structured JSON with credentials redacted; with no Anthropic credentials /health says the local backend is down and why', async () => {
+    const port = await freePort();
+    const secret = 'production-secret-that-is-at-least-32-chars';
+    const child = startApp({
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      PALIADIN_JWT_SECRET: secret,
+      PALIADIN_DATA_DIR: testTempDir('paliadin-app-'),
+      HOME: testTempDir('paliadin-nocreds-'),
+      ANTHROPIC_API_KEY: '',
+      ANTHROPIC_BASE_URL: '',
+    });
+    await waitFor(child, /Nest application successfully started/);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { error: { backend: unknown } }).error.backend).toMatchObject({
+      status: 'down',
+      kind: 'local',
+      detail: 'no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude',
+    });
+
+    const token = await userToken({ email: 'prod@example.com', secret: new TextEncoder().encode(secret) });
+    await fetch(`http://127.0.0.1:${port}/api/paliadin/history?session=x`, { headers: { Authorization: `Bearer ${token}`, Cookie: `paliadin_token=${token}` } });
+    await waitFor(child, /"url":"\/api\/paliadin\/history\?session=x"/);
+    const jsonLines = logged(child).split('\n').filter((l) => l.startsWith('{'));
+    expect(jsonLines.length).toBe(logged(child).split('\n').filter(Boolean).length);
+    const request = jsonLines.map((l) => JSON.parse(l) as { req?: { url: string; headers: Record<string, string> } }).find((l) => l.req?.url === '/api/paliadin/history?session=x')!;
+    expect(request.req!.headers).toMatchObject({ authorization: '[Redacted]', cookie: '[Redacted]' });
+    expect(logged(child)).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('start-up errors are one line naming the variable or resource, and exit 1', () => {
+  const fails = async (env: Record<string, string>) => {
+    const { code, out } = await exited(startApp({ PALIADIN_DATA_DIR: testTempDir('paliadin-app-'), PALIADIN_BACKEND: 'disabled', ...env }));
+    return { code, out: out.trimEnd() };
+  };
+
+  it.each([
+    [{ PORT: 'abc' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "70000")'],
+    [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'Invalid configuration: PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
+    [{ PALIADIN_BACKEND: 'nonsense' }, 'Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")'],
+    [{ NODE_ENV: 'production' }, 'Invalid configuration: PALIADIN_JWT_SECRET must be set in production'],
+    [{ PALIADIN_TRUST_PROXY: 'everyone' }, 'Invalid configuration: PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets (got "everyone")'],
+  ])('bad configuration %j', async (env, line) => {
+    expect(await fails(env)).toEqual({ code: 1, out: line });
   });
 
-  it('refuses to start in production without PALIADIN_JWT_SECRET', async () => {
-    const child = startApp({ NODE_ENV: 'production', PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-app-')) });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
-    expect(stderr.trim()).toBe('Invalid configuration: PALIADIN_JWT_SECRET must be set in production');
+  it('an unreachable DATABASE_URL: names DATABASE_URL and the host, never the password, no stack', async () => {
+    const port = await freePort();
+    const { code, out } = await fails({ DATABASE_URL: `postgres://paliadin:s3cret-pw@127.0.0.1:${port}/paliadin` });
+    expect({ code, out }).toEqual({ code: 1, out: `DATABASE_URL: cannot connect to Postgres at 127.0.0.1:${port}/paliadin (connect ECONNREFUSED 127.0.0.1:${port})` });
+  });
+
+  it('a HOST that is not an address of this machine: one line naming HOST', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address; binding to it fails without any traffic.
+    const result = await fails({ HOST: '192.0.2.1', DATABASE_URL: process.env.TEST_DATABASE_URL! });
+    expect(result).toEqual({ code: 1, out: 'HOST 192.0.2.1 is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)' });
+  });
+
+  it('a PORT in use: one line naming PORT, nothing claims the app started', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const result = await fails({ PORT: String(port), DATABASE_URL: process.env.TEST_DATABASE_URL! });
+      expect(result).toEqual({ code: 1, out: `PORT ${port} is already in use on 127.0.0.1: stop the other process or set another PORT` });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isAlive } from '../support/process.js';
 import pg from 'pg';
 import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
+import { testTempDir } from '../support/temp-dirs.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'paliadin-embedded-'));
+const tmp = () => testTempDir('paliadin-embedded-');
 
 // Every cluster a test starts is stopped afterwards, even when an assertion failed first.
 const started: EmbeddedDatabase[] = [];

@@ -58,7 +58,7 @@ describe('migrations', () => {
     await runMigrations(ds);
   });
 
-  it('create the columns of DESIGN section 5 with timestamptz times and generated uuids', async () => {
+  it('create the columns of docs/database.md with timestamptz times and generated uuids', async () => {
     const cols: { table_name: string; column_name: string; data_type: string; udt_name: string; column_default: string | null }[] = await ds.query(
       `SELECT table_name, column_name, data_type, udt_name, column_default FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position`,

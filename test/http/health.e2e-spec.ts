@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { startTestApp } from '../support/test-app.js';
+import { testTempDir } from '../support/temp-dirs.js';
 
 describe('/health', () => {
   const apps: INestApplication[] = [];
@@ -24,7 +23,7 @@ describe('/health', () => {
   });
 
   it('is down (503) when the database is stopped, and says so', async () => {
-    const db = new EmbeddedDatabase(mkdtempSync(path.join(os.tmpdir(), 'paliadin-health-')));
+    const db = new EmbeddedDatabase(testTempDir('paliadin-health-'));
     const { url } = await db.start();
     const { app } = await startTestApp({ env: { DATABASE_URL: url } });
     apps.push(app);

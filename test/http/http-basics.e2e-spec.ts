@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { redactUrl } from '../../src/http/logger-options.js';
-import { UserProbeController } from '../support/probe-controllers.js';
+import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { PublicProbeController, UserProbeController } from '../support/probe-controllers.js';
 import { startTestApp } from '../support/test-app.js';
-import { tokenFor } from '../support/tokens.js';
+import { subFor, tokenFor } from '../support/tokens.js';
 
 describe('HTTP basics', () => {
   let app: INestApplication;
@@ -100,20 +101,50 @@ describe('HTTP basics', () => {
 describe('POST rate limit', () => {
   let app: INestApplication;
   beforeAll(async () => {
-    ({ app } = await startTestApp({ controllers: [UserProbeController], env: { PALIADIN_POST_RATE_LIMIT: '2' } }));
+    ({ app } = await startTestApp({ controllers: [UserProbeController, PublicProbeController], env: { PALIADIN_POST_RATE_LIMIT: '2' } }));
   });
   afterAll(() => app.close());
+  const echo = (auth: string) => request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).send({ name: 'a', count: 1 });
+  const anonymous = (forwardedFor?: string) => request(app.getHttpServer()).post('/api/probe/public').set(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {});
 
   it('429s POSTs beyond the limit, but not GETs', async () => {
     const auth = `Bearer ${await tokenFor('limited@example.com')}`;
     const statuses = [];
-    for (let i = 0; i < 3; i++) {
-      statuses.push((await request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).send({ name: 'a', count: 1 })).status);
-    }
+    for (let i = 0; i < 3; i++) statuses.push((await echo(auth)).status);
     expect(statuses).toEqual([201, 201, 429]);
-    const res = await request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).send({ name: 'a', count: 1 });
+    const res = await echo(auth);
     expect(res.body.statusCode).toBe(429);
     expect(res.body.error).toBe('Too Many Requests');
     for (let i = 0; i < 4; i++) expect((await request(app.getHttpServer()).get('/health')).status).toBe(200);
+  });
+
+  it('counts per caller: users behind one address, and each API key, have budgets of their own', async () => {
+    const one = `Bearer ${await tokenFor('one-of-many@example.com')}`;
+    const two = `Bearer ${await tokenFor('two-of-many@example.com')}`;
+    const { key } = await app.get(ApiKeysService).create({ userId: subFor('one-of-many@example.com'), email: 'one-of-many@example.com', name: 'k', scopes: ['admin'] });
+    const statuses = [];
+    for (const auth of [one, one, one, two, two, `Bearer ${key}`, `Bearer ${key}`, `Bearer ${key}`]) statuses.push((await echo(auth)).status);
+    expect(statuses).toEqual([201, 201, 429, 201, 201, 201, 201, 429]);
+  });
+
+  it('anonymous requests count per client address; X-Forwarded-For is not believed by default', async () => {
+    const statuses = [];
+    for (const forwarded of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) statuses.push((await anonymous(forwarded)).status);
+    expect(statuses).toEqual([201, 201, 429]);
+  });
+});
+
+describe('POST rate limit behind a trusted proxy (PALIADIN_TRUST_PROXY)', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    ({ app } = await startTestApp({ controllers: [PublicProbeController], env: { PALIADIN_POST_RATE_LIMIT: '1', PALIADIN_TRUST_PROXY: 'loopback' } }));
+  });
+  afterAll(() => app.close());
+  const anonymous = (forwardedFor: string) => request(app.getHttpServer()).post('/api/probe/public').set('X-Forwarded-For', forwardedFor);
+
+  it('the client address comes from X-Forwarded-For sent by the trusted proxy', async () => {
+    const statuses = [];
+    for (const forwarded of ['198.51.100.1', '198.51.100.2', '198.51.100.1']) statuses.push((await anonymous(forwarded)).status);
+    expect(statuses).toEqual([201, 201, 429]);
   });
 });

@@ -219,7 +219,7 @@ describe('turn pipeline', () => {
     expect(none.ended).toBe(true);
   });
 
-  it('sends the SSE headers of the contract', async () => {
+  it('sends the SSE headers of docs/events.md', async () => {
     const id = await p.ask('headers@example.com');
     const read = await p.read('headers@example.com', id);
     expect(read.headers['content-type']).toMatch(/^text\/event-stream/);

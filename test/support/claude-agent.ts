@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { prepareAgentHome } from '../../src/backends/local/agent-home.js';
 import { ScriptedModelServer, type ModelReply, type ModelRequest } from '../../src/backends/local/scripted-model.js';
 import { ENVELOPE_RE } from '../../src/contract/envelope.js';
+import { testTempDir } from './temp-dirs.js';
 
 export const DUMMY_API_KEY = 'sk-ant-test-dummy-key-0123456789abcdef';
 
@@ -38,7 +38,7 @@ export interface ClaudeAgentFixture {
  * result it just says "Done.".
  */
 export async function startClaudeAgent(answer: (env: Envelope, req: ModelRequest) => ModelReply): Promise<ClaudeAgentFixture> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'paliadin-claude-'));
+  const root = testTempDir('paliadin-claude-');
   const home = path.join(root, 'home');
   const cwd = path.join(root, 'workspace');
   const responseDir = path.join(root, 'responses');

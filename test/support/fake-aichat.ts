@@ -41,7 +41,7 @@ export const frame = (data: object, eol = '\n') => `data: ${JSON.stringify(data)
 export const heartbeat = (elapsed: number, eol = '\n') => `event: heartbeat${eol}data: ${JSON.stringify({ elapsed_seconds: elapsed })}${eol}${eol}`;
 
 /**
- * A fake aichat service on 127.0.0.1 following DESIGN section 8: bearer-token
+ * A fake aichat service on 127.0.0.1 following docs/aichat.md: bearer-token
  * checked on every route, /chat/health, /chat/turn and /chat/turn/stream
  * answered from a per-test script, /chat/reset, and a conversation store
  * behind /chat/conversations that recovery reads.

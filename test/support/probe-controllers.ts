@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CurrentUser } from '../../src/auth/current-user.decorator.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { AdminRoute, PaliadinRoute, StreamAuth } from '../../src/auth/route-access.js';
+import { AdminRoute, PaliadinRoute, Public, StreamAuth } from '../../src/auth/route-access.js';
 
 /**
  * Routes of each access kind, mounted only in tests, so the guard can be
@@ -57,5 +57,15 @@ export class UserProbeController {
   @Get('boom')
   boom(): never {
     throw new Error('secret internal detail: connection string postgres://x:y@z');
+  }
+}
+
+/** A public POST route: anonymous callers spend their client address's rate-limit budget. */
+@Controller('api/probe/public')
+export class PublicProbeController {
+  @Post()
+  @Public()
+  ping() {
+    return { ok: true };
   }
 }

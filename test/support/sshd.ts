@@ -1,10 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { waitUntil } from './wait.js';
 import net from 'node:net';
+import { requireTools } from './prerequisites.js';
+import { testTempDir } from './temp-dirs.js';
 
 export interface SshdFixture {
   port: number;
@@ -26,6 +28,7 @@ export interface SshdFixture {
 }
 
 const SHIM = path.resolve('scripts/paliadin-shim');
+const SSHD = '/usr/sbin/sshd';
 
 const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paliadin-test', '-f', file]);
 
@@ -35,7 +38,8 @@ const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed2551
  * scripts/paliadin-shim (with a settings file `setShimEnv` rewrites).
  */
 export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFixture> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-sshd-'));
+  requireTools('The remote backend tests', [SSHD, 'ssh', 'ssh-keygen', 'tmux'], 'openssh-server openssh-client tmux');
+  const dir = testTempDir('paliadin-sshd-');
   const port = await freePort();
   const user = os.userInfo().username;
   const hostKey = path.join(dir, 'host_ed25519');
@@ -76,7 +80,7 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
   let child: ChildProcess | undefined;
   let log = '';
   const start = async () => {
-    child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     await waitUntil(() => canConnect(port), 10_000, `sshd on port ${port} (log: ${log.slice(-500)})`);
   };

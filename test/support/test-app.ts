@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { testTempDir } from './temp-dirs.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const OWNER_EMAIL = 'owner@example.com';
@@ -15,7 +14,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: process.env.TEST_DATABASE_URL,
-    PALIADIN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paliadin-data-')),
+    PALIADIN_DATA_DIR: testTempDir('paliadin-data-'),
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
     PALIADIN_BACKEND: 'disabled',

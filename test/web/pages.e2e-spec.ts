@@ -7,7 +7,8 @@ import { launchChromium, screenshot, signInPage } from '../support/browser.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
-import { tokenFor } from '../support/tokens.js';
+import { subFor, tokenFor } from '../support/tokens.js';
+import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 
 const ANSWER_CHUNKS = ['Fall **42** ', 'gehört ', 'Anna Meier. ', 'Siehe ', '[Fall 42](paliad:case/42) ', 'und ', '[Anna](paliad:contact/7).'];
 const ANSWER_TEXT = 'Fall 42 gehört Anna Meier. Siehe Fall 42 und Anna.';
@@ -168,8 +169,29 @@ describe('the chat page and the dashboard in a real browser', () => {
 
   it('the dashboard tells a non-owner there is no access', async () => {
     page = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    await signInPage(page, `${p.url}/admin/paliadin`, await tokenFor('someone@example.com'));
-    await expect(page.locator('#denied').innerText()).resolves.toBe('No access: owners and admin keys only.');
+    await refusedAtSignIn(page, `${p.url}/admin/paliadin`, await tokenFor('someone@example.com'));
+    await expect(page.locator('#signin .error').innerText()).resolves.toBe('This token was not accepted: owners and admin keys only.');
     await expect(page.locator('#board').isHidden()).resolves.toBe(true);
   });
+
+  it('an admin API key signs in to the dashboard (it needs no stream cookie), but not to the chat page', async () => {
+    const { key } = await p.app.get(ApiKeysService).create({ userId: subFor('ops@example.com'), email: 'ops@example.com', name: 'ops', scopes: ['paliadin:admin'] });
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await signInPage(page, `${p.url}/admin/paliadin`, key);
+    await page.waitForSelector('#board', { state: 'visible' });
+    await page.context().close();
+
+    const { key: ownerKey } = await p.app.get(ApiKeysService).create({ userId: subFor(OWNER_EMAIL), email: OWNER_EMAIL, name: 'k', scopes: ['admin'] });
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await refusedAtSignIn(page, `${p.url}/paliadin`, ownerKey);
+    await expect(page.locator('#signin .error').innerText()).resolves.toBe('This token was not accepted.');
+  });
 });
+
+/** Submits the sign-in form and waits for its error. */
+async function refusedAtSignIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#token-input', token);
+  await page.click('#signin button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#signin .error')?.textContent !== '');
+}

@@ -19,7 +19,7 @@ export class DayCountDto {
   @ApiProperty() errors: number;
 }
 
-/** DESIGN section 6. Windows: *_24h, by_error_code and duration_ms the last 24 h; by_classifier_tag, by_backend and top_tools the last 7 days. */
+/** docs/api.md#admin-stats. Windows: *_24h, by_error_code and duration_ms the last 24 h; by_classifier_tag, by_backend and top_tools the last 7 days. */
 export class PaliadinStatsDto {
   @ApiProperty() total_turns: number;
   @ApiProperty() turns_24h: number;

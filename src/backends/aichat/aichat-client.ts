@@ -1,7 +1,7 @@
 import { AichatError, envelopeError, networkError } from './aichat-errors.js';
 
 /**
- * The aichat HTTP service (DESIGN section 8): JSON calls and the turn stream,
+ * The aichat HTTP service (docs/aichat.md): JSON calls and the turn stream,
  * the bearer token on every one, failures as AichatError with our codes.
  */
 export class AichatClient {

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../contract/error-codes.js';
 
-/** A failed call to aichat, already mapped to our error code (DESIGN section 8). */
+/** A failed call to aichat, already mapped to our error code (docs/aichat.md). */
 export class AichatError extends Error {
   override readonly name = 'AichatError';
   constructor(

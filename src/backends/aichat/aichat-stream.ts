@@ -7,7 +7,7 @@ import { AichatError, codeForEnvelope } from './aichat-errors.js';
 export type AichatStreamEvent = BackendEvent | { type: 'pane_spawned' };
 
 /**
- * Reads /chat/turn/stream (DESIGN section 8): bytes through one streaming
+ * Reads /chat/turn/stream (docs/aichat.md): bytes through one streaming
  * TextDecoder into eventsource-parser (any line ending, comments, frames
  * split anywhere), each frame mapped to backend events. Unknown frame types
  * are skipped; a frame that is not JSON ends the turn with `upstream_error`.

@@ -1,6 +1,6 @@
 import type { BackendTurnRequest } from '../backend.interface.js';
 
-// DESIGN section 8: the primer's size, and how much of a selection travels in meta.
+// docs/aichat.md: the primer's size, and how much of a selection travels in meta.
 export const PRIMER_EXCHANGES = 6;
 export const PRIMER_SIDE_CHARS = 2000;
 const SELECTION_CHARS = 1000;

@@ -30,7 +30,7 @@ interface TurnAnswer {
 
 /**
  * PALIADIN_BACKEND=aichat: a central HTTP service owns the agent panes
- * (DESIGN section 8). Turns stream from /chat/turn/stream (or, with
+ * (docs/aichat.md). Turns stream from /chat/turn/stream (or, with
  * streaming off, come whole from /chat/turn); answers that outlive their
  * turn are found again in aichat's conversation store.
  */
@@ -193,7 +193,7 @@ export class AichatBackend implements PaliadinBackend {
   }
 
   /**
-   * Recovery (DESIGN section 8): the stored conversation, else the user's
+   * Recovery (docs/aichat.md): the stored conversation, else the user's
    * conversations newest first; the assistant entry after the user entry
    * carrying our message, at or after the turn's start. 8 s per call.
    */

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { prepareAgentHome, skillSource } from './agent-home.js';
+import { testTempDir } from '../../../test/support/temp-dirs.js';
 
 describe('preparing the agent HOME', () => {
   it('marks onboarding done, trusts the workspace, approves the key, allows Edit under the response dir only, installs the skill; keeps what was there', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'paliadin-home-'));
+    const root = testTempDir('paliadin-home-');
     const home = path.join(root, 'home');
     const cwd = path.join(root, 'ws');
     const responseDir = path.join(root, 'responses');

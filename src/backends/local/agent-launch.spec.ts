@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { AppConfig } from '../../config/app-config.js';
 import { validateEnv } from '../../config/validate-env.js';
 import { agentLaunch, demoAgentHome, shouldUseDemoModel } from './agent-launch.js';
+import { testTempDir } from '../../../test/support/temp-dirs.js';
 
-const home = () => mkdtempSync(path.join(os.tmpdir(), 'paliadin-home-'));
+const home = () => testTempDir('paliadin-home-');
 const config = (env: Record<string, string>) => new AppConfig(validateEnv({ PALIADIN_DATA_DIR: '/tmp/paliadin-launch', ...env }));
 
 describe('which model the local agent uses', () => {

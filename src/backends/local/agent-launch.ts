@@ -21,16 +21,28 @@ export function demoAgentHome(config: AppConfig): string {
   return path.join(config.dataDir, 'agent-home');
 }
 
+/** Said by /health and by every turn when the agent has no way to reach a model. */
+export const NO_CREDENTIALS = 'no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude';
+
+/**
+ * Whether the agent can reach a model: an API key or base URL of ours, a
+ * token Claude Code reads from the environment, or a logged-in Claude Code
+ * (`claude` then `/login`) in the agent's HOME. Read on each call: a login
+ * made while the service runs counts without a restart.
+ */
+export function hasAgentCredentials(config: AppConfig): boolean {
+  if (config.env.ANTHROPIC_API_KEY || config.env.ANTHROPIC_BASE_URL) return true;
+  if (OTHER_CREDENTIALS.some((k) => process.env[k])) return true;
+  return existsSync(path.join(configuredAgentHome(config), '.claude', '.credentials.json'));
+}
+
 /**
  * The demo model is for a newcomer's first `npm start`: development only,
- * not switched off, and no way for the agent to reach a real model (no key,
- * no base URL, no token, no logged-in Claude Code in its HOME).
+ * not switched off, and no way for the agent to reach a real model.
  */
 export function shouldUseDemoModel(config: AppConfig): boolean {
   if (config.env.NODE_ENV !== 'development' || config.env.PALIADIN_DEMO_MODEL === 'off') return false;
-  if (config.env.ANTHROPIC_API_KEY || config.env.ANTHROPIC_BASE_URL) return false;
-  if (OTHER_CREDENTIALS.some((k) => process.env[k])) return false;
-  return !existsSync(path.join(configuredAgentHome(config), '.claude', '.credentials.json'));
+  return !hasAgentCredentials(config);
 }
 
 /**

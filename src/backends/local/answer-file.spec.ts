@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { readIfStable, waitForAnswerFile } from './answer-file.js';
+import { testTempDir } from '../../../test/support/temp-dirs.js';
 
 describe('waiting for the answer file', () => {
   const dirs: string[] = [];
   const dir = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'paliadin-answer-'));
+    const d = testTempDir('paliadin-answer-');
     dirs.push(d);
     return d;
   };

@@ -7,7 +7,7 @@ import { LATE_ANSWER_WINDOW_MS, buildEnvelope } from '../../contract/envelope.js
 import { seconds } from '../../contract/seconds.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
 import { SerialQueue } from '../serial-queue.js';
-import { agentLaunch, demoAgentHome, resolveCommand, shouldUseDemoModel } from './agent-launch.js';
+import { NO_CREDENTIALS, agentLaunch, demoAgentHome, hasAgentCredentials, resolveCommand, shouldUseDemoModel } from './agent-launch.js';
 import { prepareAgentHome } from './agent-home.js';
 import type { AgentLaunch, AgentPane } from './agent-pane.js';
 import { inputText, isIdle } from './agent-screen.js';
@@ -25,7 +25,7 @@ const EXIT_GRACE_MS = 200;
 /**
  * PALIADIN_BACKEND=local: Claude Code in a pseudo-terminal on this host, one
  * pane per user session. A turn types the envelope into the user's pane and
- * waits for the answer file the agent writes (DESIGN section 7).
+ * waits for the answer file the agent writes (docs/agent-protocol.md).
  */
 export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'local';
@@ -57,6 +57,7 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
       this.logger.warn(`${DEMO_NOTICE}. Set ANTHROPIC_API_KEY (or log in with claude) for real answers.`);
     } else {
       this.launch = agentLaunch(this.config);
+      if (!hasAgentCredentials(this.config)) this.logger.warn(`${NO_CREDENTIALS}: /health reports the backend down and turns fail until then`);
     }
   }
 
@@ -183,6 +184,7 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
     } catch {
       return { status: 'down', detail: `response directory ${this.config.responseDir} is not writable` };
     }
+    if (!this.demoModel && !hasAgentCredentials(this.config)) return { status: 'down', detail: NO_CREDENTIALS };
     const demo = this.demoModel ? `; ${DEMO_NOTICE}` : '';
     return { status: 'up', detail: `agent ${command}; ${this.pool.size}/${this.config.env.PALIADIN_MAX_PANES} panes live${demo}` };
   }
@@ -210,6 +212,8 @@ export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicatio
     if (!launch) throw new AgentStartError('The local backend is still starting');
     const command = await resolveCommand(launch.command, launch.env.PATH);
     if (!command) throw new AgentStartError(`The agent command "${launch.command}" was not found on the agent's PATH; install Claude Code or set PALIADIN_AGENT_COMMAND`);
+    // Started without a model, Claude Code would only sit at its login screen until the start timeout.
+    if (!this.demoModel && !hasAgentCredentials(this.config)) throw new AgentStartError(`The agent cannot answer: ${NO_CREDENTIALS}`);
     return { ...launch, command };
   }
 }

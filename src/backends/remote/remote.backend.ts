@@ -12,7 +12,7 @@ const FETCH_TIMEOUT_MS = 8_000;
 
 /**
  * PALIADIN_BACKEND=remote: the agent runs in tmux on another host, reached
- * over SSH through scripts/paliadin-shim (DESIGN section 7). Messages travel
+ * over SSH through scripts/paliadin-shim (docs/agent-protocol.md). Messages travel
  * base64-encoded in an argument array; nothing reaches a shell.
  */
 export class RemoteBackend implements PaliadinBackend {

@@ -9,7 +9,7 @@ export interface SshTarget {
   knownHostsPath: string;
 }
 
-/** A failed shim call, classified (DESIGN section 7 / the remote issue). */
+/** A failed shim call, classified (docs/agent-protocol.md, the shim). */
 export class ShimError extends Error {
   override readonly name = 'ShimError';
   constructor(

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** A turn as its owner sees it (DESIGN section 3). */
+/** A turn as its owner sees it (docs/api.md). */
 export class TurnViewDto {
   @ApiProperty({ format: 'uuid' }) turn_id: string;
   @ApiProperty({ format: 'date-time' }) started_at: string;

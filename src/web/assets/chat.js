@@ -2,7 +2,7 @@ import { api, el, lang, signIn, signOut } from './common.js';
 
 const COPY = {
   de: {
-    signInLabel: 'Token (JWT oder API-Schlüssel)',
+    signInLabel: 'Benutzer-Token (JWT)',
     signIn: 'Anmelden',
     signInFailed: 'Dieser Token wurde nicht angenommen.',
     placeholder: 'Frag Paliadin …',
@@ -32,7 +32,7 @@ const COPY = {
     unknownError: 'Etwas ist schiefgegangen.',
   },
   en: {
-    signInLabel: 'Token (JWT or API key)',
+    signInLabel: 'User token (JWT)',
     signIn: 'Sign in',
     signInFailed: 'This token was not accepted.',
     placeholder: 'Ask Paliadin …',

@@ -25,10 +25,13 @@ export async function api(path, options = {}) {
 
 /**
  * Shows the sign-in form until a token is accepted. The token goes in the
- * Authorization header of POST /auth/session (never in a URL); the server
- * answers with the HttpOnly cookie the event stream uses.
+ * Authorization header (never in a URL) of `check`: by default POST
+ * /auth/session, which answers with the HttpOnly cookie the event stream uses
+ * and takes user tokens only. A page that never streams (the dashboard)
+ * checks the token against an API call of its own instead, so that admin
+ * API keys work there.
  */
-export function signIn(form, copy) {
+export function signIn(form, copy, check = { method: 'POST', url: '/auth/session' }) {
   return new Promise((resolve) => {
     if (token()) return resolve();
     form.hidden = false;
@@ -37,7 +40,7 @@ export function signIn(form, copy) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const candidate = input.value.trim();
-      const res = await fetch('/auth/session', { method: 'POST', headers: { Authorization: `Bearer ${candidate}` } });
+      const res = await fetch(check.url, { method: check.method, headers: { Authorization: `Bearer ${candidate}` } });
       if (!res.ok) {
         error.textContent = copy.signInFailed;
         return;

@@ -2,7 +2,7 @@ import { api, el, lang, signIn } from './common.js';
 
 const COPY = {
   de: {
-    signInLabel: 'Token eines Owners oder Admin-API-Schlüssel', signIn: 'Anmelden', signInFailed: 'Dieser Token wurde nicht angenommen.',
+    signInLabel: 'Token eines Owners oder Admin-API-Schlüssel', signIn: 'Anmelden', signInFailed: 'Dieser Token wurde nicht angenommen: nur Owner oder Admin-Schlüssel.',
     denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.', updated: 'Stand', perDay: 'Turns und Fehler pro Tag (14 Tage)',
     errorCodes: 'Fehlercodes (24 h)', topTools: 'Meistgenutzte Werkzeuge (7 Tage)', backends: 'Backends (7 Tage)', tags: 'Kategorien (7 Tage)',
     recent: 'Letzte Turns', none: '—', turns: 'Turns', errors: 'Fehler',
@@ -10,7 +10,7 @@ const COPY = {
     columns: ['Beginn', 'Nutzer', 'Frage', 'Ergebnis', 'Dauer', 'Backend'],
   },
   en: {
-    signInLabel: 'An owner’s token or an admin API key', signIn: 'Sign in', signInFailed: 'This token was not accepted.',
+    signInLabel: 'An owner’s token or an admin API key', signIn: 'Sign in', signInFailed: 'This token was not accepted: owners and admin keys only.',
     denied: 'No access: owners and admin keys only.', updated: 'Updated', perDay: 'Turns and errors per day (14 days)',
     errorCodes: 'Error codes (24 h)', topTools: 'Top tools (7 days)', backends: 'Backends (7 days)', tags: 'Classifier tags (7 days)',
     recent: 'Recent turns', none: '—', turns: 'Turns', errors: 'Errors',
@@ -99,7 +99,8 @@ async function main() {
   $('signin').querySelector('button').textContent = COPY.signIn;
   $('denied').textContent = COPY.denied;
   for (const node of document.querySelectorAll('[data-copy]')) node.textContent = COPY[node.dataset.copy];
-  await signIn($('signin'), COPY);
+  // The dashboard never streams, so it needs no cookie: an owner's token or an admin API key is checked against the stats.
+  await signIn($('signin'), COPY, { method: 'GET', url: '/api/admin/paliadin/stats' });
   if (await refresh()) setInterval(() => void refresh().catch(() => undefined), REFRESH_MS);
 }
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
@@ -9,6 +8,7 @@ import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../su
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { subFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
+import { testTempDir } from '../../support/temp-dirs.js';
 
 const USER = 'broken@example.com';
 const session = (email: string) => agentSessionName('paliad-paliadin', subFor(email));
@@ -21,7 +21,8 @@ describe('local backend: an agent that cannot start', () => {
   });
 
   const failWith = async (env: Record<string, string>) => {
-    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ...env });
+    // A key (never used) so that the agent's start, not the missing credentials, is what fails.
+    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ANTHROPIC_API_KEY: 'sk-test-unused', ...env });
     const turnId = await t.ask(USER);
     const read = await t.read(USER, turnId, { dropPings: true, timeoutMs: 15_000 });
     const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(USER))).body;
@@ -53,8 +54,22 @@ describe('local backend: an agent that cannot start', () => {
     expect(backend.pool.size).toBe(0);
   });
 
+  it('no Anthropic credentials (production): health is down and says why, and a turn fails saying so', async () => {
+    const home = testTempDir('paliadin-nocreds-');
+    const r = await failWith({ PALIADIN_AGENT_COMMAND: 'cat', PALIADIN_AGENT_HOME: home, ANTHROPIC_API_KEY: '', NODE_ENV: 'production' });
+    expect(r.error.data).toMatchObject({ code: 'tmux_unavailable', message: 'The agent cannot answer: no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude' });
+    const health = await t!.http().get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body.error.backend).toMatchObject({ status: 'down', detail: 'no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude' });
+
+    // Logging in with claude (its stored login in the agent's HOME) counts at once, without a restart.
+    mkdirSync(path.join(home, '.claude'));
+    writeFileSync(path.join(home, '.claude', '.credentials.json'), '{}');
+    expect((await t!.http().get('/health')).body.info.backend.status).toBe('up');
+  });
+
   it('a response directory with a space is refused at boot', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'paliadin-')), 'with space');
+    const dir = path.join(testTempDir('paliadin-'), 'with space');
     await expect(startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_RESPONSE_DIR: dir })).rejects.toThrow(
       /PALIADIN_RESPONSE_DIR must not contain spaces/,
     );
@@ -128,7 +143,7 @@ describe('local backend: pane limit and cancel', () => {
 describe('local backend: environment', () => {
   it('the agent does not inherit the service secrets', async () => {
     // An "agent" that prints its environment as its screen and then shows a prompt line.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-envagent-'));
+    const dir = testTempDir('paliadin-envagent-');
     const script = path.join(dir, 'agent.sh');
     writeFileSync(
       script,

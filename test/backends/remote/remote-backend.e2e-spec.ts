@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -11,6 +10,7 @@ import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app
 import { startSshd, type SshdFixture } from '../../support/sshd.js';
 import { subFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
+import { testTempDir } from '../../support/temp-dirs.js';
 
 const run = promisify(execFile);
 const SHIM = path.resolve('scripts/paliadin-shim');
@@ -195,7 +195,7 @@ describe('paliadin-shim input checks (run directly)', () => {
   });
 
   it('install-paliadin-shim installs the shim and one authorized_keys line restricted to it; again, still one line', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'paliadin-install-'));
+    const home = testTempDir('paliadin-install-');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, 'gw')]);
     const key = readFileSync(path.join(home, 'gw.pub'), 'utf8').trim();
     const install = () => run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'gw.pub')], { env: { ...process.env, HOME: home } });

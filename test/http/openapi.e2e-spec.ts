@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { startTestApp } from '../support/test-app.js';
+
+interface Operation {
+  parameters?: { in: string }[];
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+
+const ENVELOPE = '#/components/schemas/ErrorEnvelopeDto';
+// Routes anyone may call: no auth errors to document.
+const PUBLIC = new Set(['get /health', 'delete /auth/session']);
+
+describe('OpenAPI documents the error envelopes', () => {
+  let app: INestApplication;
+  let doc: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> } };
+  beforeAll(async () => {
+    ({ app } = await startTestApp());
+    doc = (await request(app.getHttpServer()).get('/docs-json')).body;
+  });
+  afterAll(() => app.close());
+
+  it('one shared ErrorEnvelopeDto: {statusCode, error, message}', () => {
+    const schema = doc.components.schemas.ErrorEnvelopeDto;
+    expect(Object.keys(schema.properties).sort()).toEqual(['error', 'message', 'statusCode']);
+    expect(schema.required.sort()).toEqual(['error', 'message', 'statusCode']);
+  });
+
+  it('every guarded route lists the errors it can give, each as the envelope', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method} ${path}`, method, path, op })));
+    expect(operations.length).toBeGreaterThan(8);
+    const missing: string[] = [];
+    for (const { key, method, path, op } of operations) {
+      if (PUBLIC.has(key)) continue;
+      const expected = new Set(['404', '503']);
+      // Admin routes give non-admins the unrouted 404, never a 401 or 403.
+      if (!path.startsWith('/api/admin/')) ['401', '403'].forEach((s) => expected.add(s));
+      if (method === 'post') ['400', '429'].forEach((s) => expected.add(s));
+      if (op.parameters?.some((p) => p.in === 'path' || p.in === 'query')) expected.add('400');
+      const documented = Object.entries(op.responses)
+        .filter(([status, r]) => Number(status) >= 400 && r.content?.['application/json']?.schema?.$ref === ENVELOPE)
+        .map(([status]) => status);
+      for (const status of expected) if (!documented.includes(status)) missing.push(`${key}: ${status}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});

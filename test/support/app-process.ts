@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The compiled app (built by the test global setup), run as `npm start` runs it. */
+const children = new Set<ChildProcess>();
+const output = new WeakMap<ChildProcess, string>();
+
+export function startApp(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  output.set(child, '');
+  const keep = (d: Buffer) => output.set(child, logged(child) + d.toString());
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Everything the app printed so far, stdout and stderr. */
+export const logged = (child: ChildProcess): string => output.get(child) ?? '';
+
+/** Stops every app still running (call it in afterEach: a failed assertion must not leave an app and its Postgres). */
+export async function stopApps(): Promise<void> {
+  await Promise.all(
+    [...children].map((c) => {
+      c.kill('SIGINT');
+      return new Promise((r) => c.once('exit', r));
+    }),
+  );
+}
+
+/** Resolves with the output once it matches; rejects if the app exits first. */
+export function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (pattern.test(logged(child))) return resolve(logged(child));
+    const onData = () => {
+      if (pattern.test(logged(child))) resolve(logged(child));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`app exited with ${code} before ${pattern}: ${logged(child).slice(-2000)}`)));
+  });
+}
+
+/** The exit code and everything printed, once the app has exited by itself. */
+export async function exited(child: ChildProcess): Promise<{ code: number | null; out: string }> {
+  const code = child.exitCode ?? (await new Promise<number | null>((r) => child.once('exit', (c) => r(c))));
+  return { code, out: logged(child) };
+}
+
+/** The token the development start-up prints, last. */
+export const PRINTED_TOKEN = /User token \(a JWT\) for owner@example\.com[^\n]*\n\s+(\S+)/;
