@@ -8,6 +8,7 @@ import { ApiErrors } from '../http/api-errors.js';
 import { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
 import { HistoryQueryDto } from './dto/history-query.dto.js';
 import { OkDto, RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
+import { ApiTurnStream } from './dto/stream-events.dto.js';
 import { TurnStream } from './turn-stream.js';
 import { TurnService } from './turn.service.js';
 
@@ -49,6 +50,7 @@ export class TurnsController {
       '(or ?last_event_id=) to get every later event exactly once. A finished turn replays and closes.',
   })
   @ApiProduces('text/event-stream')
+  @ApiTurnStream()
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiQuery({ name: 'last_event_id', required: false, type: Number })
   @ApiErrors(400)

@@ -46,4 +46,13 @@ describe('OpenAPI documents the error envelopes', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('the turn stream: 200 is text/event-stream, with the data schema of each event', () => {
+    const ok = doc.paths['/api/paliadin/stream/{id}'].get.responses['200'] as { content: Record<string, { 'x-events'?: Record<string, { $ref: string }> }> };
+    const events = ok.content['text/event-stream']['x-events']!;
+    expect(Object.keys(events).sort()).toEqual(['content', 'end', 'error', 'meta', 'thinking']);
+    for (const { $ref } of Object.values(events)) expect(doc.components.schemas[$ref.split('/').at(-1)!]).toBeDefined();
+    const error = doc.components.schemas.ErrorEventData as unknown as { properties: { code: { enum: string[] } } };
+    expect(error.properties.code.enum).toContain('interrupted');
+  });
 });
