@@ -5,7 +5,8 @@ import type { TurnMeta } from '../backends/backend.interface.js';
  * backend: the optional trailer `<!-- paliadin-meta {json} -->` at the end,
  * `paliad:` chips, and the token estimate.
  */
-const TRAILER_RE = /<!--\s*paliadin-meta\s*([\s\S]*?)-->\s*$/;
+const MARKER_RE = /<!--\s*paliadin-meta/g;
+const TRAILER_RE = /^<!--\s*paliadin-meta\s*([\s\S]*?)-->\s*$/;
 const CHIP_RE = /\[[^\]\n]*\]\(paliad:[^)\s]+\)/g;
 
 export interface ParsedAnswer {
@@ -20,8 +21,10 @@ export const EMPTY_META: TurnMeta = { usedTools: [], rowsSeen: [], classifierTag
 
 /** Parses tolerantly: a trailer with bad JSON or wrong types yields empty meta, never an error. */
 export function parseAnswer(raw: string): ParsedAnswer {
-  const m = TRAILER_RE.exec(raw);
-  const text = (m ? raw.slice(0, m.index) : raw).trimEnd();
+  // The trailer is the last marker, at the very end: an answer may quote the marker earlier.
+  const start = [...raw.matchAll(MARKER_RE)].at(-1)?.index;
+  const m = start === undefined ? null : TRAILER_RE.exec(raw.slice(start));
+  const text = (m ? raw.slice(0, start) : raw).trimEnd();
   const meta = m ? parseTrailer(m[1]) : EMPTY_META;
   return { text, meta, chipCount: countChips(text), tokens: estimateTokens(text) };
 }
