@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { rawPool } from '../database/raw-pool.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
@@ -102,8 +103,10 @@ export class TurnEventLog {
       for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) rows.push({ turn_id: b.turnId, ...toRow(b.events.slice(i, i + MAX_EVENTS_PER_ROW)) });
     }
     const turnIds = batches.map((b) => b.turnId);
-    const [result]: { open: string[] | null; inserted: string[] | null }[] = await this.db.query(
-      `WITH open AS (
+    // The hottest statement of all: prepared once per connection (rawPool).
+    const answer = await rawPool(this.db).query<{ open: string[] | null; inserted: string[] | null }>({
+      name: 'paliadin-insert-events',
+      text: `WITH open AS (
          SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL
        ),
        ins AS (
@@ -117,7 +120,7 @@ export class TurnEventLog {
        SELECT (SELECT array_agg(turn_id::text) FROM open) AS open,
               (SELECT array_agg(i) FROM ins AS x(i)) AS inserted,
               (SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($7::text[]) AS p) AS notified`,
-      [
+      values: [
         turnIds,
         rows.map((r) => r.turn_id),
         rows.map((r) => r.seq),
@@ -126,7 +129,8 @@ export class TurnEventLog {
         rows.map((r) => JSON.stringify(r.data)),
         notifyPayloads(this.instanceId, batches.map((b) => [b.turnId, b.events.at(-1)!.seq])),
       ],
-    );
+    });
+    const result = answer.rows[0];
     const open = new Set(result.open ?? []);
     // Only what this statement inserted goes out locally; anything else reaches readers by NOTIFY and a read.
     const inserted = new Set(result.inserted ?? []);

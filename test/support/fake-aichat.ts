@@ -32,6 +32,10 @@ export type StreamStep = string | Buffer | { pauseMs: number } | { cut: true } |
 /** What the fake answers a turn with: a script for the stream, or a one-shot JSON answer, or an error envelope. */
 export type TurnScript =
   | { stream: StreamStep[] }
+  /** The connection reset after the request was read, before any byte of an answer. */
+  | { reset: true }
+  /** A proxy in front of aichat answering a bare status (no error envelope). */
+  | { proxyStatus: number }
   | { json: Record<string, unknown> }
   | { status: number; error: { code: string; message: string; retryable?: boolean } };
 
@@ -147,6 +151,8 @@ export class FakeAichat {
       const script = this.script(body as AichatTurnBody, this);
       if ('status' in script) return this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
       if ('json' in script) return this.json(res, 200, script.json);
+      if ('reset' in script) return void res.socket?.resetAndDestroy();
+      if ('proxyStatus' in script) return void res.writeHead(script.proxyStatus, { 'Content-Type': 'text/html' }).end(`<html><body>${script.proxyStatus} Bad Gateway</body></html>`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
       res.flushHeaders();
       for (const step of script.stream) {

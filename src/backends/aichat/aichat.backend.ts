@@ -50,6 +50,8 @@ export class AichatBackend implements PaliadinBackend {
     this.persona = config.env.PALIADIN_AICHAT_PERSONA;
     this.mode = config.env.PALIADIN_AICHAT_STREAM ? 'streaming' : 'oneshot';
     this.lateAnswers = {
+      // Every failure after the request may have reached aichat; definitive refusals (its error
+      // envelope, auth, the health gate, no connection) get other codes and are never asked about.
       codes: ['upstream_error', 'upstream_silence', 'timeout', 'interrupted'],
       windowMs: config.env.PALIADIN_RECOVERY_GIVEUP_MS,
       find: (t) => this.findLateAnswer(t),

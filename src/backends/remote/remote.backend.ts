@@ -28,7 +28,8 @@ export class RemoteBackend implements PaliadinBackend {
   constructor(private readonly config: AppConfig) {
     const e = config.env;
     this.target = { host: e.PALIADIN_REMOTE_HOST!, port: e.PALIADIN_REMOTE_PORT, user: e.PALIADIN_REMOTE_USER!, keyPath: e.PALIADIN_REMOTE_KEY_PATH!, knownHostsPath: e.PALIADIN_REMOTE_KNOWN_HOSTS! };
-    this.lateAnswers = { codes: ['timeout'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.fetchLate(t) };
+    // timeout: the shim gave up waiting; upstream_error: the connection broke after run-turn went out.
+    this.lateAnswers = { codes: ['timeout', 'upstream_error'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.fetchLate(t) };
   }
 
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
@@ -47,7 +48,7 @@ export class RemoteBackend implements PaliadinBackend {
           const err = e instanceof ShimError ? e : new ShimError('shim_error', (e as Error).message, null);
           if (err.code === 'timeout') {
             sub.next({ type: 'error', code: 'timeout', message: 'The agent did not answer in time; if its answer comes later, it is added to this turn', retryable: true });
-          } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' });
+          } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' || err.code === 'upstream_error' });
         });
       return () => abort.abort();
     });

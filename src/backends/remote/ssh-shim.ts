@@ -21,8 +21,8 @@ export class ShimError extends Error {
   }
 }
 
-// ssh prints these when the host cannot be reached at all.
-const UNREACHABLE_RE = /Connection timed out|Connection refused|Could not resolve hostname|Network is unreachable|No route to host|Connection closed by remote host|Operation timed out/i;
+// ssh prints these when the host cannot be reached at all: the command never left.
+const UNREACHABLE_RE = /Connection timed out|Connection refused|Could not resolve hostname|Network is unreachable|No route to host|Operation timed out/i;
 // The shim's own "no answer yet" for `fetch`.
 export const SHIM_NO_ANSWER = 3;
 
@@ -50,11 +50,19 @@ export function sshArgs(t: SshTarget, verb: string[]): string[] {
   ];
 }
 
-/** Which of our codes a failed ssh call is. */
+/**
+ * Which of our codes a failed ssh call is. ssh's own failures exit 255: one
+ * that could not connect (or authenticate) is definitive, the command never
+ * ran; a connection that broke afterwards (reset, closed, the server gone
+ * quiet), or an ssh killed by a signal, may have left the agent working on
+ * the turn: `upstream_error`, whose answer is fetched later. The shim's own
+ * exit codes are its answer.
+ */
 export function classify(exitCode: number | null, stderr: string): ErrorCode {
   if (exitCode === 124) return 'timeout';
-  if (exitCode === 255 && UNREACHABLE_RE.test(stderr)) return 'mriver_unreachable';
   if (/Permission denied|Host key verification failed/i.test(stderr)) return 'shim_auth_failed';
+  if (exitCode === 255 && UNREACHABLE_RE.test(stderr)) return 'mriver_unreachable';
+  if (exitCode === 255 || exitCode === null) return 'upstream_error';
   return 'shim_error';
 }
 
