@@ -15,6 +15,7 @@ import { loggerOptions } from './http/logger-options.js';
 import { PostRateLimitModule } from './http/post-rate-limit.js';
 import { createValidationPipe } from './http/validation.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         BackendsModule,
         HealthModule,
         PaliadinModule,
+        SessionsModule,
         AdminModule,
         WebModule,
       ],

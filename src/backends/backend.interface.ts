@@ -72,6 +72,8 @@ export interface LateAnswers {
  */
 export interface PaliadinBackend {
   readonly kind: string;
+  /** How the backend drives its agent, where it has a choice (local: pty); shown on sessions. */
+  readonly driver?: string;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
   readonly mode: 'oneshot' | 'streaming';
   runTurn(req: BackendTurnRequest): Observable<BackendEvent>;

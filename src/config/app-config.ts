@@ -11,11 +11,13 @@ export class AppConfig {
   readonly dataDir: string;
   readonly responseDir: string;
   readonly agentCwd: string;
+  readonly workspacesDir: string;
 
   constructor(readonly env: Env) {
     this.dataDir = path.resolve(env.PALIADIN_DATA_DIR);
     this.responseDir = path.resolve(env.PALIADIN_RESPONSE_DIR ?? path.join(this.dataDir, 'responses'));
     this.agentCwd = path.resolve(env.PALIADIN_AGENT_CWD ?? path.join(this.dataDir, 'workspace'));
+    this.workspacesDir = path.resolve(env.PALIADIN_WORKSPACES_DIR ?? path.join(this.dataDir, 'workspaces'));
     // The answer path travels inside the envelope `out=<path>]`, which ends at whitespace or ']'.
     if (/[\s\]]/.test(this.responseDir)) {
       throw new ConfigError(`Invalid configuration: PALIADIN_RESPONSE_DIR must not contain spaces or "]" (got "${this.responseDir}")`);

@@ -116,6 +116,10 @@ export class Env {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   PALIADIN_AGENT_CWD?: string;
 
+  // Where named sessions' workspaces live (POST /api/sessions {workspace}); default <data dir>/workspaces.
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  PALIADIN_WORKSPACES_DIR?: string;
+
   // HOME for the agent (its ~/.claude config, skills, login); default: this process's HOME.
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   PALIADIN_AGENT_HOME?: string;

@@ -8,6 +8,8 @@ export interface ErrorEnvelope {
   statusCode: number;
   error: string;
   message: string;
+  /** A stable code where the status alone does not say what happened (e.g. SESSION_EXISTS). */
+  code?: string;
 }
 
 /**
@@ -50,7 +52,8 @@ export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => v
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message).join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
-    return { statusCode: status, error: reasonPhrase(status), message };
+    const code = typeof response === 'object' && typeof (response as { code?: unknown }).code === 'string' ? (response as { code: string }).code : undefined;
+    return { statusCode: status, error: reasonPhrase(status), message, ...(code ? { code } : {}) };
   }
   if (isDbUnavailable(exception)) {
     return { statusCode: 503, error: 'Service Unavailable', message: 'The server is busy or cannot reach its database; try again shortly' };

@@ -20,6 +20,6 @@ import { TurnsController } from './turns.controller.js';
   imports: [BackendsModule],
   controllers: [TurnsController],
   providers: [TurnService, TurnRunners, AgentSessionQueue, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
-  exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery],
+  exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery, TurnService],
 })
 export class PaliadinModule {}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadGatewayException, HttpException, HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, HttpException, HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
@@ -14,6 +14,7 @@ import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
 import { AgentSessionQueue } from './agent-session-queue.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { BusyException } from '../http/busy.exception.js';
 
 // How long a cancel waits for another instance to stop its runner before ending the row itself.
@@ -37,7 +38,12 @@ export class TurnService {
     private readonly queue: AgentSessionQueue,
   ) {}
 
-  async start(user: Principal, dto: CreateTurnDto): Promise<TurnCreatedDto> {
+  /**
+   * Starts a turn in the user's default agent session, or in `session` (a
+   * session of theirs, checked by the caller): the turn is counted on the
+   * session and its `turn` event recorded in the same transaction.
+   */
+  async start(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string }): Promise<TurnCreatedDto> {
     const turnId = randomUUID();
     const sessionId = dto.session_id?.trim() || randomUUID();
     const context = dto.context ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
@@ -49,14 +55,20 @@ export class TurnService {
     // The cap check and the insert run under a per-user lock, so parallel POSTs cannot both slip
     // under it; the check needs a statement of its own, after the lock, to see what they committed.
     const startedAt = new Date();
-    const agentSession = agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
+    const agentSession = session?.agentSession ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
     const claimed = await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
+      const sessionRef = await SessionStore.startTurn(
+        tx,
+        session ? { sessionId: session.id } : { userId: user.userId, agentSession, backend: this.backend.kind, driver: this.backend.driver ?? null },
+        { turnId, input: dto.user_message, startedAt },
+      );
+      if (!sessionRef) throw new BadRequestException('session is not active');
       const [{ n }] = await tx.query(
         `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
          turn AS (
-           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12 FROM inflight WHERE n < $10
+           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12, $13 FROM inflight WHERE n < $10
            RETURNING turn_id
          ),
          meta AS (INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT turn_id, 1, 'meta', $11 FROM turn)
@@ -74,6 +86,7 @@ export class TurnService {
           cap,
           JSON.stringify({ turn_id: turnId, started_at: startedAt.toISOString() }),
           agentSession,
+          sessionRef,
         ],
       );
       if (n >= cap) {
@@ -130,15 +143,20 @@ export class TurnService {
    */
   async cancel(user: Principal, turnId: string): Promise<TurnViewDto> {
     const row = await this.find(user, turnId);
-    if (row.finished_at) return toTurnView(row);
-    await this.runners.requestCancel(turnId);
-    if (!(await this.waitFinished(user, turnId, REMOTE_CANCEL_WAIT_MS))) {
-      // Nobody ran it (its instance died) or it did not answer in time: end the row here.
-      await this.log.failTurn(turnId, row.started_at, { code: 'cancelled', message: 'The turn was cancelled' });
-    }
+    if (!row.finished_at) await this.cancelTurn(turnId, row.started_at);
     return this.get(user, turnId);
   }
 
+  /** Asks whichever instance runs the turn to stop it; ends the row here if nobody does in time. */
+  async cancelTurn(turnId: string, startedAt?: Date): Promise<void> {
+    await this.runners.requestCancel(turnId);
+    if (!(await this.waitFinished(turnId, REMOTE_CANCEL_WAIT_MS))) {
+      // Nobody ran it (its instance died) or it did not answer in time: end the row here.
+      await this.log.failTurn(turnId, startedAt ?? new Date(), { code: 'cancelled', message: 'The turn was cancelled' });
+    }
+  }
+
+  /** Ends the caller's default agent session: the agent is stopped, the session row ended; the next turn starts both afresh. */
   async reset(user: Principal): Promise<{ ok: true }> {
     try {
       await this.backend.reset({ userId: user.userId, email: user.email, agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId) });
@@ -146,6 +164,7 @@ export class TurnService {
       this.logger.error({ err: e, userId: user.userId }, 'backend reset failed');
       throw new BadGatewayException('The agent backend could not reset the session; try again');
     }
+    await SessionStore.endDefault(this.db, user.userId, 'reset');
     return { ok: true };
   }
 
@@ -170,12 +189,14 @@ export class TurnService {
     return rows.map((r) => ({ user: r.user_message, assistant: r.response }));
   }
 
-  private async waitFinished(user: Principal, turnId: string, ms: number): Promise<boolean> {
+  private async waitFinished(turnId: string, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      if ((await this.find(user, turnId)).finished_at) return true;
+      const [row] = await this.db.query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId]);
+      if (!row || row.finished_at) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
     return false;
   }
+
 }

@@ -5,7 +5,7 @@ import { revertLastMigration, runMigrations } from '../../src/database/migrate.j
 import { MIGRATIONS } from '../../migrations/index.js';
 import { isolatedDatabase as freshDatabase } from '../support/isolated-database.js';
 
-const TABLES = ['api_keys', 'paliadin_turn_events', 'paliadin_turns', 'users'];
+const TABLES = ['api_keys', 'paliadin_session_events', 'paliadin_sessions', 'paliadin_turn_events', 'paliadin_turns', 'users'];
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
@@ -70,7 +70,7 @@ describe('migrations', () => {
     expect(of('paliadin_turns')).toEqual([
       'turn_id', 'user_id', 'session_id', 'backend', 'started_at', 'finished_at', 'user_message', 'response', 'error_code',
       'duration_ms', 'tokens', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag', 'page_origin', 'context',
-      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at',
+      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at', 'session_ref',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
 

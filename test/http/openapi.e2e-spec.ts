@@ -24,7 +24,7 @@ describe('OpenAPI documents the error envelopes', () => {
 
   it('one shared ErrorEnvelopeDto: {statusCode, error, message}', () => {
     const schema = doc.components.schemas.ErrorEnvelopeDto;
-    expect(Object.keys(schema.properties).sort()).toEqual(['error', 'message', 'statusCode']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
     expect(schema.required.sort()).toEqual(['error', 'message', 'statusCode']);
   });
 

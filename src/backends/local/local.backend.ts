@@ -29,6 +29,7 @@ const EXIT_GRACE_MS = 200;
  */
 export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'local';
+  readonly driver = 'pty';
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
   readonly pool: PanePool;

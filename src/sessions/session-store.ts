@@ -1,0 +1,148 @@
+import type { SessionStatus } from './session-status.js';
+
+/** Anything that runs a query: the data source, or a transaction's manager. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/** A paliadin_sessions row as read. */
+export interface SessionRecord {
+  id: string;
+  user_id: string;
+  name: string;
+  agent_session: string;
+  created_by: string;
+  backend: string;
+  driver: string | null;
+  workspace: string | null;
+  status: SessionStatus;
+  created_at: Date;
+  expires_at: Date | null;
+  ended_at: Date | null;
+  last_activity_at: Date;
+  turns: number;
+  agent_session_id: string | null;
+  running_turn_id: string | null;
+  user_email: string;
+}
+
+/** The name of every user's default session (the one POST /api/paliadin/turn uses); reserved. */
+export const DEFAULT_SESSION_NAME = 'default';
+
+const COLUMNS = `s.id, s.user_id, s.name, s.agent_session, s.created_by, s.backend, s.driver, s.workspace, s.status, s.created_at,
+  s.expires_at, s.ended_at, s.last_activity_at, s.turns, s.agent_session_id,
+  (SELECT t.turn_id FROM paliadin_turns t WHERE t.session_ref = s.id AND t.finished_at IS NULL ORDER BY t.queue_seq LIMIT 1) AS running_turn_id,
+  (SELECT u.email FROM users u WHERE u.id = s.user_id) AS user_email`;
+
+const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) && Array.isArray(r[0]) ? (r[0] as T[]) : (r as T[]));
+
+/**
+ * paliadin_sessions and paliadin_session_events: every statement on them.
+ * A session's own events (lifecycle, turn starts) are numbered by its
+ * `events_seq`, bumped in the statement that records the change.
+ */
+export const SessionStore = {
+  async find(db: Queryable, id: string): Promise<SessionRecord | undefined> {
+    return rowsOf<SessionRecord>(await db.query(`SELECT ${COLUMNS} FROM paliadin_sessions s WHERE s.id = $1`, [id]))[0];
+  },
+
+  async list(db: Queryable, q: { userId?: string; status: 'active' | 'ended' | 'all'; limit: number }): Promise<SessionRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.userId) where.push(`s.user_id = $${params.push(q.userId)}`);
+    if (q.status === 'active') where.push(`s.status = 'active'`);
+    if (q.status === 'ended') where.push(`s.status <> 'active'`);
+    params.push(q.limit);
+    return rowsOf<SessionRecord>(
+      await db.query(
+        `SELECT ${COLUMNS} FROM paliadin_sessions s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.created_at DESC, s.id LIMIT $${params.length}`,
+        params,
+      ),
+    );
+  },
+
+  /** Creates an active session and its `session {status: active}` event; undefined when the name is taken (an active one). */
+  async create(
+    db: Queryable,
+    s: { userId: string; name: string; agentSession: string; createdBy: string; backend: string; driver: string | null; workspace: string | null; expiresAt: Date | null },
+  ): Promise<SessionRecord | undefined> {
+    const [row] = rowsOf<{ id: string }>(
+      await db.query(
+        `WITH s AS (
+           INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, driver, workspace, expires_at, events_seq)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)
+           ON CONFLICT (user_id, name) WHERE status = 'active' DO NOTHING
+           RETURNING id, created_at
+         ),
+         ev AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data)
+                SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', created_at, 'reason', 'created') FROM s)
+         SELECT id FROM s`,
+        [s.userId, s.name, s.agentSession, s.createdBy, s.backend, s.driver, s.workspace, s.expiresAt],
+      ),
+    );
+    return row ? SessionStore.find(db, row.id) : undefined;
+  },
+
+  /**
+   * A turn starts in the session: counts it and records its `turn` event.
+   * The user's default session is created on its first use. Undefined when
+   * the session is not active.
+   */
+  async startTurn(
+    db: Queryable,
+    target: { sessionId: string } | { userId: string; agentSession: string; backend: string; driver: string | null },
+    turn: { turnId: string; input: string; startedAt: Date },
+  ): Promise<string | undefined> {
+    let row: { id: string; seq: number } | undefined;
+    if ('sessionId' in target) {
+      [row] = rowsOf<{ id: string; seq: number }>(
+        await db.query(
+          `UPDATE paliadin_sessions SET turns = turns + 1, last_activity_at = now(), events_seq = events_seq + 1
+           WHERE id = $1 AND status = 'active' RETURNING id, events_seq AS seq`,
+          [target.sessionId],
+        ),
+      );
+    } else {
+      [row] = rowsOf<{ id: string; seq: number }>(
+        await db.query(
+          `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
+           VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 1)
+           ON CONFLICT (user_id, name) WHERE status = 'active'
+           DO UPDATE SET turns = s.turns + 1, last_activity_at = now(), events_seq = s.events_seq + 1
+           RETURNING id, events_seq AS seq`,
+          [target.userId, target.agentSession, target.backend, target.driver],
+        ),
+      );
+    }
+    if (!row) return undefined;
+    await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, $2, 'turn', $3)`, [
+      row.id,
+      row.seq,
+      JSON.stringify({ turn_id: turn.turnId, input: turn.input, started_at: turn.startedAt.toISOString() }),
+    ]);
+    return row.id;
+  },
+
+  /** Ends an active session with `status`; false when it was not active. */
+  async end(db: Queryable, id: string, status: Exclude<SessionStatus, 'active'>, reason: string): Promise<boolean> {
+    const rows = rowsOf<unknown>(
+      await db.query(
+        `WITH s AS (
+           UPDATE paliadin_sessions SET status = $2, ended_at = now(), events_seq = events_seq + 1
+           WHERE id = $1 AND status = 'active' RETURNING id, events_seq, ended_at
+         )
+         INSERT INTO paliadin_session_events (session_id, seq, kind, data)
+         SELECT id, events_seq, 'session', jsonb_build_object('status', $2::text, 'at', ended_at, 'reason', $3::text) FROM s
+         RETURNING session_id`,
+        [id, status, reason],
+      ),
+    );
+    return rows.length === 1;
+  },
+
+  /** Ends the user's active default session, if there is one (a reset). */
+  async endDefault(db: Queryable, userId: string, reason: string): Promise<void> {
+    const [row] = rowsOf<{ id: string }>(await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]));
+    if (row) await SessionStore.end(db, row.id, 'ended', reason);
+  },
+};

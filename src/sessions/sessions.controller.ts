@@ -1,0 +1,82 @@
+import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { PaliadinRoute } from '../auth/route-access.js';
+import { ApiErrors } from '../http/api-errors.js';
+import { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, SessionListDto, TerminatedDto } from './dto/session.dto.js';
+import { SessionsService } from './sessions.service.js';
+
+const SessionId = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('sid must be a UUID') });
+
+/**
+ * The session lifecycle API (docs/sessions.md). Scopes: `sessions:read` to
+ * look, `sessions:execute` to create, drive and check in, `admin` to
+ * force-terminate; a user's own token may do all but the last.
+ */
+@ApiTags('sessions')
+@ApiErrors(401, 403, 404, 503)
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @PaliadinRoute('sessions:read')
+  @ApiOperation({ summary: 'Your sessions, newest first (admins: everyone’s, or one user’s)', description: 'Scope: sessions:read.' })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiErrors(400)
+  async list(@CurrentUser() user: Principal, @Query() q: ListSessionsQueryDto): Promise<SessionListDto> {
+    return { sessions: await this.sessions.list(user, q) };
+  }
+
+  @Post()
+  @PaliadinRoute('sessions:execute')
+  @ApiOperation({ summary: 'Create a session', description: 'Scope: sessions:execute. 409 SESSION_EXISTS when you have an active session of that name.' })
+  @ApiCreatedResponse({ type: CreatedSessionDto })
+  @ApiErrors(400, 409, 429)
+  create(@CurrentUser() user: Principal, @Body() dto: CreateSessionDto): Promise<CreatedSessionDto> {
+    return this.sessions.create(user, dto);
+  }
+
+  @Get(':sid')
+  @PaliadinRoute('sessions:read')
+  @ApiOperation({ summary: 'One session', description: 'Scope: sessions:read. Another user’s session is a 404 (admins see all).' })
+  @ApiOkResponse({ type: SessionDto })
+  @ApiErrors(400)
+  get(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string): Promise<SessionDto> {
+    return this.sessions.get(user, sid);
+  }
+
+  @Post(':sid/exec')
+  @HttpCode(200)
+  @PaliadinRoute('sessions:execute')
+  @ApiOperation({
+    summary: 'Run a turn in the session',
+    description: 'Scope: sessions:execute. The same durable turn pipeline as POST /api/paliadin/turn: read sse_url, cancel and recover as any turn. One turn at a time per session; later ones wait their turn.',
+  })
+  @ApiOkResponse({ type: ExecStartedDto })
+  @ApiErrors(400, 429)
+  exec(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string, @Body() dto: ExecDto): Promise<ExecStartedDto> {
+    return this.sessions.exec(user, sid, dto);
+  }
+
+  @Post(':sid/checkin')
+  @HttpCode(200)
+  @PaliadinRoute('sessions:execute')
+  @ApiOperation({ summary: 'End the session', description: 'Scope: sessions:execute. Cancels its running turn and stops its agent; 400 when it is not active.' })
+  @ApiOkResponse({ type: CheckinDto })
+  @ApiErrors(400, 429)
+  checkin(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string): Promise<CheckinDto> {
+    return this.sessions.checkin(user, sid);
+  }
+
+  @Delete(':sid')
+  @PaliadinRoute('admin')
+  @ApiOperation({ summary: 'Force-terminate a session (admins)', description: 'Scope: admin (or an owner’s token). 400 when it is not active.' })
+  @ApiOkResponse({ type: TerminatedDto })
+  @ApiErrors(400)
+  terminate(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string): Promise<TerminatedDto> {
+    if (!this.sessions.isAdmin(user)) throw new ForbiddenException('Only admins may force-terminate a session');
+    return this.sessions.terminate(user, sid);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { BackendsModule } from '../backends/backends.module.js';
+import { PaliadinModule } from '../paliadin/paliadin.module.js';
+import { SessionsController } from './sessions.controller.js';
+import { SessionsService } from './sessions.service.js';
+
+/** Agent sessions as a resource: /api/sessions (docs/sessions.md). */
+@Module({
+  imports: [BackendsModule, PaliadinModule],
+  controllers: [SessionsController],
+  providers: [SessionsService],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

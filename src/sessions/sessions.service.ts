@@ -1,0 +1,144 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { hasScope } from '../auth/scopes.js';
+import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
+import { AppConfig } from '../config/app-config.js';
+import { SESSION_NAME_RE, agentSessionName } from '../contract/agent-session.js';
+import { TurnService } from '../paliadin/turn.service.js';
+import type { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, TerminatedDto } from './dto/session.dto.js';
+import { parseExpiresIn } from './expires-in.js';
+import { DEFAULT_SESSION_NAME, SessionStore, type SessionRecord } from './session-store.js';
+
+const DEFAULT_EXPIRY_MS = 24 * 3600_000;
+
+/**
+ * Agent sessions as a resource (docs/sessions.md): created, listed, driven,
+ * ended. A session is one agent (`agent_session`) whose turns go through the
+ * same durable turn pipeline as every other turn. Users see their own;
+ * admins (owners, keys with `admin`) see and may force-end all.
+ */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly turns: TurnService,
+  ) {}
+
+  isAdmin(p: Principal): boolean {
+    return p.scopes === 'user' ? this.config.isOwnerEmail(p.email) : hasScope(p.scopes, 'admin');
+  }
+
+  async list(p: Principal, q: ListSessionsQueryDto): Promise<SessionDto[]> {
+    if (q.user && !this.isAdmin(p)) throw new BadRequestException('user may only be given by admins');
+    const userId = this.isAdmin(p) ? q.user : p.userId;
+    return (await SessionStore.list(this.db, { userId, status: q.status ?? 'active', limit: q.limit ?? 100 })).map(toSessionDto);
+  }
+
+  async create(p: Principal, dto: CreateSessionDto): Promise<CreatedSessionDto> {
+    const name = dto.name ?? `s-${Math.random().toString(36).slice(2, 8)}`;
+    if (name === DEFAULT_SESSION_NAME) throw new BadRequestException(`name "${DEFAULT_SESSION_NAME}" is reserved for each user's default session`);
+    const agentSession = `${agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, p.userId)}-${name}`;
+    if (!SESSION_NAME_RE.test(agentSession)) throw new BadRequestException(`name is too long for this server's session prefix (the agent session "${agentSession}" would exceed 64 characters)`);
+    const expiresMs = dto.expires_in === undefined ? DEFAULT_EXPIRY_MS : parseExpiresIn(dto.expires_in);
+    if (typeof expiresMs === 'string') throw new BadRequestException(expiresMs);
+    if (dto.workspace) await mkdir(path.join(this.config.workspacesDir, dto.workspace), { recursive: true });
+    const created = await SessionStore.create(this.db, {
+      userId: p.userId,
+      name,
+      agentSession,
+      createdBy: p.apiKeyId ?? p.userId,
+      backend: this.backend.kind,
+      driver: this.backend.driver ?? null,
+      workspace: dto.workspace ?? null,
+      expiresAt: new Date(Date.now() + expiresMs),
+    });
+    if (!created) throw new ConflictException({ code: 'SESSION_EXISTS', message: `You already have an active session named "${name}"` });
+    const base = `/api/sessions/${created.id}`;
+    return {
+      ...toSessionDto(created),
+      instructions: {
+        exec_url: `${base}/exec`,
+        events_url: `${base}/events`,
+        screen_url: `${base}/screen`,
+        checkin_url: `${base}/checkin`,
+        text: 'POST {"input": "..."} to exec_url to run a turn; read events_url (Server-Sent Events) to watch the session; POST checkin_url to end it.',
+      },
+    };
+  }
+
+  /** The session, if the caller may see it: their own, or any for admins; else the 404 of one that does not exist. */
+  async find(p: Principal, id: string): Promise<SessionRecord> {
+    const s = await SessionStore.find(this.db, id);
+    if (!s || (s.user_id !== p.userId && !this.isAdmin(p))) throw new NotFoundException(`Session ${id} not found`);
+    return s;
+  }
+
+  async get(p: Principal, id: string): Promise<SessionDto> {
+    return toSessionDto(await this.find(p, id));
+  }
+
+  /** A turn in the session, as the session's own user (an admin driving another's session acts for them). */
+  async exec(p: Principal, id: string, dto: ExecDto): Promise<ExecStartedDto> {
+    const s = await this.find(p, id);
+    if (s.status !== 'active') throw new BadRequestException('session is not active');
+    const owner = s.user_id === p.userId ? p : { ...p, userId: s.user_id };
+    const started = await this.turns.start(owner, { user_message: dto.input.trim(), context: dto.context, session_id: s.id }, { id: s.id, agentSession: s.agent_session });
+    return { ...started, session_id: s.id };
+  }
+
+  async checkin(p: Principal, id: string): Promise<CheckinDto> {
+    await this.endSession(await this.find(p, id), 'ended', 'checkin');
+    return { session_id: id, status: 'ended', message: 'The session has ended: its running turn was cancelled and its agent stopped' };
+  }
+
+  async terminate(p: Principal, id: string): Promise<TerminatedDto> {
+    await this.endSession(await this.find(p, id), 'terminated', 'terminated by an admin');
+    return { status: 'terminated', id, message: 'The session was force-terminated' };
+  }
+
+  /**
+   * Ends the session (once: a second call is a 400), then cancels its running
+   * and waiting turns and stops its agent wherever it runs (the backend's
+   * reset: a local pane on this instance, the shim on the agent host, aichat).
+   */
+  async endSession(s: SessionRecord, status: 'ended' | 'terminated' | 'expired', reason: string): Promise<void> {
+    if (!(await SessionStore.end(this.db, s.id, status, reason))) throw new BadRequestException('session is not active');
+    const open: { turn_id: string }[] = await this.db.query(`SELECT turn_id FROM paliadin_turns WHERE session_ref = $1 AND finished_at IS NULL`, [s.id]);
+    await Promise.all(open.map((t) => this.turns.cancelTurn(t.turn_id)));
+    try {
+      await this.backend.reset({ userId: s.user_id, email: s.user_email, agentSession: s.agent_session });
+    } catch (e) {
+      // The session is over either way; an agent left running is stopped by its own idle rules.
+      this.logger.warn({ err: e, sessionId: s.id }, `could not stop the agent of session ${s.id}`);
+    }
+  }
+}
+
+function toSessionDto(s: SessionRecord): SessionDto {
+  return {
+    id: s.id,
+    name: s.name,
+    user_id: s.user_id,
+    created_by: s.created_by,
+    backend: s.backend,
+    driver: s.driver,
+    agent_session: s.agent_session,
+    workspace: s.workspace,
+    status: s.status,
+    created_at: s.created_at.toISOString(),
+    expires_at: s.expires_at?.toISOString() ?? null,
+    ...(s.ended_at ? { ended_at: s.ended_at.toISOString() } : {}),
+    last_activity_at: s.last_activity_at.toISOString(),
+    turns: s.turns,
+    ...(s.running_turn_id ? { running_turn_id: s.running_turn_id } : {}),
+    ...(s.agent_session_id ? { agent_session_id: s.agent_session_id } : {}),
+  };
+}
