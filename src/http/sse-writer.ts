@@ -47,7 +47,7 @@ export class SseWriter {
     else this.closeHandlers.push(fn);
   }
 
-  event(id: number, type: string, data: unknown, retryMs?: number): void {
+  event(id: number | string, type: string, data: unknown, retryMs?: number): void {
     this.write(`id: ${id}\nevent: ${type}\n${retryMs !== undefined ? `retry: ${retryMs}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
   }
 

@@ -34,6 +34,9 @@ const COLUMNS = `s.id, s.user_id, s.name, s.agent_session, s.created_by, s.backe
   (SELECT t.turn_id FROM paliadin_turns t WHERE t.session_ref = s.id AND t.finished_at IS NULL ORDER BY t.queue_seq LIMIT 1) AS running_turn_id,
   (SELECT u.email FROM users u WHERE u.id = s.user_id) AS user_email`;
 
+/** A timestamptz as JavaScript's toISOString() writes it, so every `at` reads the same. */
+const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) && Array.isArray(r[0]) ? (r[0] as T[]) : (r as T[]));
 
 /**
@@ -75,7 +78,7 @@ export const SessionStore = {
            RETURNING id, created_at
          ),
          ev AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data)
-                SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', created_at, 'reason', 'created') FROM s)
+                SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', ${ISO('created_at')}, 'reason', 'created') FROM s)
          SELECT id FROM s`,
         [s.userId, s.name, s.agentSession, s.createdBy, s.backend, s.driver, s.workspace, s.expiresAt],
       ),
@@ -106,13 +109,21 @@ export const SessionStore = {
       [row] = rowsOf<{ id: string; seq: number }>(
         await db.query(
           `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
-           VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 1)
+           VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 2)
            ON CONFLICT (user_id, name) WHERE status = 'active'
            DO UPDATE SET turns = s.turns + 1, last_activity_at = now(), events_seq = s.events_seq + 1
-           RETURNING id, events_seq AS seq`,
+           RETURNING id, events_seq AS seq, (xmax = 0) AS created, created_at`,
           [target.userId, target.agentSession, target.backend, target.driver],
         ),
       );
+      const created = row as { id: string; created?: boolean; created_at?: Date } | undefined;
+      // A default session just made gets its `session {status: active}` event first, as every session does.
+      if (created?.created) {
+        await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, 1, 'session', $2)`, [
+          created.id,
+          JSON.stringify({ status: 'active', at: created.created_at!.toISOString(), reason: 'created' }),
+        ]);
+      }
     }
     if (!row) return undefined;
     await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, $2, 'turn', $3)`, [
@@ -132,7 +143,7 @@ export const SessionStore = {
            WHERE id = $1 AND status = 'active' RETURNING id, events_seq, ended_at
          )
          INSERT INTO paliadin_session_events (session_id, seq, kind, data)
-         SELECT id, events_seq, 'session', jsonb_build_object('status', $2::text, 'at', ended_at, 'reason', $3::text) FROM s
+         SELECT id, events_seq, 'session', jsonb_build_object('status', $2::text, 'at', ${ISO('ended_at')}, 'reason', $3::text) FROM s
          RETURNING session_id`,
         [id, status, reason],
       ),

@@ -1,11 +1,13 @@
-import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import { PaliadinRoute } from '../auth/route-access.js';
+import { PaliadinRoute, StreamAuth } from '../auth/route-access.js';
 import { ApiErrors } from '../http/api-errors.js';
 import { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, SessionListDto, TerminatedDto } from './dto/session.dto.js';
 import { SessionsService } from './sessions.service.js';
+import { SessionStream, parseSessionEventId } from './session-stream.js';
 
 const SessionId = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('sid must be a UUID') });
 
@@ -18,7 +20,10 @@ const SessionId = () => new ParseUUIDPipe({ exceptionFactory: () => new BadReque
 @ApiErrors(401, 403, 404, 503)
 @Controller('api/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly stream: SessionStream,
+  ) {}
 
   @Get()
   @PaliadinRoute('sessions:read')
@@ -58,6 +63,35 @@ export class SessionsController {
   @ApiErrors(400, 429)
   exec(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string, @Body() dto: ExecDto): Promise<ExecStartedDto> {
     return this.sessions.exec(user, sid, dto);
+  }
+
+  @Get(':sid/events')
+  @PaliadinRoute('sessions:read')
+  @StreamAuth()
+  @ApiOperation({
+    summary: 'The session as Server-Sent Events',
+    description:
+      'Scope: sessions:read. `session` (status changes) and `turn` (a turn began) with id N, then each turn\'s events ' +
+      '(content, thinking, tool, end, error, with turn_id) with id N.M. Resume with Last-Event-ID (or ?last_event_id=); ' +
+      'an ended session replays and closes.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiQuery({ name: 'last_event_id', required: false, type: String })
+  @ApiErrors(400)
+  async events(
+    @CurrentUser() user: Principal,
+    @Param('sid', SessionId()) sid: string,
+    @Headers('last-event-id') header: string | undefined,
+    @Query('last_event_id') query: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const raw = header ?? query;
+    const from = raw === undefined || raw === '' ? { n: 0, m: 0 } : parseSessionEventId(raw);
+    if (!from) throw new BadRequestException('Last-Event-ID must be N or N.M (non-negative integers)');
+    // Before the first byte: another user's session is a real 404.
+    await this.sessions.find(user, sid);
+    this.stream.open(sid, from, res);
   }
 
   @Post(':sid/checkin')

@@ -3,12 +3,13 @@ import { BackendsModule } from '../backends/backends.module.js';
 import { PaliadinModule } from '../paliadin/paliadin.module.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
+import { SessionStream } from './session-stream.js';
 
 /** Agent sessions as a resource: /api/sessions (docs/sessions.md). */
 @Module({
   imports: [BackendsModule, PaliadinModule],
   controllers: [SessionsController],
-  providers: [SessionsService],
+  providers: [SessionsService, SessionStream],
   exports: [SessionsService],
 })
 export class SessionsModule {}
