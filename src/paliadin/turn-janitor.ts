@@ -29,6 +29,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
   private running?: Promise<void>;
   /** When a pass last failed to use the database: other instances' heartbeats failed too, then. */
   private troubleAt = 0;
+  /** Work other modules run on the janitor's instance, once per pass (e.g. expiring sessions). */
+  private readonly tasks: { what: string; run: () => Promise<unknown> }[] = [];
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -72,12 +74,18 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
         await this.step('looking for late answers', () => this.recovery.sweep());
         await this.step('compacting old turns', () => this.compactOld());
         await this.step('backend housekeeping', async () => this.backend.sweep?.());
+        for (const task of this.tasks) await this.step(task.what, task.run);
       } finally {
         await runner.query(`SELECT pg_advisory_unlock($1)`, [JANITOR_LOCK_KEY]);
       }
     } finally {
       await runner.release();
     }
+  }
+
+  /** Adds `run` to every pass, on whichever one instance holds the janitor's lock. */
+  addTask(what: string, run: () => Promise<unknown>): void {
+    this.tasks.push({ what, run });
   }
 
   /** One part of a pass; its failure is logged and the next part still runs. */

@@ -4,12 +4,13 @@ import { PaliadinModule } from '../paliadin/paliadin.module.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionStream } from './session-stream.js';
+import { SessionExpiry } from './session-expiry.js';
 
 /** Agent sessions as a resource: /api/sessions (docs/sessions.md). */
 @Module({
   imports: [BackendsModule, PaliadinModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionStream],
+  providers: [SessionsService, SessionStream, SessionExpiry],
   exports: [SessionsService],
 })
 export class SessionsModule {}
