@@ -21,9 +21,10 @@ interface UnansweredRow {
   started_at: Date;
   error_code: ErrorCode | null;
   aichat_conversation_id: string | null;
+  agent_session: string | null;
 }
 
-const UNANSWERED_COLUMNS = `t.turn_id, t.user_id, u.email, t.session_id, t.user_message, t.started_at, t.error_code, t.aichat_conversation_id`;
+const UNANSWERED_COLUMNS = `t.turn_id, t.user_id, u.email, t.session_id, t.user_message, t.started_at, t.error_code, t.aichat_conversation_id, t.agent_session`;
 
 /**
  * Answers that arrive after their turn ended (docs/agent-protocol.md#late-answers, docs/aichat.md#recovery). The
@@ -88,7 +89,8 @@ export class TurnRecovery {
       turnId: row.turn_id,
       userId: row.user_id,
       email: row.email ?? '',
-      agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, row.user_id),
+      // Turns from before agent sessions were recorded ran in the user's default one.
+      agentSession: row.agent_session ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, row.user_id),
       sessionId: row.session_id,
       message: row.user_message,
       startedAt: row.started_at,

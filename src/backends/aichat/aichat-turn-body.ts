@@ -22,10 +22,15 @@ export interface AichatTurnBody {
   meta?: Record<string, string>;
 }
 
-/** aichat names the user's window after the local part of the email; `user-<userid8>` when there is none. */
-export function aichatUsername(email: string | undefined, userId: string): string {
+/**
+ * aichat names the user's window after the local part of the email
+ * (`user-<userid8>` when there is none). A named session of the user gets a
+ * window of its own: the session's name appended (`<user>-<name>`).
+ */
+export function aichatUsername(email: string | undefined, userId: string, sessionName?: string): string {
   const at = email?.indexOf('@') ?? -1;
-  return email && at > 0 ? email.slice(0, at) : `user-${userId.replace(/-/g, '').slice(0, 8)}`;
+  const user = email && at > 0 ? email.slice(0, at) : `user-${userId.replace(/-/g, '').slice(0, 8)}`;
+  return sessionName ? `${user}-${sessionName}` : user;
 }
 
 /** Where the user was, as aichat's meta map: page_origin, route, entity (type:id), view, filter, selection. */

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { agentSessionName } from '../../contract/agent-session.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
 import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
@@ -72,7 +73,7 @@ export class AichatBackend implements PaliadinBackend {
 
   private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
     await this.healthGate(signal);
-    const username = aichatUsername(req.email, req.userId);
+    const username = this.windowUser(req);
     const window = `${this.persona}:${username}`;
     let jwt: string | undefined;
     try {
@@ -126,8 +127,8 @@ export class AichatBackend implements PaliadinBackend {
     if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
   }
 
-  async reset(user: { userId: string; email: string }): Promise<void> {
-    const username = aichatUsername(user.email, user.userId);
+  async reset(user: { userId: string; email: string; agentSession: string }): Promise<void> {
+    const username = this.windowUser(user);
     // The next turn starts a new pane, which needs the conversation again.
     this.primed.delete(`${this.persona}:${username}`);
     const res = await this.client.json<{ ok?: boolean }>('POST', '/chat/reset', { persona: this.persona, username }, AbortSignal.timeout(RECOVERY_TIMEOUT_MS));
@@ -163,6 +164,13 @@ export class AichatBackend implements PaliadinBackend {
     if (h.ok !== true) {
       throw new Error(`aichat reports not ok (claude_reachable=${String(h.claude_reachable)}, tmux_reachable=${String(h.tmux_reachable)})`);
     }
+  }
+
+  /** The aichat window of an agent session: the user's, or for a named session (`<default>-<name>`) one of its own. */
+  private windowUser(s: { email: string; userId: string; agentSession: string }): string {
+    const base = agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, s.userId);
+    const name = s.agentSession.startsWith(`${base}-`) ? s.agentSession.slice(base.length + 1) : undefined;
+    return aichatUsername(s.email, s.userId, name);
   }
 
   /** Signs the per-turn token when PALIADIN_AICHAT_JWT_SECRET is set (sub = user id, role = authenticated). */
@@ -206,7 +214,7 @@ export class AichatBackend implements PaliadinBackend {
       let ids: string[];
       if (turn.aichatConversationId) ids = [turn.aichatConversationId];
       else {
-        const username = aichatUsername(turn.email, turn.userId);
+        const username = this.windowUser(turn);
         const q = new URLSearchParams({ persona: this.persona, username });
         const list = await this.client.json<{ conversations?: { id: string; updated_at?: string }[] }>('GET', `/chat/conversations?${q}`, undefined, signal());
         ids = (list.conversations ?? [])

@@ -322,6 +322,19 @@ describe('aichat backend: turns', () => {
     }
   });
 
+  it('a named session has an aichat window of its own: turns and checkin use <user>-<name>', async () => {
+    const email = 'windows@example.com';
+    const auth = await t.auth(email);
+    const s = (await t.http().post('/api/sessions').set('Authorization', auth).send({ name: 'bot' })).body;
+    const exec = (await t.http().post(`/api/sessions/${s.id}/exec`).set('Authorization', auth).send({ input: 'Hallo Bot' })).body;
+    await t.read(email, exec.turn_id, { dropPings: true });
+    expect(fake.turnBodies().at(-1)).toMatchObject({ username: 'windows-bot', message: 'Hallo Bot' });
+    await t.read(email, await t.ask(email, { user_message: 'Hallo Chat' }), { dropPings: true });
+    expect(fake.turnBodies().at(-1)).toMatchObject({ username: 'windows', message: 'Hallo Chat' });
+    expect((await t.http().post(`/api/sessions/${s.id}/checkin`).set('Authorization', auth)).status).toBe(200);
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/chat/reset', body: { persona: 'paliadin', username: 'windows-bot' } });
+  });
+
   it('reset: aichat not confirming it is a 502 naming the problem; aichat down makes /health 503', async () => {
     fake.resetOk = false;
     try {
