@@ -49,6 +49,10 @@ export class AdminStatsService {
       FROM generate_series((now() AT TIME ZONE 'UTC')::date - 13, (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d(day)
       LEFT JOIN paliadin_turns t ON (t.started_at AT TIME ZONE 'UTC')::date = d.day::date
       GROUP BY d.day ORDER BY d.day`);
+    const [agents]: { sessions_active: number; sessions_created_24h: number }[] = await this.db.query(`
+      SELECT count(*) FILTER (WHERE status = 'active')::int AS sessions_active,
+             count(*) FILTER (WHERE created_at > ${DAY})::int AS sessions_created_24h
+      FROM paliadin_sessions`);
     const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
     return {
       total_turns: totals.total_turns,
@@ -63,6 +67,8 @@ export class AdminStatsService {
       top_tools: topTools,
       in_flight: totals.in_flight,
       active_sessions: totals.active_sessions,
+      sessions_active: agents.sessions_active,
+      sessions_created_24h: agents.sessions_created_24h,
       last_turn_at: totals.last_turn_at ? (totals.last_turn_at as Date).toISOString() : null,
       turns_per_day: perDay,
     };

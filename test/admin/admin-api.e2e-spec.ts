@@ -52,6 +52,8 @@ describe('admin API', () => {
       top_tools: [],
       in_flight: 0,
       active_sessions: 0,
+      sessions_active: 0,
+      sessions_created_24h: 0,
       last_turn_at: null,
       turns_per_day: expect.any(Array),
     });
@@ -93,6 +95,14 @@ describe('admin API', () => {
       active_sessions: 4,
       last_turn_at: (e as Date).toISOString(),
     });
+    // Agent sessions: two active (one created two days ago), one ended today.
+    await sql.query(
+      `INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, status, created_at) VALUES
+         ($1::uuid, 'a', 'x-a', $1::text, 'local', 'active', now()), ($1::uuid, 'b', 'x-b', $1::text, 'local', 'active', now() - interval '2 days'),
+         ($2::uuid, 'c', 'x-c', $2::text, 'local', 'ended', now())`,
+      [U1, U2],
+    );
+    expect((await get('/api/admin/paliadin/stats', await tokenFor(OWNER_EMAIL))).body).toMatchObject({ sessions_active: 2, sessions_created_24h: 2 });
     // The per-day buckets, computed here from the stored times: UTC days, the last 14 up to today.
     const rows: { started_at: Date; error_code: string | null }[] = await sql.query(`SELECT started_at, error_code FROM paliadin_turns`);
     const days = s.turns_per_day as { day: string; turns: number; errors: number }[];

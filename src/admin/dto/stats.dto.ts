@@ -33,6 +33,8 @@ export class PaliadinStatsDto {
   @ApiProperty({ type: [ToolCountDto] }) top_tools: ToolCountDto[];
   @ApiProperty({ description: 'turns not finished yet' }) in_flight: number;
   @ApiProperty({ description: 'distinct browser sessions with a turn in the last 24 h' }) active_sessions: number;
+  @ApiProperty({ description: 'agent sessions now active (each user’s default one included)' }) sessions_active: number;
+  @ApiProperty({ description: 'agent sessions created in the last 24 h' }) sessions_created_24h: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_turn_at: string | null;
   @ApiProperty({ type: [DayCountDto], description: '14 UTC days, oldest first, today last' }) turns_per_day: DayCountDto[];
 }
