@@ -127,6 +127,7 @@ function toSessionDto(s: SessionRecord): SessionDto {
     id: s.id,
     name: s.name,
     user_id: s.user_id,
+    user_email: s.user_email,
     created_by: s.created_by,
     backend: s.backend,
     driver: s.driver,

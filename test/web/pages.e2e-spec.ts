@@ -167,6 +167,23 @@ describe('the chat page and the dashboard in a real browser', () => {
     await screenshot(page, 'dashboard');
   });
 
+  it('the dashboard lists active agent sessions of every user, and an admin can end one', async () => {
+    const auth = `Bearer ${await tokenFor(OWNER_EMAIL)}`;
+    const created = (await p.http().post('/api/sessions').set('Authorization', auth).send({ name: 'board-bot' })).body;
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    page.on('dialog', (d) => void d.accept());
+    await signInPage(page, `${p.url}/admin/paliadin?refresh=300`, owner);
+    const row = page.locator(`#sessions tr[data-session="${created.id}"]`);
+    await row.waitFor();
+    await expect(row.innerText()).resolves.toContain('board-bot');
+    await expect(row.innerText()).resolves.toContain(OWNER_EMAIL);
+    await screenshot(page, 'dashboard-sessions');
+    await row.locator('button.end-session').click();
+    await row.waitFor({ state: 'detached' });
+    const after = await p.http().get(`/api/sessions/${created.id}`).set('Authorization', auth);
+    expect(after.body.status).toBe('terminated');
+  });
+
   it('the dashboard tells a non-owner there is no access', async () => {
     page = await (await browser.newContext({ locale: 'en-US' })).newPage();
     await refusedAtSignIn(page, `${p.url}/admin/paliadin`, await tokenFor('someone@example.com'));

@@ -46,6 +46,7 @@ export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ format: 'uuid' }) user_id: string;
+  @ApiProperty({ description: 'The user’s email' }) user_email: string;
   @ApiProperty({ description: 'The user id, or the API key id that created it' }) created_by: string;
   @ApiProperty() backend: string;
   @ApiProperty({ nullable: true, type: String }) driver: string | null;

@@ -6,7 +6,9 @@ const COPY = {
     denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.', updated: 'Stand', perDay: 'Turns und Fehler pro Tag (14 Tage)',
     errorCodes: 'Fehlercodes (24 h)', topTools: 'Meistgenutzte Werkzeuge (7 Tage)', backends: 'Backends (7 Tage)', tags: 'Kategorien (7 Tage)',
     recent: 'Letzte Turns', none: '—', turns: 'Turns', errors: 'Fehler',
-    cards: { total_turns: 'Turns gesamt', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 Tage', errors_24h: 'Fehler 24 h', error_rate_24h: 'Fehlerquote 24 h', p50: 'Dauer p50', p95: 'Dauer p95', in_flight: 'Laufend', active_sessions: 'Aktive Sitzungen', last_turn_at: 'Letzter Turn' },
+    sessions: 'Aktive Agent-Sitzungen', end: 'Beenden', endConfirm: 'Diese Sitzung beenden? Ihr laufender Turn wird abgebrochen.',
+    sessionColumns: ['Nutzer', 'Name', 'Backend', 'Status', 'Turns', 'Zuletzt aktiv', 'Läuft ab', ''],
+    cards: { sessions_active: 'Agent-Sitzungen', total_turns: 'Turns gesamt', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 Tage', errors_24h: 'Fehler 24 h', error_rate_24h: 'Fehlerquote 24 h', p50: 'Dauer p50', p95: 'Dauer p95', in_flight: 'Laufend', active_sessions: 'Aktive Sitzungen', last_turn_at: 'Letzter Turn' },
     columns: ['Beginn', 'Nutzer', 'Frage', 'Ergebnis', 'Dauer', 'Backend'],
   },
   en: {
@@ -14,7 +16,9 @@ const COPY = {
     denied: 'No access: owners and admin keys only.', updated: 'Updated', perDay: 'Turns and errors per day (14 days)',
     errorCodes: 'Error codes (24 h)', topTools: 'Top tools (7 days)', backends: 'Backends (7 days)', tags: 'Classifier tags (7 days)',
     recent: 'Recent turns', none: '—', turns: 'Turns', errors: 'Errors',
-    cards: { total_turns: 'Total turns', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 days', errors_24h: 'Errors 24 h', error_rate_24h: 'Error rate 24 h', p50: 'Duration p50', p95: 'Duration p95', in_flight: 'In flight', active_sessions: 'Active sessions', last_turn_at: 'Last turn' },
+    sessions: 'Active agent sessions', end: 'End', endConfirm: 'End this session? Its running turn is cancelled.',
+    sessionColumns: ['User', 'Name', 'Backend', 'Status', 'Turns', 'Last activity', 'Expires', ''],
+    cards: { sessions_active: 'Agent sessions', total_turns: 'Total turns', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 days', errors_24h: 'Errors 24 h', error_rate_24h: 'Error rate 24 h', p50: 'Duration p50', p95: 'Duration p95', in_flight: 'In flight', active_sessions: 'Active sessions', last_turn_at: 'Last turn' },
     columns: ['Started', 'User', 'Question', 'Result', 'Duration', 'Backend'],
   },
 }[lang];
@@ -30,7 +34,7 @@ function cards(s) {
   const values = {
     total_turns: s.total_turns, turns_24h: s.turns_24h, turns_7d: s.turns_7d, errors_24h: s.errors_24h,
     error_rate_24h: `${(s.error_rate_24h * 100).toFixed(1)} %`, p50: ms(s.duration_ms.p50), p95: ms(s.duration_ms.p95),
-    in_flight: s.in_flight, active_sessions: s.active_sessions, last_turn_at: when(s.last_turn_at),
+    in_flight: s.in_flight, active_sessions: s.active_sessions, last_turn_at: when(s.last_turn_at), sessions_active: s.sessions_active,
   };
   $('cards').replaceChildren(
     ...Object.entries(values).map(([key, value]) => el('div', { class: 'card', 'data-stat': key }, el('span', { class: 'value', text: String(value) }), el('span', { class: 'label', text: COPY.cards[key] }))),
@@ -73,8 +77,38 @@ function turns(rows) {
   );
 }
 
+/** Active sessions of all users, each with an End button (DELETE /api/sessions/:sid, for admins). */
+function sessions(rows) {
+  $('sessions').tHead.replaceChildren(el('tr', {}, ...COPY.sessionColumns.map((c) => el('th', { text: c }))));
+  $('sessions').tBodies[0].replaceChildren(
+    ...rows.map((s) => {
+      const end = el('button', { type: 'button', class: 'end-session', text: COPY.end });
+      end.addEventListener('click', async () => {
+        if (!confirm(COPY.endConfirm)) return;
+        end.disabled = true;
+        await api(`/api/sessions/${s.id}`, { method: 'DELETE' });
+        await refresh();
+      });
+      return el('tr', { 'data-session': s.id, class: s.running_turn_id ? 'running' : '' },
+        el('td', { text: s.user_email || s.user_id.slice(0, 8) }),
+        el('td', { text: s.name }),
+        el('td', { text: s.driver ? `${s.backend} (${s.driver})` : s.backend }),
+        el('td', { text: s.running_turn_id ? `${s.status} …` : s.status }),
+        el('td', { class: 'num', text: String(s.turns) }),
+        el('td', { text: when(s.last_activity_at) }),
+        el('td', { text: when(s.expires_at) }),
+        el('td', {}, end),
+      );
+    }),
+  );
+}
+
 async function refresh() {
-  const [statsRes, turnsRes] = await Promise.all([api('/api/admin/paliadin/stats'), api('/api/admin/paliadin/turns?limit=50')]);
+  const [statsRes, turnsRes, sessionsRes] = await Promise.all([
+    api('/api/admin/paliadin/stats'),
+    api('/api/admin/paliadin/turns?limit=50'),
+    api('/api/sessions?status=active&limit=100'),
+  ]);
   if (statsRes.status === 404 || turnsRes.status === 404) {
     $('board').hidden = true;
     $('denied').hidden = false;
@@ -88,6 +122,9 @@ async function refresh() {
   table('backends', Object.entries(s.by_backend));
   table('tags', Object.entries(s.by_classifier_tag));
   turns(await turnsRes.json());
+  // An admin key without the sessions scopes (paliadin:admin alone) sees the board without this panel.
+  $('sessions-panel').hidden = !sessionsRes.ok;
+  if (sessionsRes.ok) sessions((await sessionsRes.json()).sessions);
   $('board').hidden = false;
   $('updated').textContent = `${COPY.updated} ${new Date().toLocaleTimeString(lang)}`;
   return true;
