@@ -53,7 +53,14 @@ export type LateAnswer =
 
 /** How a backend delivers answers that come after their turn ended (DESIGN sections 7 and 8). */
 export interface LateAnswers {
-  /** The error codes of turns whose answer may still come. */
+  /**
+   * The error codes of turns whose answer may still come. A backend makes
+   * this list enough on its own by classifying each failure where it
+   * happens: whenever the upstream may have received the turn and no
+   * definitive refusal came back (a connection broken after the request went
+   * out, a stall, a timeout), it ends the turn with one of these codes; a
+   * definitive refusal (never sent, refused, unauthorised) with another.
+   */
   codes: readonly ErrorCode[];
   /** How long after a turn ended its answer is still looked for. */
   windowMs: number;
