@@ -59,7 +59,14 @@ export type LateAnswer =
 
 /** How a backend delivers answers that come after their turn ended (docs/agent-protocol.md#late-answers, docs/aichat.md#recovery). */
 export interface LateAnswers {
-  /** The error codes of turns whose answer may still come. */
+  /**
+   * The error codes of turns whose answer may still come. A backend makes
+   * this list enough on its own by classifying each failure where it
+   * happens: whenever the upstream may have received the turn and no
+   * definitive refusal came back (a connection broken after the request went
+   * out, a stall, a timeout), it ends the turn with one of these codes; a
+   * definitive refusal (never sent, refused, unauthorised) with another.
+   */
   codes: readonly ErrorCode[];
   /** How long after a turn ended its answer is still looked for. */
   windowMs: number;

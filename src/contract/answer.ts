@@ -5,6 +5,7 @@ import type { TurnMeta } from '../backends/backend.interface.js';
  * backend: the optional trailer `<!-- paliadin-meta {json} -->` at the end,
  * `paliad:` chips, and the token estimate.
  */
+// Where a marker starts; the trailer is the last one, and only if it closes at the very end.
 const MARKER_RE = /<!--\s*paliadin-meta/g;
 const TRAILER_RE = /^<!--\s*paliadin-meta\s*([\s\S]*?)-->\s*$/;
 const CHIP_RE = /\[[^\]\n]*\]\(paliad:[^)\s]+\)/g;
@@ -19,14 +20,26 @@ export interface ParsedAnswer {
 
 export const EMPTY_META: TurnMeta = { usedTools: [], rowsSeen: [], classifierTag: '' };
 
-/** Parses tolerantly: a trailer with bad JSON or wrong types yields empty meta, never an error. */
+/**
+ * Parses tolerantly: a trailer with bad JSON or wrong types yields empty meta,
+ * never an error. The trailer is the LAST marker, closed by `-->` with only
+ * whitespace after it: an answer may quote the marker earlier (echoing the
+ * user, explaining the protocol), and that quote is text. When the last
+ * marker has text after it, there is no trailer and the text stays whole.
+ */
 export function parseAnswer(raw: string): ParsedAnswer {
-  // The trailer is the last marker, at the very end: an answer may quote the marker earlier.
-  const start = [...raw.matchAll(MARKER_RE)].at(-1)?.index;
-  const m = start === undefined ? null : TRAILER_RE.exec(raw.slice(start));
-  const text = (m ? raw.slice(0, start) : raw).trimEnd();
-  const meta = m ? parseTrailer(m[1]) : EMPTY_META;
+  const trailer = findTrailer(raw);
+  const text = (trailer ? raw.slice(0, trailer.index) : raw).trimEnd();
+  const meta = trailer ? parseTrailer(trailer.json) : EMPTY_META;
   return { text, meta, chipCount: countChips(text), tokens: estimateTokens(text) };
+}
+
+function findTrailer(raw: string): { index: number; json: string } | undefined {
+  let last = -1;
+  for (const m of raw.matchAll(MARKER_RE)) last = m.index;
+  if (last < 0) return undefined;
+  const m = TRAILER_RE.exec(raw.slice(last));
+  return m ? { index: last, json: m[1] } : undefined;
 }
 
 function parseTrailer(json: string): TurnMeta {

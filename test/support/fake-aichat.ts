@@ -29,15 +29,26 @@ export interface Conversation {
 /** A scripted stream: raw text written as is, pauses, or hanging up mid-way. */
 export type StreamStep = string | Buffer | { pauseMs: number } | { cut: true } | { hang: true };
 
-/** What the fake answers a turn with: a script for the stream, or a one-shot JSON answer, or an error envelope. */
-export type TurnScript =
-  | { stream: StreamStep[] }
-  /** The connection reset after the request was read, before any byte of an answer. */
-  | { reset: true }
-  /** A proxy in front of aichat answering a bare status (no error envelope). */
-  | { proxyStatus: number }
+/**
+ * What the fake answers a turn with: a script for the stream (raw steps, with
+ * the content type of the response), a one-shot JSON answer, an error
+ * envelope, a connection reset or closed before any byte of the response, or a bare
+ * answer without an envelope as a proxy in front of aichat gives. `then` runs
+ * once the response is over or broken (aichat finishing the turn anyway).
+ */
+export type TurnScript = (
+  | { stream: StreamStep[]; contentType?: string }
   | { json: Record<string, unknown> }
-  | { status: number; error: { code: string; message: string; retryable?: boolean } };
+  | { status: number; error: { code: string; message: string; retryable?: boolean } }
+  | { drop: 'reset' | 'close' }
+  | { bare: { status: number; contentType: string; body: string } }
+) & { then?: () => void };
+
+/** How the connection to the client breaks while aichat goes on with the turn. */
+export type Breakage = 'reset-before-response' | 'close-before-response' | 'cut-mid-response' | 'proxy-502';
+
+/** The page a proxy (nginx) answers when the upstream fails. */
+export const PROXY_502_PAGE = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 /** `data: {json}` default-event frame. */
 export const frame = (data: object, eol = '\n') => `data: ${JSON.stringify(data)}${eol}${eol}`;
@@ -118,6 +129,32 @@ export class FakeAichat {
     };
   }
 
+  /**
+   * aichat takes the turn, the connection to the client breaks (`how`), and
+   * aichat finishes the turn anyway: the user entry is stored at once, the
+   * answer right after the break, as the real service keeps its conversations.
+   * `oneshot` shapes the mid-response cut as a JSON body (POST /chat/turn).
+   */
+  lostButFinished(body: AichatTurnBody, answer: string, how: Breakage, oneshot = false): TurnScript {
+    const conv = this.record(body);
+    const then = () => {
+      conv.turns.push({ role: 'assistant', content: answer, created_at: new Date().toISOString() });
+      conv.updated_at = new Date().toISOString();
+    };
+    switch (how) {
+      case 'reset-before-response':
+        return { drop: 'reset', then };
+      case 'close-before-response':
+        return { drop: 'close', then };
+      case 'proxy-502':
+        return { bare: { status: 502, contentType: 'text/html', body: PROXY_502_PAGE }, then };
+      case 'cut-mid-response':
+        return oneshot
+          ? { stream: [`{"turn_id":"${randomUUID()}","conversation_id":"${conv.id}","response":"${answer.slice(0, 5)}`, { cut: true }], contentType: 'application/json', then }
+          : { stream: [frame({ type: 'conversation', conversation_id: conv.id }), frame({ type: 'chunk', content: answer.slice(0, 5) }), { cut: true }], then };
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += chunk;
@@ -149,24 +186,33 @@ export class FakeAichat {
     }
     if (req.method === 'POST' && (url.pathname === '/chat/turn' || url.pathname === '/chat/turn/stream')) {
       const script = this.script(body as AichatTurnBody, this);
-      if ('status' in script) return this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
-      if ('json' in script) return this.json(res, 200, script.json);
-      if ('reset' in script) return void res.socket?.resetAndDestroy();
-      if ('proxyStatus' in script) return void res.writeHead(script.proxyStatus, { 'Content-Type': 'text/html' }).end(`<html><body>${script.proxyStatus} Bad Gateway</body></html>`);
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-      res.flushHeaders();
-      for (const step of script.stream) {
-        if (typeof step === 'string' || Buffer.isBuffer(step)) {
-          res.write(step);
-          // Each step its own TCP write: let it leave before the next one.
-          await new Promise((r) => setImmediate(r));
-        } else if ('pauseMs' in step) await new Promise((r) => setTimeout(r, step.pauseMs));
-        else if ('cut' in step) return void res.socket?.destroy();
-        else if ('hang' in step) return; // keeps the connection open, saying nothing
+      try {
+        return await this.answerTurn(res, script);
+      } finally {
+        script.then?.();
       }
-      return void res.end();
     }
     this.error(res, 404, 'bad_request', `no route ${req.method} ${url.pathname}`);
+  }
+
+  private async answerTurn(res: http.ServerResponse, script: TurnScript): Promise<void> {
+    if ('status' in script) return this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
+    if ('json' in script) return this.json(res, 200, script.json);
+    // The request was read in full; not one byte of a response goes back: a TCP reset (RST) or a plain close (FIN).
+    if ('drop' in script) return void (script.drop === 'reset' ? res.socket?.resetAndDestroy() : res.socket?.destroy());
+    if ('bare' in script) return void res.writeHead(script.bare.status, { 'Content-Type': script.bare.contentType }).end(script.bare.body);
+    res.writeHead(200, { 'Content-Type': script.contentType ?? 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    for (const step of script.stream) {
+      if (typeof step === 'string' || Buffer.isBuffer(step)) {
+        res.write(step);
+        // Each step its own TCP write: let it leave before the next one.
+        await new Promise((r) => setImmediate(r));
+      } else if ('pauseMs' in step) await new Promise((r) => setTimeout(r, step.pauseMs));
+      else if ('cut' in step) return void res.socket?.destroy();
+      else if ('hang' in step) return; // keeps the connection open, saying nothing
+    }
+    res.end();
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
@@ -22,6 +22,14 @@ export interface SshdFixture {
   tmuxSocket: string;
   /** The gateway's PALIADIN_REMOTE_* settings for this sshd. */
   env: (overrides?: Record<string, string>) => Record<string, string>;
+  /**
+   * Kills (SIGKILL) every process below the listening sshd: each open
+   * connection's sshd and what runs in it (the shim), as when the host's side
+   * of a session dies mid-turn. The listener stays up; the tmux server the
+   * shim started is not below it (tmux detaches), so the agent lives on.
+   * Resolves with how many processes it killed.
+   */
+  dropConnections: () => number;
   stop: () => Promise<void>;
   start: () => Promise<void>;
   cleanup: () => Promise<void>;
@@ -109,6 +117,18 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
       PALIADIN_REMOTE_KNOWN_HOSTS: knownHostsPath,
       ...overrides,
     }),
+    dropConnections: () => {
+      if (!child?.pid || child.exitCode !== null) return 0;
+      const pids = descendants(child.pid);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      return pids.length;
+    },
     start,
     stop,
     cleanup: async () => {
@@ -121,6 +141,27 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
       rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
+}
+
+/** Every process below `root`, from /proc (Linux). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => (children.get(pid) ?? []).forEach((c) => (out.push(c), walk(c)));
+  walk(root);
+  return out;
 }
 
 function canConnect(port: number): Promise<boolean> {

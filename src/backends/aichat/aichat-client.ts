@@ -2,7 +2,8 @@ import { AichatError, envelopeError, networkError } from './aichat-errors.js';
 
 /**
  * The aichat HTTP service (docs/aichat.md): JSON calls and the turn stream,
- * the bearer token on every one, failures as AichatError with our codes.
+ * the bearer token on every one, failures as AichatError with our codes
+ * (aichat-errors.ts: whether the request may have reached aichat decides the code).
  */
 export class AichatClient {
   private readonly base: string;
@@ -22,7 +23,8 @@ export class AichatClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new AichatError('shim_error', `aichat sent ${method} ${path} an answer that is not JSON`);
+      // A 2xx came back, so aichat had the request; what it (or something in between) sent is unreadable.
+      throw new AichatError('upstream_error', `aichat sent ${method} ${path} an answer that is not JSON`, true);
     }
   }
 

@@ -14,7 +14,14 @@ export class AichatError extends Error {
   }
 }
 
-/** aichat's error-envelope codes onto ours. */
+/**
+ * aichat's error-envelope codes onto ours. An envelope is aichat's own
+ * definitive word on the turn, so it maps to a code whose turns are never
+ * looked up later (shim_auth_failed, mriver_unreachable, shim_error), with one
+ * exception: aichat's `timeout` means it stopped waiting for the agent, not
+ * that the agent stopped, so the answer may still land in its conversation
+ * store; it maps to our `timeout`, which recovery asks about.
+ */
 export function codeForEnvelope(code: string | undefined): ErrorCode {
   switch (code) {
     case 'auth_failed':
@@ -30,11 +37,11 @@ export function codeForEnvelope(code: string | undefined): ErrorCode {
 }
 
 /**
- * A non-2xx answer: its `{"error": {code, message, retryable}}` envelope, a
- * definitive refusal under aichat's own code. A 5xx without one came from
- * something in front of aichat (a proxy's bare 502) after the request went
- * out: aichat may have it and finish it, so it is `upstream_error`, whose
- * turns are asked for their answer later.
+ * A non-2xx answer. With aichat's `{"error": {code, message, retryable}}`
+ * envelope: that code (see codeForEnvelope). Without one, something in front
+ * of aichat answered: a bare 5xx (a proxy's 502/504 page, a crash) may come
+ * after aichat took the turn, so it is `upstream_error`, retryable, and the
+ * answer is looked for later; a bare 4xx is a refusal (`shim_error`).
  */
 export function envelopeError(status: number, body: string): AichatError {
   let env: { error?: { code?: unknown; message?: unknown; retryable?: unknown } } | undefined;
@@ -43,29 +50,51 @@ export function envelopeError(status: number, body: string): AichatError {
   } catch {
     env = undefined;
   }
-  const e = env?.error;
+  const e = env && typeof env === 'object' && env.error && typeof env.error === 'object' ? env.error : undefined;
   const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (!code && status >= 500) {
+    return new AichatError('upstream_error', `aichat answered ${status} without an error envelope (a proxy in front of it?): ${snippet(body) || `HTTP ${status}`}`, true, status);
+  }
   const message = typeof e?.message === 'string' && e.message ? e.message : body.trim().slice(0, 200) || `HTTP ${status}`;
   const retryable = typeof e?.retryable === 'boolean' ? e.retryable : undefined;
-  if (!code && status >= 500) return new AichatError('upstream_error', `aichat answered ${status} without its error envelope: ${message}`, true, status);
   return new AichatError(codeForEnvelope(code), `aichat answered ${status}${code ? ` ${code}` : ''}: ${message}`, retryable, status);
 }
 
-// Connection-level failures that mean "the host is not there" (node's fetch puts them in err.cause).
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+// A connection that never got established: the request cannot have reached aichat.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+// TLS handshake failures: also before any byte of the request.
+const TLS_FAILURE = /^ERR_TLS_|^ERR_SSL_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
 /**
- * A thrown fetch error (no HTTP answer) as an AichatError. A connection that
- * could not be made is `mriver_unreachable`: the request never left. Any
- * other failure (reset, closed before a byte came back) happened after it
- * went out, so aichat may be answering it: `upstream_error`, retryable, and
- * the turn is asked for its answer later (recovery).
+ * A thrown fetch error (no HTTP answer) as an AichatError. What matters for
+ * the turn is whether aichat may have received the request (node's fetch puts
+ * the cause in err.cause: {code, syscall}):
+ * - never connected (refused, DNS, connect timeout, TLS handshake): the
+ *   request was not sent, a definitive `mriver_unreachable` (`shim_error` for TLS);
+ * - our own time limit ran out: `timeout`, the upstream may still answer;
+ * - anything else (socket reset or closed, "other side closed", a body cut
+ *   off, an unknown failure) happened after the request may have gone out:
+ *   `upstream_error`, retryable, and the answer is looked for later.
  */
 export function networkError(err: unknown, what: string): AichatError {
   if (err instanceof AichatError) return err;
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; message?: string; cause?: { code?: string; syscall?: string; message?: string } };
   if (e?.name === 'TimeoutError') return new AichatError('timeout', `aichat did not answer ${what} in time`, true);
   const code = e?.cause?.code;
-  if (code && UNREACHABLE.has(code)) return new AichatError('mriver_unreachable', `aichat cannot be reached (${code}) for ${what}`, true);
-  return new AichatError('upstream_error', `aichat ${what} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`, true);
+  const syscall = e?.cause?.syscall;
+  if ((code && NOT_CONNECTED.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo') {
+    return new AichatError('mriver_unreachable', `aichat cannot be reached (${code ?? syscall}) for ${what}`, true);
+  }
+  if (code && TLS_FAILURE.test(code)) return new AichatError('shim_error', `aichat's TLS handshake failed (${code}) for ${what}`);
+  const detail = e?.cause?.message ?? e?.message ?? String(err);
+  return new AichatError('upstream_error', `the connection to aichat broke during ${what}: ${detail}${code ? ` (${code})` : ''}`, true);
+}
+
+/** A bare error page as one short line: tags and runs of whitespace collapsed. */
+function snippet(body: string): string {
+  return body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 120);
 }

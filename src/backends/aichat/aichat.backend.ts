@@ -50,6 +50,18 @@ export class AichatBackend implements PaliadinBackend {
     this.client = new AichatClient(config.env.PALIADIN_AICHAT_URL!, config.env.PALIADIN_AICHAT_TOKEN!);
     this.persona = config.env.PALIADIN_AICHAT_PERSONA;
     this.mode = config.env.PALIADIN_AICHAT_STREAM ? 'streaming' : 'oneshot';
+    // A turn is looked up in aichat's conversation store when aichat may have
+    // received it and no definitive refusal came back. The error code carries
+    // that on its own, because every failure is classified where it happens
+    // (aichat-errors.ts): after the request may have gone out (connection
+    // reset or closed, a bare 5xx from a proxy, a cut or malformed stream, a
+    // stream without `done`) it is `upstream_error`; silence, our deadlines
+    // and aichat's own `timeout` leave the agent working; `interrupted` is an
+    // instance that died mid-turn. Definitive refusals never use these codes:
+    // the health gate, a refused or unresolvable host (`mriver_unreachable`),
+    // aichat's error envelopes (`shim_auth_failed`, `shim_error`,
+    // `mriver_unreachable`), `jwt_mint_failed`, and `cancelled` (the user
+    // no longer wants the answer).
     this.lateAnswers = {
       // Every failure after the request may have reached aichat; definitive refusals (its error
       // envelope, auth, the health gate, no connection) get other codes and are never asked about.
@@ -62,16 +74,17 @@ export class AichatBackend implements PaliadinBackend {
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
     return new Observable<BackendEvent>((sub) => {
       const abort = new AbortController();
-      this.turn(req, sub, abort.signal).catch((e: unknown) => {
+      const progress = { sent: false };
+      this.turn(req, sub, abort.signal, progress).catch((e: unknown) => {
         if (abort.signal.aborted) return;
-        const err = e instanceof AichatError ? e : networkError(e, 'the turn');
+        const err = e instanceof AichatError ? e : unexpected(e, progress.sent);
         sub.next({ type: 'error', code: err.code, message: err.message, ...(err.retryable !== undefined ? { retryable: err.retryable } : {}) });
       });
       return () => abort.abort();
     });
   }
 
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, progress: { sent: boolean }): Promise<void> {
     await this.healthGate(signal);
     const username = this.windowUser(req);
     const window = `${this.persona}:${username}`;
@@ -97,6 +110,8 @@ export class AichatBackend implements PaliadinBackend {
 
     let paneSpawned = false;
     let answered = false;
+    // From here on aichat may have the turn.
+    progress.sent = true;
     if (this.mode === 'oneshot') {
       const timeout = AbortSignal.timeout(this.config.env.PALIADIN_AICHAT_TIMEOUT_MS);
       const res = await this.client.json<TurnAnswer>('POST', '/chat/turn', body, AbortSignal.any([signal, timeout]));
@@ -122,7 +137,9 @@ export class AichatBackend implements PaliadinBackend {
       }
     } catch (e) {
       if (e instanceof AichatError) throw e;
-      throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${(e as Error).message}`, true);
+      const cause = (e as { cause?: { message?: string; code?: string } }).cause;
+      const detail = cause?.message ? `${cause.message}${cause.code ? ` (${cause.code})` : ''}` : (e as Error).message;
+      throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${detail}`, true);
     }
     if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
   }
@@ -235,4 +252,16 @@ export class AichatBackend implements PaliadinBackend {
       return { status: 'unreachable', detail: err.message };
     }
   }
+}
+
+/**
+ * A failure that is not aichat's (the database, a bug). Before the request
+ * went out aichat cannot have the turn: `shim_error`, never looked up later.
+ * After it, aichat may have it: `upstream_error`, and the answer is looked for.
+ */
+function unexpected(e: unknown, sent: boolean): AichatError {
+  const message = e instanceof Error ? e.message : String(e);
+  return sent
+    ? new AichatError('upstream_error', `The turn failed after it was sent to aichat: ${message}`, true)
+    : new AichatError('shim_error', `The turn could not be sent to aichat: ${message}`);
 }

@@ -28,8 +28,14 @@ export class RemoteBackend implements PaliadinBackend {
   constructor(private readonly config: AppConfig) {
     const e = config.env;
     this.target = { host: e.PALIADIN_REMOTE_HOST!, port: e.PALIADIN_REMOTE_PORT, user: e.PALIADIN_REMOTE_USER!, keyPath: e.PALIADIN_REMOTE_KEY_PATH!, knownHostsPath: e.PALIADIN_REMOTE_KNOWN_HOSTS! };
-    // timeout: the shim gave up waiting; upstream_error: the connection broke after run-turn went out.
-    this.lateAnswers = { codes: ['timeout', 'upstream_error'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.fetchLate(t) };
+    // A turn's answer is fetched later (the shim's `fetch` verb reads the answer file
+    // the agent writes) whenever run-turn may have reached the host without returning
+    // the answer; classify() in ssh-shim.ts gives exactly those failures these codes:
+    // the shim's own `timeout`, `upstream_error` for a connection that dropped after
+    // the host let us in, and `interrupted` (the instance died mid-turn). A turn that
+    // never got there (host unreachable, key refused, the shim refusing) ends with
+    // another code and is never fetched.
+    this.lateAnswers = { codes: ['timeout', 'upstream_error', 'interrupted'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.fetchLate(t) };
   }
 
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
@@ -38,7 +44,7 @@ export class RemoteBackend implements PaliadinBackend {
       this.turns
         .run(req.agentSession, async () => {
           if (abort.signal.aborted) return;
-          await this.healthCache.gate(req.agentSession, () => this.probe(req.agentSession, abort.signal));
+          await this.gate(req.agentSession, abort.signal);
           const b64 = Buffer.from(sanitiseForTerminal(req.message), 'utf8').toString('base64');
           const answer = await callShim(this.target, ['run-turn', req.agentSession, req.turnId, b64], { signal: abort.signal });
           sub.next({ type: 'done', response: answer });
@@ -48,7 +54,9 @@ export class RemoteBackend implements PaliadinBackend {
           const err = e instanceof ShimError ? e : new ShimError('shim_error', (e as Error).message, null);
           if (err.code === 'timeout') {
             sub.next({ type: 'error', code: 'timeout', message: 'The agent did not answer in time; if its answer comes later, it is added to this turn', retryable: true });
-          } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' || err.code === 'upstream_error' });
+          } else if (err.code === 'upstream_error') {
+            sub.next({ type: 'error', code: 'upstream_error', message: `The connection to the agent host broke during the turn (${err.message}); if the agent still answers, the answer is added to this turn`, retryable: true });
+          } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' });
         });
       return () => abort.abort();
     });
@@ -66,6 +74,16 @@ export class RemoteBackend implements PaliadinBackend {
       return { status: 'up', detail: `agent host ${this.target.user}@${this.target.host}:${this.target.port}` };
     } catch (e) {
       return { status: 'down', detail: (e as Error).message };
+    }
+  }
+
+  /** The health gate before a turn. Whatever broke, run-turn was not sent yet: a dropped probe is `mriver_unreachable`, not a candidate. */
+  private async gate(session: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.healthCache.gate(session, () => this.probe(session, signal));
+    } catch (e) {
+      if (e instanceof ShimError && (e.code === 'upstream_error' || e.code === 'timeout')) throw new ShimError('mriver_unreachable', e.message, e.exitCode);
+      throw e;
     }
   }
 

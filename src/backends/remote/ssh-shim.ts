@@ -9,7 +9,7 @@ export interface SshTarget {
   knownHostsPath: string;
 }
 
-/** A failed shim call, classified (docs/agent-protocol.md, the shim). */
+/** A failed shim call, classified (see classify). */
 export class ShimError extends Error {
   override readonly name = 'ShimError';
   constructor(
@@ -21,10 +21,17 @@ export class ShimError extends Error {
   }
 }
 
-// ssh prints these when the host cannot be reached at all: the command never left.
-const UNREACHABLE_RE = /Connection timed out|Connection refused|Could not resolve hostname|Network is unreachable|No route to host|Operation timed out/i;
 // The shim's own "no answer yet" for `fetch`.
 export const SHIM_NO_ANSWER = 3;
+
+// ssh (LogLevel VERBOSE) says this once the host has let us in; only then can the verb
+// have reached the host. Older OpenSSH words it "Authentication succeeded".
+const SESSION_RE = /^(Authenticated to |Authentication succeeded)/m;
+// What ssh only says about a session that was up (for an ssh that does not log the line above).
+const SESSION_LOST_RE = /Connection to \S+ closed by remote host|Timeout, server \S+ not responding|Read from remote host|client_loop: /;
+const AUTH_RE = /Permission denied|Host key verification failed/i;
+// ssh's VERBOSE chatter, never the reason for a failure.
+const CHATTER_RE = /^(Authenticated to |Authentication succeeded|Transferred: |Bytes per second)/;
 
 /**
  * The ssh argument array: never a string a shell would parse. The seed's
@@ -43,6 +50,8 @@ export function sshArgs(t: SshTarget, verb: string[]): string[] {
     '-o', 'ConnectTimeout=3',
     '-o', 'ServerAliveInterval=10',
     '-o', 'ServerAliveCountMax=3',
+    // "Authenticated to ..." on stderr tells a failure before the verb went out from one after.
+    '-o', 'LogLevel=VERBOSE',
     '-T',
     `${t.user}@${t.host}`,
     '--',
@@ -51,19 +60,37 @@ export function sshArgs(t: SshTarget, verb: string[]): string[] {
 }
 
 /**
- * Which of our codes a failed ssh call is. ssh's own failures exit 255: one
- * that could not connect (or authenticate) is definitive, the command never
- * ran; a connection that broke afterwards (reset, closed, the server gone
- * quiet), or an ssh killed by a signal, may have left the agent working on
- * the turn: `upstream_error`, whose answer is fetched later. The shim's own
- * exit codes are its answer.
+ * Which of our codes a failed ssh call is, decided by whether the verb may
+ * have reached the host (a turn that may have is looked for later):
+ * - exit 255 is ssh itself failing. Before the host let us in (refused, timed
+ *   out, unresolvable, reset or closed during the handshake): the verb was
+ *   not sent, `mriver_unreachable`; a key or host key not accepted:
+ *   `shim_auth_failed`. After it (the connection reset, closed by the remote
+ *   host, a keep-alive timeout, or the shim killed by a signal, which ssh also
+ *   reports as 255): the verb may have arrived, `upstream_error`.
+ * - 124: the shim's own timeout, the agent still has the turn: `timeout`.
+ * - 1 and 2: the shim refused or failed before it typed anything (bad input,
+ *   the agent would not start); 126/127: the shim cannot run. `shim_error`.
+ * - anything else comes from a shim that was past those checks: `upstream_error`.
  */
 export function classify(exitCode: number | null, stderr: string): ErrorCode {
   if (exitCode === 124) return 'timeout';
-  if (/Permission denied|Host key verification failed/i.test(stderr)) return 'shim_auth_failed';
-  if (exitCode === 255 && UNREACHABLE_RE.test(stderr)) return 'mriver_unreachable';
-  if (exitCode === 255 || exitCode === null) return 'upstream_error';
-  return 'shim_error';
+  if (exitCode === 255) {
+    if (SESSION_RE.test(stderr) || SESSION_LOST_RE.test(stderr)) return 'upstream_error';
+    if (AUTH_RE.test(stderr)) return 'shim_auth_failed';
+    return 'mriver_unreachable';
+  }
+  if (exitCode === 1 || exitCode === 2 || exitCode === 126 || exitCode === 127 || exitCode === null) return 'shim_error';
+  return 'upstream_error';
+}
+
+/** The line that says why: the last one of stderr that is not ssh's VERBOSE chatter. */
+export function reasonLine(stderr: string, exitCode: number | null): string {
+  const lines = stderr
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    .filter((l) => l && !CHATTER_RE.test(l));
+  return lines.at(-1) ?? `exit ${exitCode}`;
 }
 
 /**
@@ -91,7 +118,7 @@ export function callShim(t: SshTarget, verb: string[], opts: { signal?: AbortSig
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', kill);
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const line = err.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${code}`;
+      const line = reasonLine(err, code);
       if (timedOut) return reject(new ShimError('mriver_unreachable', `the agent host did not answer ${verb[0]} in time`, code));
       reject(new ShimError(classify(code, err), `${verb[0]} over ssh failed: ${line}`, code));
     });

@@ -22,6 +22,8 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
   let t: TurnApp;
   let releaseSlow!: () => void;
   const slow = new Promise<void>((r) => (releaseSlow = r));
+  let releaseDropped!: () => void;
+  const dropped = new Promise<void>((r) => (releaseDropped = r));
 
   const shimEnv = (extra: Record<string, string> = {}) => ({
     HOME: agent.home,
@@ -43,7 +45,9 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     agent = await startClaudeAgent((e) =>
       e.message.startsWith('slow')
         ? writeAnswer(e, 'Spät per SSH.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[5],"classifier_tag":"late"} -->', { hold: slow })
-        : writeAnswer(e, `Antwort: ${e.message}\n<!-- paliadin-meta {"used_tools":["Grep"],"rows_seen":["9"],"classifier_tag":"ssh"} -->`),
+        : e.message.startsWith('drop')
+          ? writeAnswer(e, 'Trotz Abbruch angekommen.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[11],"classifier_tag":"dropped"} -->', { hold: dropped })
+          : writeAnswer(e, `Antwort: ${e.message}\n<!-- paliadin-meta {"used_tools":["Grep"],"rows_seen":["9"],"classifier_tag":"ssh"} -->`),
     );
     sshd = await startSshd({});
     setShimEnv();
@@ -51,6 +55,7 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
   });
   afterAll(async () => {
     releaseSlow?.();
+    releaseDropped?.();
     await t?.app.close();
     await sshd?.cleanup();
     await agent?.stop();
@@ -112,6 +117,31 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     } finally {
       setShimEnv();
     }
+  });
+
+  it('the connection drops mid-turn, after the agent got the message: upstream_error (retryable), then the answer is fetched', async () => {
+    const email = 'drop@example.com';
+    const auth = async () => t.auth(email);
+    const turnId = await t.ask(email, { user_message: 'drop the line' });
+    await waitUntil(() => agent.envelopes().some((e) => e.turnId === turnId), 60_000, 'the agent to get the message');
+    // The host's side of the session dies (its sshd and the shim in it); the agent in tmux works on.
+    expect(sshd.dropConnections()).toBeGreaterThan(0);
+    const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 });
+    const last = read.events.at(-1)!;
+    expect(last.data).toMatchObject({ code: 'upstream_error', retryable: true });
+    expect((last.data as { message: string }).message).toContain('closed by remote host');
+    // A candidate: /recover asks the host (shim fetch), which has nothing yet.
+    const recover = async () => (await t.http().get(`/api/paliadin/turns/${turnId}/recover`).set('Authorization', await auth())).body;
+    expect(await recover()).toMatchObject({ recovery_state: 'pending', response: null, error_code: 'upstream_error' });
+
+    releaseDropped();
+    const row = async () => (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await auth())).body;
+    await waitUntil(async () => (await row()).response !== null, 30_000, 'the late answer to be fetched');
+    expect(await row()).toMatchObject({ response: 'Trotz Abbruch angekommen.', error_code: null, rows_seen: [11], classifier_tag: 'dropped' });
+    expect(await recover()).toMatchObject({ recovery_state: 'recovered', response: 'Trotz Abbruch angekommen.' });
+    const resumed = await t.read(email, turnId, { dropPings: true, lastEventId: last.id });
+    expect(kinds(resumed.events)).toEqual(['content', 'end']);
+    expect(resumed.events[0].data).toEqual({ text: 'Trotz Abbruch angekommen.' });
   });
 
   it('reset kills the tmux session; the next turn starts a new agent', async () => {
