@@ -81,6 +81,11 @@ export interface PaliadinBackend {
   readonly kind: string;
   /** How the backend drives its agent, where it has a choice (local: pty); shown on sessions. */
   readonly driver?: string;
+  /**
+   * The agents live in this instance's own processes (local): stopping one
+   * must reach whichever instance holds it, not only the one asked.
+   */
+  readonly agentsPerInstance?: boolean;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
   readonly mode: 'oneshot' | 'streaming';
   runTurn(req: BackendTurnRequest): Observable<BackendEvent>;

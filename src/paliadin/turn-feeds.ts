@@ -15,17 +15,24 @@ import { EVENTS_CHANNEL, parseNotifyPayload, TurnEventLog } from './turn-event-l
 class TurnFeed {
   readonly events$ = new Subject<StoredTurnEvent>();
   readers = 0;
-  /** The highest seq passed on; unknown until a reader's replay or the first event says. */
+  /** The highest seq passed on (or stored when the feed began: its readers replay up to there). */
   private lastSeq?: number;
   private wanted = false;
   private fetching = false;
+  /** Where the feed starts: readers replay from the table after this, so nothing between can be missed. */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly turnId: string,
     private readonly log: TurnEventLog,
     private readonly onRead: () => void,
     private readonly onFailed: (e: unknown) => void,
-  ) {}
+  ) {
+    this.ready = log.maxSeq(turnId).then((s) => {
+      this.lastSeq = Math.max(this.lastSeq ?? 0, s);
+    });
+    this.ready.catch((e: unknown) => this.fail(e));
+  }
 
   /** Events this instance just committed (contiguous, ascending). */
   publish(events: StoredTurnEvent[]): void {
@@ -41,14 +48,7 @@ class TurnFeed {
   notify(seq?: number): void {
     if (seq !== undefined && this.lastSeq !== undefined && seq <= this.lastSeq) return;
     this.wanted = true;
-    // Before the first reader's replay it is not known where to read from; that replay calls seen().
-    if (this.lastSeq !== undefined) void this.fetch();
-  }
-
-  /** A reader replayed the table up to `seq`: the feed follows on from there. */
-  seen(seq: number): void {
-    if (this.lastSeq === undefined || seq > this.lastSeq) this.lastSeq = seq;
-    if (this.wanted) void this.fetch();
+    this.ready.then(() => this.fetch(), () => undefined);
   }
 
   private pass(events: StoredTurnEvent[]): void {
@@ -72,11 +72,15 @@ class TurnFeed {
         if (more) this.wanted = true;
       }
     } catch (e) {
-      this.onFailed(e);
-      this.events$.error(e);
+      this.fail(e);
     } finally {
       this.fetching = false;
     }
+  }
+
+  private fail(e: unknown): void {
+    this.onFailed(e);
+    this.events$.error(e);
   }
 }
 
@@ -142,11 +146,10 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
         error: (e: unknown) => sub.error(e),
       });
       // The read starts at `afterSeq` itself, to learn whether the client's last event was terminal.
-      this.log
-        .readAll(turnId, Math.max(afterSeq - 1, 0))
+      feed.ready
+        .then(() => this.log.readAll(turnId, Math.max(afterSeq - 1, 0)))
         .then((stored) => {
           if (closed) return;
-          feed.seen(stored.at(-1)?.seq ?? 0);
           const finished = stored.some((e) => isTerminal(e.kind));
           stored.forEach((ev) => deliver(ev, false));
           const held = buffered ?? [];

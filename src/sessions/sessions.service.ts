@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { hasScope } from '../auth/scopes.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
+import { PgListener } from '../database/pg-listener.js';
 import { SESSION_NAME_RE, agentSessionName } from '../contract/agent-session.js';
 import { TurnService } from '../paliadin/turn.service.js';
 import type { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, TerminatedDto } from './dto/session.dto.js';
@@ -14,6 +16,8 @@ import { parseExpiresIn } from './expires-in.js';
 import { DEFAULT_SESSION_NAME, SessionStore, type SessionRecord } from './session-store.js';
 
 const DEFAULT_EXPIRY_MS = 24 * 3600_000;
+/** Carries `{origin, agent_session, user_id, email}`: every instance stops that agent if it holds it. */
+export const AGENT_STOP_CHANNEL = 'paliadin_agent_stop';
 
 /**
  * Agent sessions as a resource (docs/sessions.md): created, listed, driven,
@@ -22,15 +26,33 @@ const DEFAULT_EXPIRY_MS = 24 * 3600_000;
  * admins (owners, keys with `admin`) see and may force-end all.
  */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit {
   private readonly logger = new Logger(SessionsService.name);
+  private readonly instanceId = randomUUID();
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     @InjectDataSource() private readonly db: DataSource,
     private readonly turns: TurnService,
+    private readonly listener: PgListener,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.listener.listen(AGENT_STOP_CHANNEL, (payload) => {
+      if (!this.backend.agentsPerInstance) return;
+      let msg: { origin?: string; agent_session?: string; user_id?: string; email?: string };
+      try {
+        msg = JSON.parse(payload) as typeof msg;
+      } catch {
+        return;
+      }
+      if (msg.origin === this.instanceId || !msg.agent_session || !msg.user_id) return;
+      this.backend
+        .reset({ userId: msg.user_id, email: msg.email ?? '', agentSession: msg.agent_session })
+        .catch((e: unknown) => this.logger.warn({ err: e }, `could not stop agent ${msg.agent_session}`));
+    });
+  }
 
   isAdmin(p: Principal): boolean {
     return p.scopes === 'user' ? this.config.isOwnerEmail(p.email) : hasScope(p.scopes, 'admin');
@@ -115,6 +137,11 @@ export class SessionsService {
     await Promise.all(open.map((t) => this.turns.cancelTurn(t.turn_id)));
     try {
       await this.backend.reset({ userId: s.user_id, email: s.user_email, agentSession: s.agent_session });
+      // An agent in another instance's process (local panes): that instance stops it.
+      if (this.backend.agentsPerInstance) {
+        const msg = { origin: this.instanceId, agent_session: s.agent_session, user_id: s.user_id, email: s.user_email };
+        await this.db.query(`SELECT pg_notify($1, $2)`, [AGENT_STOP_CHANNEL, JSON.stringify(msg)]);
+      }
     } catch (e) {
       // The session is over either way; an agent left running is stopped by its own idle rules.
       this.logger.warn({ err: e, sessionId: s.id }, `could not stop the agent of session ${s.id}`);

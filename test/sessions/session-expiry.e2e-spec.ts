@@ -29,9 +29,24 @@ describe('session expiry', () => {
     await waitUntil(async () => (await ds.query(`SELECT error_code FROM paliadin_turns WHERE turn_id = $1`, [turn]))[0].error_code === 'cancelled', 10_000, 'the running turn to be cancelled');
     const events = await ds.query(`SELECT data->>'status' AS status FROM paliadin_session_events WHERE session_id = $1 AND kind = 'session' ORDER BY seq`, [s.id]);
     expect(events).toEqual([{ status: 'active' }, { status: 'expired' }]);
-    // Stopped once, by the instance that ran the pass (after the row changed, so no new turn slips in).
+    // Stopped once, by the instance that ran the pass (after the row changed, so no new turn slips in);
+    // these scripted agents do not live in an instance's process, so nobody else is told.
     const resets = () => apps.flatMap((p) => p.backend.resets).filter((r) => r === s.agent_session);
     await waitUntil(() => resets().length > 0, 10_000, 'the agent to be stopped');
     expect(apps.flatMap((p) => p.backend.resets).filter((r) => r === s.agent_session)).toHaveLength(1);
+  });
+
+  it("a local agent (in an instance's own process) is stopped on every instance, whichever one ends the session", async () => {
+    const [a, b] = apps;
+    for (const p of apps) (p.backend as { agentsPerInstance?: boolean }).agentsPerInstance = true;
+    try {
+      const auth = `Bearer ${await tokenFor('spread@example.com')}`;
+      const s = (await a.http().post('/api/sessions').set('Authorization', auth).send({ name: 'spread' })).body;
+      expect((await a.http().post(`/api/sessions/${s.id}/checkin`).set('Authorization', auth)).status).toBe(200);
+      await waitUntil(() => b.backend.resets.includes(s.agent_session), 10_000, 'the other instance to stop its agent');
+      expect(a.backend.resets.filter((r) => r === s.agent_session)).toHaveLength(1);
+    } finally {
+      for (const p of apps) (p.backend as { agentsPerInstance?: boolean }).agentsPerInstance = undefined;
+    }
   });
 });

@@ -30,6 +30,7 @@ const EXIT_GRACE_MS = 200;
 export class LocalBackend implements PaliadinBackend, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'local';
   readonly driver = 'pty';
+  readonly agentsPerInstance = true;
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
   readonly pool: PanePool;
