@@ -4,6 +4,7 @@ import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
 import { tokenFor, userToken } from '../support/tokens.js';
+import { rowCounts } from '../support/row-counts.js';
 
 const NUL = 'a\u0000b';
 const LONE_HIGH = 'a\uD800b';
@@ -34,13 +35,7 @@ describe('bad input is a 400 naming the field, never a 500, and stores nothing',
     await db?.drop();
   });
 
-  const counts = async () =>
-    (
-      await sql.query(
-        `SELECT (SELECT count(*) FROM paliadin_turns)::int AS turns, (SELECT count(*) FROM paliadin_turn_events)::int AS events,
-                (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM api_keys)::int AS keys`,
-      )
-    ).rows[0];
+  const counts = () => rowCounts(sql);
 
   /** Sends, expects a 400 envelope whose message contains `expected`, and that nothing was stored. */
   const refused = async (send: () => Promise<{ status: number; body: unknown }>, expected: string) => {

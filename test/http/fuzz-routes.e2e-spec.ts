@@ -9,6 +9,7 @@ import { listRoutes, type RouteInfo } from '../support/routes.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
 import { subFor, tokenFor, userToken } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
+import { rowCounts } from '../support/row-counts.js';
 
 // Fixed, printed, and overridable (FUZZ_SEED=<n>) to replay a failure; bounded to stay well under a minute.
 const SEED = Number(process.env.FUZZ_SEED ?? 1_207_2026);
@@ -111,13 +112,7 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
     await db?.drop();
   });
 
-  const counts = async () =>
-    (
-      await sql.query(
-        `SELECT (SELECT count(*) FROM paliadin_turns)::int AS turns, (SELECT count(*) FROM paliadin_turn_events)::int AS events,
-                (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM api_keys)::int AS keys`,
-      )
-    ).rows[0];
+  const counts = () => rowCounts(sql);
   // A turn a fuzzed request started finishes on its own; its events must not be counted against the next request.
   const settled = () => waitUntil(async () => (await sql.query('SELECT 1 FROM paliadin_turns WHERE finished_at IS NULL')).rowCount === 0, 10_000, 'turns to finish');
 
