@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AgentPane } from '../../src/backends/local/agent-pane.js';
-import { isIdle } from '../../src/backends/local/agent-screen.js';
+import { AgentPane } from '../../src/backends/local/pty/agent-pane.js';
+import { isIdle } from '../../src/backends/local/pty/agent-screen.js';
 import { PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, TEST_JWT_SECRET, startTestApp } from '../support/test-app.js';
 

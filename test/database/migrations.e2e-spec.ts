@@ -5,7 +5,7 @@ import { revertLastMigration, runMigrations } from '../../src/database/migrate.j
 import { MIGRATIONS } from '../../migrations/index.js';
 import { isolatedDatabase as freshDatabase } from '../support/isolated-database.js';
 
-const TABLES = ['api_keys', 'paliadin_turn_events', 'paliadin_turns', 'users'];
+const TABLES = ['api_keys', 'paliadin_agent_sessions', 'paliadin_turn_events', 'paliadin_turns', 'users'];
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
@@ -73,6 +73,7 @@ describe('migrations', () => {
       'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
+    expect(of('paliadin_agent_sessions')).toEqual(['agent_session', 'backend', 'driver', 'agent_session_id', 'updated_at']);
 
     const times = cols.filter((c) => /_at$/.test(c.column_name));
     expect(times.length).toBeGreaterThan(8);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
-import type { LocalBackend } from '../../../src/backends/local/local.backend.js';
+import type { PtyLocalBackend as LocalBackend } from '../../../src/backends/local/pty/pty.backend.js';
 import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture, type Envelope } from '../../support/claude-agent.js';

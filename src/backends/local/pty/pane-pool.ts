@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { AgentPane, type AgentLaunch } from './agent-pane.js';
+import { seconds } from '../../../contract/seconds.js';
+import type { AgentLaunch } from '../agent-launch.js';
+import { AgentStartError } from '../local-agent-host.js';
+import { AgentPane } from './agent-pane.js';
 import { isIdle } from './agent-screen.js';
-import { seconds } from '../../contract/seconds.js';
-
-/** The agent could not be started or never showed its prompt. */
-export class AgentStartError extends Error {
-  override readonly name = 'AgentStartError';
-}
 
 interface Slot {
   pane: AgentPane;
