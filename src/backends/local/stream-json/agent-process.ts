@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Query, SDKMessage, SDKUserMessage, SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
 import { seconds } from '../../../contract/seconds.js';
 import type { AgentLaunch } from '../agent-launch.js';
+import type { StoredConversation } from '../agent-session-store.js';
 import { AgentStartError } from '../local-agent-host.js';
 import type { AgentPermissions } from './agent-permissions.js';
 
@@ -24,8 +25,8 @@ export interface AgentProcessSpec {
   session: string;
   /** Command resolved; `cwd` is the session's workspace; `args` come after the SDK's own flags. */
   launch: AgentLaunch;
-  /** Claude Code's session id of the conversation to resume, if any. */
-  resume?: string;
+  /** The stored conversation to resume, if any. */
+  resume?: StoredConversation;
   permissions: AgentPermissions;
   /** Appended to Claude Code's system prompt. */
   instructions: string;
@@ -53,8 +54,10 @@ export class AgentProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Claude Code's own session id, once it has said it. */
   sessionId?: string;
-  /** The session id last stored for this agent session (the one it resumed, or what it said since). */
-  storedSessionId?: string;
+  /** The conversation as this process last knew it stored (resumed, or recorded since). */
+  stored?: StoredConversation;
+  /** Turns sent to it so far. */
+  turns = 0;
   /**
    * The running cost total of the agent's last result (Claude Code reports a
    * total per process); a turn's cost is the difference. Unknown at first
@@ -75,7 +78,7 @@ export class AgentProcess {
     { query }: Sdk,
   ) {
     this.exited = new Promise((resolve) => (this.onExit = resolve));
-    this.storedSessionId = spec.resume;
+    this.stored = spec.resume;
     this.costTotal = spec.resume ? undefined : 0;
     this.query = query({
       prompt: this.inbox,
@@ -92,7 +95,7 @@ export class AgentProcess {
         // workspace's (the agent can write those). What it may do is spec.permissions alone.
         settingSources: [],
         systemPrompt: { type: 'preset', preset: 'claude_code', append: spec.instructions },
-        ...(spec.resume ? { resume: spec.resume } : {}),
+        ...(spec.resume ? { resume: spec.resume.id } : {}),
         spawnClaudeCodeProcess: (o) => this.spawn(o),
       },
     });
@@ -128,7 +131,7 @@ export class AgentProcess {
       await agent.kill();
       if (e instanceof AgentStartError) throw e;
       const text = `${(e as Error).message}\n${agent.stderr.join('\n')}`;
-      if (spec.resume && /No conversation found/i.test(text)) throw new ConversationNotFoundError(`conversation ${spec.resume} not found`);
+      if (spec.resume && /No conversation found/i.test(text)) throw new ConversationNotFoundError(`conversation ${spec.resume.id} not found`);
       const said = agent.stderr.at(-1) ?? (e as Error).message;
       const exit = agent.child ? await agent.exited : undefined;
       const how = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'could not be started';
@@ -164,6 +167,7 @@ export class AgentProcess {
 
   /** Sends one user message; `listener` hears everything until detach(). */
   send(text: string, listener: AgentListener): void {
+    this.turns++;
     this.listener = listener;
     if (!this.alive) return listener.ended(this.endReason ?? 'the agent is not running');
     this.inbox.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });

@@ -35,6 +35,8 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   private readonly logger = new Logger('LocalBackend');
   private readonly turns = new SerialQueue();
   private readonly host: LocalAgentHost;
+  /** Each agent's writes to the store, one after the other. */
+  private readonly recording = new WeakMap<AgentProcess, Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -78,6 +80,13 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       let agent: AgentProcess;
       try {
         agent = await this.pool.acquire(req.agentSession, signal);
+        if (agent.turns > 0 && (await this.isBehind(agent))) {
+          // Another instance has had a turn of this conversation (or reset it) since: this process's
+          // memory of it is old. A new one resumes it as it now stands.
+          this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
+          await this.pool.close(req.agentSession);
+          agent = await this.pool.acquire(req.agentSession, signal);
+        }
       } catch (e) {
         if (signal.aborted) return;
         if (e instanceof AgentStartError) return sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
@@ -89,28 +98,37 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     }
   }
 
+  /** Whether the stored conversation changed since this process last recorded it. A store that cannot be read: assume not. */
+  private async isBehind(agent: AgentProcess): Promise<boolean> {
+    try {
+      return (await this.sessions.get(agent.spec.session))?.version !== agent.stored?.version;
+    } catch (e) {
+      this.logger.error({ err: e, session: agent.spec.session }, 'could not read the stored agent session id');
+      return false;
+    }
+  }
+
   /** One message to the agent, its answer as events, until its result, its end, or the turn's abort. */
   private converse(agent: AgentProcess, req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
     const session = req.agentSession;
     const startedMs = Date.now();
     const intervalMs = this.config.env.PALIADIN_THINKING_INTERVAL_MS;
     return new Promise<void>((resolve) => {
-      let lastSentMs = Date.now();
+      let sentSinceTick = false;
       let heard = false;
       let interrupted = false;
       let unstick: NodeJS.Timeout | undefined;
       const emit = (ev: BackendEvent) => {
         if (signal.aborted) return;
-        lastSentMs = Date.now();
+        sentSinceTick = true;
         sub.next(ev);
       };
       const translator = new TurnTranslator(agent.spec.launch.cwd, emit);
       // Proof of life while the agent works without a word for us (a tool running, thinking):
       // the pipeline fails a streaming turn that stays silent too long.
       const heartbeat = setInterval(() => {
-        if (Date.now() - lastSentMs >= intervalMs && (heard || translator.toolRunning)) {
-          emit({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) });
-        }
+        if (!sentSinceTick && (heard || translator.toolRunning)) emit({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) });
+        sentSinceTick = false;
         heard = false;
       }, intervalMs);
       let done = false;
@@ -134,13 +152,18 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       agent.send(agentMessage(req.message), {
         message: (msg) => {
           heard = true;
-          this.keepSessionId(agent);
+          // A new conversation is recorded as soon as its id is known: even a crash mid-turn leaves it resumable.
+          if (msg.type === 'system' && msg.subtype === 'init' && msg.session_id !== agent.stored?.id) void this.record(agent);
           const result = translator.take(msg);
           if (!result) return;
           const costBefore = agent.costTotal;
           agent.costTotal = result.total_cost_usd;
-          if (!interrupted) translator.finish(result, costBefore);
-          finish();
+          agent.detach();
+          // Recorded before the turn ends, so the next turn, wherever it runs, sees this one.
+          void this.record(agent).then(() => {
+            if (!interrupted) translator.finish(result, costBefore);
+            finish();
+          });
         },
         ended: (reason) => {
           if (!interrupted) {
@@ -160,12 +183,24 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     });
   }
 
-  /** Stores the agent's session id the moment it is new, so a crash mid-turn still leaves it resumable. */
-  private keepSessionId(agent: AgentProcess): void {
-    const id = agent.sessionId;
-    if (!id || id === agent.storedSessionId) return;
-    agent.storedSessionId = id;
-    this.sessions.set(agent.spec.session, id).catch((e: unknown) => this.logger.error({ err: e, session: agent.spec.session }, 'could not store the agent session id'));
+  /**
+   * Records the agent's conversation as having had a turn here (its id, a new
+   * version), one write at a time per agent (write() never rejects). A failure is logged: the answer
+   * does not wait on the database, at worst the next process starts afresh.
+   */
+  private record(agent: AgentProcess): Promise<void> {
+    const write = async () => {
+      const id = agent.sessionId;
+      if (!id) return;
+      try {
+        agent.stored = { id, version: await this.sessions.set(agent.spec.session, id) };
+      } catch (e) {
+        this.logger.error({ err: e, session: agent.spec.session }, 'could not store the agent session id');
+      }
+    };
+    const next = (this.recording.get(agent) ?? Promise.resolve()).then(write);
+    this.recording.set(agent, next);
+    return next;
   }
 
   private async startAgent(session: string, signal: AbortSignal): Promise<AgentProcess> {
