@@ -39,6 +39,9 @@ function rememberer(req: ModelRequest): ModelReply | undefined {
   return m ? { text: `Noted: ${m[1]}.` } : undefined;
 }
 
+/** The fixture's model in full, for tests that swap it for a while. */
+const remembering = (req: ModelRequest): ModelReply => rememberer(req) ?? (req.afterToolResult ? { text: 'Done.' } : { text: `Echo: ${req.userMessage.length} chars` });
+
 describe('local backend, stream-json: a conversation outlives its process', () => {
   let agent: StreamJsonAgentFixture;
   const apps: TurnApp[] = [];
@@ -65,14 +68,22 @@ describe('local backend, stream-json: a conversation outlives its process', () =
     const first = await start();
     await answered(first, email, 'remember Papaya');
     const oldPid = backendOf(first).pool.pidOf(session(email))!;
-    const [row] = await first.app.get(DataSource).query(`SELECT backend, driver, agent_session_id FROM paliadin_agent_sessions WHERE agent_session = $1`, [session(email)]);
+    const db = first.app.get(DataSource);
+    const [row] = await db.query(`SELECT backend, driver, agent_session_id FROM paliadin_agent_sessions WHERE agent_session = $1`, [session(email)]);
     expect(row).toMatchObject({ backend: 'local', driver: 'stream-json' });
     expect(row.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
+    // A turn still running when the app stops ends interrupted, not as a crashed agent.
+    agent.model.reply = (req) => (req.userMessage === 'held at shutdown' ? { text: 'never', hold: new Promise(() => undefined) } : remembering(req));
+    const held = await first.ask(email, { user_message: 'held at shutdown' });
+    await waitUntil(() => agent.turns().some((r) => r.userMessage === 'held at shutdown'), 20_000, 'the held message at the model');
     await first.app.close();
     apps.splice(0);
     expect(() => process.kill(oldPid, 0)).toThrow(); // the agent stopped with the app
+    agent.model.reply = remembering;
 
     const second = await start();
+    const [heldRow] = await second.app.get(DataSource).query(`SELECT error_code FROM paliadin_turns WHERE turn_id = $1`, [held]);
+    expect(heldRow.error_code).toBe('interrupted');
     const { events } = await answered(second, email, 'which fruit?');
     expect(kinds(events).at(-1)).toBe('end');
     const req = agent.turns().at(-1)!;
@@ -112,7 +123,7 @@ describe('local backend, stream-json: a conversation outlives its process', () =
   it('beyond PALIADIN_MAX_PANES the least recently used idle agent is stopped; a busy one is waited for', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    agent.model.reply = (req) => (req.userMessage === 'held b' ? { text: 'b done', hold: held } : (rememberer(req) ?? { text: `Echo: ${req.userMessage.length} chars` }));
+    agent.model.reply = (req) => (req.userMessage === 'held b' ? { text: 'b done', hold: held } : remembering(req));
     const t = await start({ PALIADIN_MAX_PANES: '1' });
     const pool = backendOf(t).pool;
     await answered(t, 'sj-lru-a@example.com', 'first a');
@@ -132,7 +143,7 @@ describe('local backend, stream-json: a conversation outlives its process', () =
     const order = agent.turns().map((r) => r.userMessage);
     expect(order.lastIndexOf('second a')).toBeGreaterThan(order.lastIndexOf('held b'));
     expect(pool.size).toBe(1);
-    agent.model.reply = (req) => rememberer(req) ?? (req.afterToolResult ? { text: 'Done.' } : { text: `Echo: ${req.userMessage.length} chars` });
+    agent.model.reply = remembering;
   });
 });
 

@@ -212,6 +212,8 @@ export class AgentProcess {
     // Our own argument array (the SDK's flags, then PALIADIN_AGENT_ARGS), no shell; `detached` makes it a process group leader.
     const child = spawn(o.command, [...o.args, ...this.spec.launch.args], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    // A write to an agent that has just died fails with EPIPE: its end is reported through `exit`.
+    child.stdin.on('error', () => undefined);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       for (const line of chunk.split('\n').filter((l) => l.trim())) this.stderr.push(line.slice(0, 500));
