@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -229,10 +229,14 @@ describe('local backend, stream-json: an agent that cannot start', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'paliadin-mute-'));
     const script = path.join(dir, 'mute.sh');
     writeFileSync(script, '#!/bin/sh\nexec cat > /dev/null\n', { mode: 0o755 });
-    const r = await failWith({ PALIADIN_AGENT_COMMAND: script });
-    expect(r.error).toMatchObject({ code: 'tmux_unavailable' });
-    expect(r.error.message).toContain('did not answer its handshake within 0.5 s');
-    expect(t!.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND).pool.size).toBe(0);
+    try {
+      const r = await failWith({ PALIADIN_AGENT_COMMAND: script });
+      expect(r.error).toMatchObject({ code: 'tmux_unavailable' });
+      expect(r.error.message).toContain('did not answer its handshake within 0.5 s');
+      expect(t!.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND).pool.size).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -269,6 +273,7 @@ describe('local backend, stream-json: how the agent is started', () => {
       delete process.env.SOME_SECRET;
       await t.app.close();
       await agent.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
