@@ -185,8 +185,8 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
 
   /**
    * Records the agent's conversation as having had a turn here (its id, a new
-   * version), one write at a time per agent (write() never rejects). A failure is logged: the answer
-   * does not wait on the database, at worst the next process starts afresh.
+   * version), one write at a time per agent. Never rejects: a failure is
+   * logged and the turn goes on; at worst the next process starts afresh.
    */
   private record(agent: AgentProcess): Promise<void> {
     const write = async () => {
