@@ -63,7 +63,7 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     expect(read.events[1].data).toEqual({ text });
     expect(read.events[2].data).toMatchObject({ turn_id: turnId, used_tools: ['Read', 'Grep'], rows_seen: [42, 7], chip_count: 2, classifier_tag: 'case_lookup' });
     expect(row).toMatchObject({ response: text, error_code: null, chip_count: 2, rows_seen: [42, 7], classifier_tag: 'case_lookup' });
-    // The agent saw the envelope DESIGN section 7 describes, with our turn id and answer path.
+    // The agent saw the envelope docs/agent-protocol.md describes, with our turn id and answer path.
     expect(agent.envelopes().find((e) => e.turnId === turnId)).toEqual({ turnId, out: `${agent.responseDir}/${turnId}.md`, message: 'Wer betreut Fall 42?' });
   });
 
