@@ -2,10 +2,11 @@ import { Init1763740800000 } from './1763740800000-Init.js';
 import { EventBatches1764000000000 } from './1764000000000-EventBatches.js';
 import { AgentSessionQueue1764100000000 } from './1764100000000-AgentSessionQueue.js';
 import { Sessions1764200000000 } from './1764200000000-Sessions.js';
+import { AgentConversations1764300000000 } from './1764300000000-AgentConversations.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
  * list works compiled, under ts-jest, and from the CLI. Files are never edited
  * after they land; a change is a new file added here.
  */
-export const MIGRATIONS = [Init1763740800000, EventBatches1764000000000, AgentSessionQueue1764100000000, Sessions1764200000000];
+export const MIGRATIONS = [Init1763740800000, EventBatches1764000000000, AgentSessionQueue1764100000000, Sessions1764200000000, AgentConversations1764300000000];

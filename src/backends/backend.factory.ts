@@ -1,18 +1,20 @@
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { AichatBackend } from './aichat/aichat.backend.js';
 import type { PaliadinBackend } from './backend.interface.js';
 import { DisabledBackend } from './disabled/disabled.backend.js';
-import { LocalBackend } from './local/local.backend.js';
+import { createLocalBackend } from './local/local.backend.js';
+import { PgAgentSessionStore } from './pg-agent-session-store.js';
 import { RemoteBackend } from './remote/remote.backend.js';
 
 /** Picks the strategy named by PALIADIN_BACKEND; an unknown name stops boot. */
-export function createBackend(config: AppConfig): PaliadinBackend {
+export function createBackend(config: AppConfig, ds: DataSource): PaliadinBackend {
   const kind = config.env.PALIADIN_BACKEND;
   switch (kind) {
     case 'disabled':
       return new DisabledBackend();
     case 'local':
-      return new LocalBackend(config);
+      return createLocalBackend(config, new PgAgentSessionStore(ds, config.env.PALIADIN_LOCAL_DRIVER));
     case 'aichat':
       return new AichatBackend(config);
     case 'remote':

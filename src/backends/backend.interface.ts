@@ -15,6 +15,8 @@ export interface BackendTurnRequest {
   email: string;
   /** `<prefix>-<userid8>`, already validated. */
   agentSession: string;
+  /** The agent's working directory, when its session names one (an absolute path under PALIADIN_WORKSPACES_DIR, which exists). */
+  workspace?: string;
   sessionId: string;
   message: string;
   pageOrigin?: string;
@@ -27,16 +29,26 @@ export interface BackendTurnRequest {
   earlierExchanges?: (limit: number) => Promise<{ user: string; assistant: string }[]>;
 }
 
+/** What the model consumed for a turn, where the driver reports it. */
+export interface TurnUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+}
+
 /**
  * What a backend emits while a turn runs. Streaming backends send `chunk`s
  * then `done`; a one-shot backend sends only `done` with the whole answer.
+ * `tool`: the agent uses a tool (started, then done or error); its name
+ * counts towards the turn's used_tools.
  */
 export type BackendEvent =
   | { type: 'chunk'; text: string }
   | { type: 'heartbeat'; elapsedSeconds: number }
   | { type: 'meta'; meta: Partial<TurnMeta> }
   | { type: 'conversation'; conversationId: string }
-  | { type: 'done'; response: string; durationMs?: number; meta?: Partial<TurnMeta> }
+  | { type: 'tool'; name: string; inputSummary: string; status: 'started' | 'done' | 'error' }
+  | { type: 'done'; response: string; durationMs?: number; meta?: Partial<TurnMeta>; usage?: TurnUsage; numTurns?: number }
   | { type: 'error'; code: ErrorCode; message: string; retryable?: boolean };
 
 export interface BackendHealth {

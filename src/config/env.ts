@@ -22,6 +22,10 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
+/** How the local backend drives Claude Code (README: The local backend). */
+export const LOCAL_DRIVERS = ['stream-json', 'pty'] as const;
+export type LocalDriver = (typeof LOCAL_DRIVERS)[number];
+
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
@@ -131,6 +135,24 @@ export class Env {
   // Live agent panes (one per user); beyond it the least recently used idle pane is closed.
   @Type(() => Number) @IsInt() @Min(1)
   PALIADIN_MAX_PANES = 8;
+
+  // stream-json: one headless Claude Code per agent session, answers streamed as they are written.
+  // pty: the agent in a pseudo-terminal, answers read from answer files.
+  @IsIn(LOCAL_DRIVERS, { message: `must be one of ${LOCAL_DRIVERS.join(', ')}` })
+  PALIADIN_LOCAL_DRIVER: LocalDriver = 'stream-json';
+
+  // stream-json: an agent process idle this long is stopped (its conversation resumes on the next turn).
+  @Type(() => Number) @IsInt() @Min(1)
+  PALIADIN_AGENT_IDLE_MS = 600_000;
+
+  // stream-json: the built-in Claude Code tools the agent has at all (comma list); no Bash unless listed.
+  @Matches(/^\s*([A-Za-z][A-Za-z0-9_]*\s*(,\s*|$))*$/, { message: 'must be a comma-separated list of tool names' })
+  PALIADIN_AGENT_TOOLS = 'Read,Glob,Grep,Edit,Write';
+
+  // stream-json: the permission rules the agent may use without asking (comma list); everything
+  // else is refused. {workspace} is the agent session's own working directory.
+  @IsString()
+  PALIADIN_AGENT_ALLOW = 'Read({workspace}/**),Edit({workspace}/**)';
 
   // auto: development without Anthropic credentials uses the built-in demo model. off: never.
   @IsIn(['auto', 'off'], { message: 'must be auto or off' })

@@ -22,6 +22,15 @@ export interface EndData {
   duration_ms: number;
   streamed?: true;
   aichat_conversation_id?: string;
+  /** Where the driver reports them (local stream-json). */
+  usage?: { input_tokens: number; output_tokens: number; cost_usd?: number };
+  num_turns?: number;
+}
+/** The agent uses a tool (local stream-json driver); `end.used_tools` counts these. */
+export interface ToolData {
+  name: string;
+  input_summary: string;
+  status: 'started' | 'done' | 'error';
 }
 export interface ErrorData {
   code: ErrorCode;
@@ -33,6 +42,7 @@ export type TurnStreamEvent =
   | { kind: 'meta'; data: MetaData }
   | { kind: 'thinking'; data: ThinkingData }
   | { kind: 'content'; data: ContentData }
+  | { kind: 'tool'; data: ToolData }
   | { kind: 'end'; data: EndData }
   | { kind: 'error'; data: ErrorData };
 

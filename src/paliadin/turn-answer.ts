@@ -1,4 +1,4 @@
-import type { TurnMeta } from '../backends/backend.interface.js';
+import type { TurnMeta, TurnUsage } from '../backends/backend.interface.js';
 import { mergeMeta, parseAnswer } from '../contract/answer.js';
 import type { TurnStreamEvent } from '../contract/stream-events.js';
 import type { TurnCompletion } from './turn-event-log.js';
@@ -13,6 +13,11 @@ export interface AnsweredTurn {
   /** The content went out as deltas already: only `end` closes the stream. */
   streamed: boolean;
   aichatConversationId?: string;
+  /** Tools the agent was seen using (tool events): added to the answer's used_tools. */
+  toolsSeen?: string[];
+  /** What the model consumed, where the driver reports it. */
+  usage?: TurnUsage;
+  numTurns?: number;
 }
 
 /**
@@ -22,7 +27,8 @@ export interface AnsweredTurn {
  */
 export function answeredTurn(a: AnsweredTurn): { events: TurnStreamEvent[]; completion: TurnCompletion } {
   const answer = parseAnswer(a.raw);
-  const meta = mergeMeta(answer.meta, a.meta);
+  const merged = mergeMeta(answer.meta, a.meta);
+  const meta = a.toolsSeen?.length ? { ...merged, usedTools: [...new Set([...merged.usedTools, ...a.toolsSeen])] } : merged;
   const end: TurnStreamEvent = {
     kind: 'end',
     data: {
@@ -34,6 +40,16 @@ export function answeredTurn(a: AnsweredTurn): { events: TurnStreamEvent[]; comp
       duration_ms: a.durationMs,
       ...(a.streamed ? { streamed: true as const } : {}),
       ...(a.aichatConversationId ? { aichat_conversation_id: a.aichatConversationId } : {}),
+      ...(a.usage
+        ? {
+            usage: {
+              input_tokens: a.usage.inputTokens,
+              output_tokens: a.usage.outputTokens,
+              ...(a.usage.costUsd !== undefined ? { cost_usd: a.usage.costUsd } : {}),
+            },
+          }
+        : {}),
+      ...(a.numTurns !== undefined ? { num_turns: a.numTurns } : {}),
     },
   };
   return {

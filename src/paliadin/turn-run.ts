@@ -52,6 +52,8 @@ export class TurnRun {
   private heardSinceTick = false;
   private chunks: string[] = [];
   private meta: TurnMeta = EMPTY_META;
+  /** Names of the tools the agent used (tool events), in order of first use. */
+  private readonly tools = new Set<string>();
   private conversationId?: string;
   private ending = false;
   private queued = false;
@@ -144,6 +146,10 @@ export class TurnRun {
       case 'meta':
         this.meta = mergeMeta(this.meta, ev.meta);
         return;
+      case 'tool':
+        this.tools.add(ev.name);
+        this.emit({ kind: 'tool', data: { name: ev.name, input_summary: ev.inputSummary, status: ev.status } });
+        return;
       case 'conversation':
         this.conversationId = ev.conversationId;
         this.deps.saveConversationId(this.turnId, ev.conversationId).catch((e: unknown) => this.deps.logError(e, 'could not store the conversation id'));
@@ -171,9 +177,12 @@ export class TurnRun {
       turnId: this.turnId,
       raw,
       meta: mergeMeta(this.meta, done.meta),
+      toolsSeen: [...this.tools],
       durationMs: done.durationMs ?? Date.now() - this.startedMs,
       streamed,
       aichatConversationId: this.conversationId,
+      usage: done.usage,
+      numTurns: done.numTurns,
     });
     this.end(events, completion);
   }
@@ -185,7 +194,7 @@ export class TurnRun {
       errorCode: code,
       durationMs: Date.now() - this.startedMs,
       tokens: null,
-      usedTools: this.meta.usedTools,
+      usedTools: [...new Set([...this.meta.usedTools, ...this.tools])],
       rowsSeen: this.meta.rowsSeen,
       chipCount: 0,
       classifierTag: this.meta.classifierTag || null,

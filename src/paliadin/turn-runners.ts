@@ -25,6 +25,8 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   readonly runnerId = randomUUID();
   private readonly logger = new Logger(TurnRunners.name);
   private readonly runs = new Map<string, TurnRun>();
+  /** Places taken by turns being created (tryReserve). */
+  private reserved = 0;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -83,6 +85,22 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   /** How many turns this instance runs now (PALIADIN_MAX_LIVE_TURNS caps it). */
   get live(): number {
     return this.runs.size;
+  }
+
+  /**
+   * Takes a place under `cap` for a turn about to be created, synchronously,
+   * so a burst of requests cannot all pass the check while their inserts are
+   * in flight. False when full. The place is given back by `unreserve` once
+   * the turn is started (its run then counts) or was not created.
+   */
+  tryReserve(cap: number): boolean {
+    if (this.runs.size + this.reserved >= cap) return false;
+    this.reserved++;
+    return true;
+  }
+
+  unreserve(): void {
+    this.reserved--;
   }
 
   /** Asks whichever instance runs the turn to cancel it. */

@@ -43,14 +43,23 @@ export class TurnService {
    * session of theirs, checked by the caller): the turn is counted on the
    * session and its `turn` event recorded in the same transaction.
    */
-  async start(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string }): Promise<TurnCreatedDto> {
+  async start(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
+    const liveCap = this.config.env.PALIADIN_MAX_LIVE_TURNS;
+    // The place is taken now, before the first await: a burst of POSTs cannot all pass the check.
+    if (!this.runners.tryReserve(liveCap)) throw new BusyException(`This server is running ${liveCap} turns, its limit; try again shortly`);
+    try {
+      return await this.create(user, dto, session);
+    } finally {
+      this.runners.unreserve();
+    }
+  }
+
+  private async create(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
     const turnId = randomUUID();
     const sessionId = dto.session_id?.trim() || randomUUID();
     const context = dto.context ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
     const pageOrigin = dto.page_origin || context?.page_origin || null;
     const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
-    const liveCap = this.config.env.PALIADIN_MAX_LIVE_TURNS;
-    if (this.runners.live >= liveCap) throw new BusyException(`This server is running ${liveCap} turns, its limit; try again shortly`);
 
     // The cap check and the insert run under a per-user lock, so parallel POSTs cannot both slip
     // under it; the check needs a statement of its own, after the lock, to see what they committed.
@@ -102,6 +111,7 @@ export class TurnService {
       userId: user.userId,
       email: user.email,
       agentSession,
+      workspace: session?.workspace,
       sessionId,
       message: dto.user_message,
       pageOrigin: pageOrigin ?? undefined,

@@ -112,7 +112,11 @@ export class SessionsService implements OnModuleInit {
     const s = await this.find(p, id);
     if (s.status !== 'active') throw new BadRequestException('session is not active');
     const owner = s.user_id === p.userId ? p : { ...p, userId: s.user_id };
-    const started = await this.turns.start(owner, { user_message: dto.input.trim(), context: dto.context, session_id: s.id }, { id: s.id, agentSession: s.agent_session });
+    const started = await this.turns.start(owner, { user_message: dto.input.trim(), context: dto.context, session_id: s.id }, {
+      id: s.id,
+      agentSession: s.agent_session,
+      workspace: s.workspace ? path.join(this.config.workspacesDir, s.workspace) : undefined,
+    });
     return { ...started, session_id: s.id };
   }
 

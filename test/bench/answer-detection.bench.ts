@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { waitForAnswerFile } from '../../src/backends/local/answer-file.js';
+import { waitForAnswerFile } from '../../src/backends/local/pty/answer-file.js';
 
 // Issue goal: an answer file is detected within 100 ms of its write.
 const GOAL_MS = 100;

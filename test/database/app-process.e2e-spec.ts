@@ -73,7 +73,7 @@ describe('the app process', () => {
     });
     const out = await waitFor(child, PRINTED_TOKEN);
     const token = PRINTED_TOKEN.exec(out)![1];
-    expect(out).toMatch(/Backend: +up \(agent \S+claude; 0\/8 panes live; demo model: no Anthropic credentials/);
+    expect(out).toMatch(/Backend: +up \(agent \S+claude \(stream-json\); 0\/8 agents live; demo model: no Anthropic credentials/);
     expect(out).toMatch(/ WARN  \[LocalBackend\] demo model: /);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { info: { backend: { detail: string } } };
     expect(health.info.backend.detail).toContain('demo model');
@@ -83,11 +83,17 @@ describe('the app process', () => {
     expect(turn.status).toBe(200);
     const { turn_id } = (await turn.json()) as { turn_id: string };
     const read = await readSse(`http://127.0.0.1:${port}`, `/api/paliadin/stream/${turn_id}`, { token, dropPings: true, timeoutMs: 30_000 });
-    expect(read.events.map((e) => e.event)).toEqual(['meta', 'content', 'end']);
-    const text = (read.events[1].data as { text: string }).text;
+    // The default driver (stream-json) streams the demo answer word by word.
+    const events = read.events.map((e) => e.event);
+    expect(events[0]).toBe('meta');
+    expect(events.at(-1)).toBe('end');
+    const deltas = read.events.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta);
+    expect(deltas.length).toBeGreaterThan(20);
+    const text = deltas.join('');
     expect(text).toMatch(/^\*\*Demo model\.\*\* This answer comes from Paliadin's built-in demo model, not from a real AI/);
     expect(text).toContain('You asked: “Was kannst du?”');
-    expect(read.events[2].data).toMatchObject({ classifier_tag: 'demo', chip_count: 1 });
+    expect(text).not.toContain('paliadin-meta');
+    expect(read.events.at(-1)!.data).toMatchObject({ classifier_tag: 'demo', chip_count: 1, streamed: true });
 
     // The agent runs in <data dir>/workspace: find it by its working directory (other tests run agents too).
     const agents = () =>

@@ -73,6 +73,7 @@ describe('migrations', () => {
       'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at', 'session_ref',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
+    expect(of('paliadin_sessions')).toContain('agent_session_at');
 
     const times = cols.filter((c) => /_at$/.test(c.column_name));
     expect(times.length).toBeGreaterThan(8);

@@ -26,6 +26,23 @@ describe('an instance that cannot take more work', () => {
     await p.http().post(`/api/paliadin/turns/${held[1]}/cancel`).set('Authorization', await p.auth('cap2@example.com'));
   });
 
+  it('a burst of POSTs at once gets no more turns than the cap: the place is taken before the first await', async () => {
+    const emails = Array.from({ length: 6 }, (_, i) => `burst${i}@example.com`);
+    const auths = await Promise.all(emails.map((e) => p.auth(e)));
+    const res = await Promise.all(auths.map((a) => p.http().post('/api/paliadin/turn').set('Authorization', a).send({ user_message: 'hold' })));
+    const started = res.filter((r) => r.status === 200);
+    expect(started).toHaveLength(2);
+    expect(res.filter((r) => r.status === 503)).toHaveLength(4);
+    const [{ n }] = await p.app.get(DataSource).query(
+      `SELECT count(*)::int AS n FROM paliadin_turns t JOIN users u ON u.id = t.user_id WHERE u.email LIKE 'burst%' AND t.finished_at IS NULL`,
+    );
+    expect(n).toBe(2);
+    for (const r of started) {
+      const i = res.indexOf(r);
+      await p.http().post(`/api/paliadin/turns/${r.body.turn_id as string}/cancel`).set('Authorization', auths[i]);
+    }
+  });
+
   it('with no database connection to be had in PALIADIN_DB_POOL_WAIT_MS, POST turn and GET stream answer 503, and recover after', async () => {
     const email = 'pool@example.com';
     const auth = await p.auth(email);

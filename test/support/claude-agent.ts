@@ -33,7 +33,8 @@ export interface ClaudeAgentFixture {
 /**
  * The real Claude Code CLI (node_modules/.bin/claude, on PATH under npm) with
  * a temporary HOME prepared the way `npm run agent:setup` prepares one, and a
- * scripted Anthropic Messages server on 127.0.0.1 as its model. `answer`
+ * scripted Anthropic Messages server on 127.0.0.1 as its model; the local
+ * backend drives it with the pty driver. `answer`
  * decides what the model does with each envelope; after the Write's tool
  * result it just says "Done.".
  */
@@ -55,6 +56,7 @@ export async function startClaudeAgent(answer: (env: Envelope, req: ModelRequest
     responseDir,
     env: {
       PALIADIN_BACKEND: 'local',
+      PALIADIN_LOCAL_DRIVER: 'pty',
       PALIADIN_AGENT_COMMAND: path.resolve('node_modules/.bin/claude'),
       PALIADIN_AGENT_HOME: home,
       PALIADIN_AGENT_CWD: cwd,
@@ -75,4 +77,53 @@ export async function startClaudeAgent(answer: (env: Envelope, req: ModelRequest
 /** A model answer: one Write of `content` to the envelope's out path. */
 export function writeAnswer(envelope: Envelope, content: string, extra: Partial<ModelReply> = {}): ModelReply {
   return { write: { path: envelope.out, content }, ...extra };
+}
+
+export interface StreamJsonAgentFixture {
+  model: ScriptedModelServer;
+  /** App settings for the local backend's stream-json driver, the real `claude` and the scripted model. */
+  env: Record<string, string>;
+  home: string;
+  /** PALIADIN_AGENT_CWD: each agent session works in a folder of its own below it. */
+  workspaces: string;
+  /** The main loop's requests that carry a person's message (not a tool result), in order. */
+  turns: () => ModelRequest[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * The real Claude Code CLI driven headless (stream-json) by the local
+ * backend, with a temporary HOME prepared like `npm run agent:setup` does,
+ * and the scripted model on 127.0.0.1. `answer` decides each main-loop
+ * reply; undefined means the default: an echo of the message's length, or
+ * "Done." after a tool result. Agent session names get a prefix of their
+ * own, so ids stored by other suites in the shared database never meet these.
+ */
+export async function startStreamJsonAgent(answer: (req: ModelRequest) => ModelReply | undefined = () => undefined): Promise<StreamJsonAgentFixture> {
+  const root = testTempDir('paliadin-sj-');
+  const home = path.join(root, 'home');
+  const workspaces = path.join(root, 'workspaces');
+  await prepareAgentHome({ home, cwd: workspaces, responseDir: path.join(root, 'responses'), apiKey: DUMMY_API_KEY });
+  const model = new ScriptedModelServer((req) => answer(req) ?? (req.afterToolResult ? { text: 'Done.' } : { text: `Echo: ${req.userMessage.length} chars` }));
+  const baseUrl = await model.start();
+  return {
+    model,
+    home,
+    workspaces,
+    env: {
+      PALIADIN_BACKEND: 'local',
+      PALIADIN_LOCAL_DRIVER: 'stream-json',
+      PALIADIN_SESSION_PREFIX: `sj-${path.basename(root).slice(-6)}`,
+      PALIADIN_AGENT_COMMAND: path.resolve('node_modules/.bin/claude'),
+      PALIADIN_AGENT_HOME: home,
+      PALIADIN_AGENT_CWD: workspaces,
+      ANTHROPIC_BASE_URL: baseUrl,
+      ANTHROPIC_API_KEY: DUMMY_API_KEY,
+    },
+    turns: () => model.requests.filter((r) => r.body.tools?.length && !r.afterToolResult),
+    stop: async () => {
+      await model.stop();
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
 }

@@ -66,6 +66,27 @@ export async function prepareAgentHome(s: AgentHomeSetup): Promise<string[]> {
   return done;
 }
 
+let trusting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Marks `dir` trusted in the agent HOME's `.claude.json` (a named session's
+ * workspace), merging into what is there. One write at a time in this
+ * process, each renamed into place.
+ */
+export function trustDirectory(home: string, dir: string): Promise<void> {
+  const write = async () => {
+    const statePath = path.join(home, '.claude.json');
+    const state = await readJson(statePath);
+    const projects = (state.projects ??= {}) as Record<string, Record<string, unknown>>;
+    if (projects[dir]?.hasTrustDialogAccepted === true) return;
+    projects[dir] = { ...projects[dir], hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
+    await writeJson(statePath, state);
+  };
+  const next = trusting.then(write, write);
+  trusting = next.catch(() => undefined);
+  return next;
+}
+
 async function readJson(file: string): Promise<Record<string, unknown>> {
   if (!existsSync(file)) return {};
   const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));

@@ -3,7 +3,14 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../../config/app-config.js';
 import { projectRoot } from '../../config/project-root.js';
-import type { AgentLaunch } from './agent-pane.js';
+
+/** How to start the agent: no shell, an argument array and an explicit environment. */
+export interface AgentLaunch {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
 
 // Our own settings and secrets stay out of the agent's environment: it can run commands.
 const PRIVATE_ENV_RE = /^(PALIADIN_|TEST_)|DATABASE_URL|SECRET|PASSWORD/;

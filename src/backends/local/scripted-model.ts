@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the model does with one request: write the answer file, say something, or both. */
+/** What the model does with one request: say something, call tools (write the answer file), or both. */
 export interface ModelReply {
   /** A Write tool call: Claude Code writes `content` to `path`. */
   write?: { path: string; content: string };
+  /** Any other tool calls, after the text and the Write. */
+  tools?: { name: string; input: Record<string, unknown> }[];
   text?: string;
+  /** Stream the text word by word, this long between words (the demo model; tests of a slow answer). */
+  wordDelayMs?: number;
   /** Wait before answering (tests: late answers). */
   delayMs?: number;
   /** Answer only once this settles (tests: hold a turn until another one arrives). */
@@ -14,9 +18,14 @@ export interface ModelReply {
 }
 
 export interface ModelRequest {
-  body: { model?: string; stream?: boolean; messages?: Message[]; tools?: { name: string }[] };
+  body: { model?: string; stream?: boolean; system?: unknown; messages?: Message[]; tools?: { name: string }[] };
   /** The text of the newest user message (its tool results excluded). */
   userText: string;
+  /**
+   * The last text block of the newest user message: what the person wrote,
+   * without the context blocks Claude Code puts before it.
+   */
+  userMessage: string;
   /** True when the newest user message carries tool results: the model's tool call ran. */
   afterToolResult: boolean;
 }
@@ -74,7 +83,7 @@ export class ScriptedModelServer {
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.hold) await reply.hold;
     const blocks = toBlocks(reply);
-    if (body.stream) streamReply(res, body.model ?? 'scripted', blocks);
+    if (body.stream) await streamReply(res, body.model ?? 'scripted', blocks, reply.wordDelayMs);
     else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(message(body.model ?? 'scripted', blocks)));
   }
 }
@@ -84,9 +93,11 @@ type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; na
 function describe(body: ModelRequest['body']): ModelRequest {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
   const parts = typeof last?.content === 'string' ? [{ type: 'text', text: last.content }] : (last?.content ?? []);
+  const texts = parts.filter((p) => p.type === 'text').map((p) => p.text ?? '');
   return {
     body,
-    userText: parts.filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n'),
+    userText: texts.join('\n'),
+    userMessage: texts.at(-1) ?? '',
     afterToolResult: parts.some((p) => p.type === 'tool_result'),
   };
 }
@@ -94,7 +105,9 @@ function describe(body: ModelRequest['body']): ModelRequest {
 function toBlocks(reply: ModelReply): Block[] {
   const blocks: Block[] = [];
   if (reply.text) blocks.push({ type: 'text', text: reply.text });
-  if (reply.write) blocks.push({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 20)}`, name: 'Write', input: { file_path: reply.write.path, content: reply.write.content } });
+  const toolUse = (name: string, input: Record<string, unknown>): Block => ({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 20)}`, name, input });
+  if (reply.write) blocks.push(toolUse('Write', { file_path: reply.write.path, content: reply.write.content }));
+  for (const t of reply.tools ?? []) blocks.push(toolUse(t.name, t.input));
   if (blocks.length === 0) blocks.push({ type: 'text', text: 'OK' });
   return blocks;
 }
@@ -112,21 +125,26 @@ function message(model: string, blocks: Block[]) {
   };
 }
 
-function streamReply(res: http.ServerResponse, model: string, blocks: Block[]): void {
+async function streamReply(res: http.ServerResponse, model: string, blocks: Block[], wordDelayMs?: number): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
   const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   const msg = message(model, blocks);
   send('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } });
-  blocks.forEach((b, index) => {
+  for (const [index, b] of blocks.entries()) {
     if (b.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
-      send('content_block_delta', { index, delta: { type: 'text_delta', text: b.text } });
+      // Word by word (each word with the space after it), as a model streams tokens.
+      for (const [i, text] of (b.text.match(/\S+\s*|\s+/g) ?? []).entries()) {
+        if (i > 0 && wordDelayMs) await new Promise((r) => setTimeout(r, wordDelayMs));
+        if (res.destroyed) return; // the client went away (an interrupted turn)
+        send('content_block_delta', { index, delta: { type: 'text_delta', text } });
+      }
     } else {
       send('content_block_start', { index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
       send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } });
     }
     send('content_block_stop', { index });
-  });
+  }
   send('message_delta', { delta: { stop_reason: msg.stop_reason, stop_sequence: null }, usage: { output_tokens: 10 } });
   send('message_stop', {});
   res.end();

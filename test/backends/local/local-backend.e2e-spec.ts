@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
-import type { LocalBackend } from '../../../src/backends/local/local.backend.js';
+import type { PtyLocalBackend as LocalBackend } from '../../../src/backends/local/pty/pty.backend.js';
 import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture, type Envelope } from '../../support/claude-agent.js';
@@ -21,13 +23,15 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
   let agent: ClaudeAgentFixture;
   let t: TurnApp;
   let backend: LocalBackend;
+  /** Named sessions' workspaces (PALIADIN_WORKSPACES_DIR). */
+  const named = () => path.join(path.dirname(agent.home), 'named');
 
   beforeAll(async () => {
     agent = await startClaudeAgent((e) => {
       for (const [marker, answer] of answers) if (e.message.includes(marker)) return answer(e);
       return writeAnswer(e, `Echo: ${e.message.length} chars`);
     });
-    t = await startBackendApp(agent.env);
+    t = await startBackendApp({ ...agent.env, PALIADIN_WORKSPACES_DIR: named() });
     backend = t.app.get(PALIADIN_BACKEND);
   });
 
@@ -65,6 +69,22 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     expect(row).toMatchObject({ response: text, error_code: null, chip_count: 2, rows_seen: [42, 7], classifier_tag: 'case_lookup' });
     // The agent saw the envelope docs/agent-protocol.md describes, with our turn id and answer path.
     expect(agent.envelopes().find((e) => e.turnId === turnId)).toEqual({ turnId, out: `${agent.responseDir}/${turnId}.md`, message: 'Wer betreut Fall 42?' });
+  });
+
+  it("a named session's pane works in its workspace, trusted in the agent's HOME so no dialog holds it", async () => {
+    const auth = await t.auth(CAROL);
+    const created = await t.http().post('/api/sessions').set('Authorization', auth).send({ name: 'pty-proj', workspace: 'proj-pty' });
+    expect(created.status).toBe(201);
+    const dir = path.join(named(), 'proj-pty');
+    const exec = await t.http().post(`/api/sessions/${created.body.id as string}/exec`).set('Authorization', auth).send({ input: 'wo bist du' });
+    const read = await t.read(CAROL, exec.body.turn_id as string, { dropPings: true, timeoutMs: 30_000 });
+    expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
+    const state = JSON.parse(readFileSync(path.join(agent.home, '.claude.json'), 'utf8')) as { projects: Record<string, { hasTrustDialogAccepted?: boolean }> };
+    expect(state.projects[dir]?.hasTrustDialogAccepted).toBe(true);
+    // Claude Code tells the model where it works.
+    const req = agent.model.requests.find((r) => r.body.tools?.length && r.userText.includes('wo bist du'))!;
+    expect(JSON.stringify(req.body.system) + JSON.stringify(req.body.messages)).toContain(dir);
+    await t.http().post(`/api/sessions/${created.body.id as string}/checkin`).set('Authorization', auth);
   });
 
   it('an 8 KB message arrives whole', async () => {

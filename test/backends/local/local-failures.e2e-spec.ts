@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
-import type { LocalBackend } from '../../../src/backends/local/local.backend.js';
+import type { PtyLocalBackend as LocalBackend } from '../../../src/backends/local/pty/pty.backend.js';
 import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
@@ -22,7 +22,7 @@ describe('local backend: an agent that cannot start', () => {
 
   const failWith = async (env: Record<string, string>) => {
     // A key (never used) so that the agent's start, not the missing credentials, is what fails.
-    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ANTHROPIC_API_KEY: 'sk-test-unused', ...env });
+    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ANTHROPIC_API_KEY: 'sk-test-unused', ...env });
     const turnId = await t.ask(USER);
     const read = await t.read(USER, turnId, { dropPings: true, timeoutMs: 15_000 });
     const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(USER))).body;
@@ -70,7 +70,7 @@ describe('local backend: an agent that cannot start', () => {
 
   it('a response directory with a space is refused at boot', async () => {
     const dir = path.join(testTempDir('paliadin-'), 'with space');
-    await expect(startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_RESPONSE_DIR: dir })).rejects.toThrow(
+    await expect(startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_RESPONSE_DIR: dir })).rejects.toThrow(
       /PALIADIN_RESPONSE_DIR must not contain spaces/,
     );
   });
@@ -152,7 +152,7 @@ describe('local backend: environment', () => {
     );
     // Secrets in this process's environment, as a deployment would have them.
     Object.assign(process.env, { PALIADIN_JWT_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://u:p@h/db', SOME_SECRET: 's' });
-    const t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_AGENT_COMMAND: script, ANTHROPIC_API_KEY: 'sk-visible-to-agent' });
+    const t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_AGENT_COMMAND: script, ANTHROPIC_API_KEY: 'sk-visible-to-agent' });
     try {
       const backend = t.app.get<LocalBackend>(PALIADIN_BACKEND);
       const pane = await backend.pool.acquire('env-check', new AbortController().signal);

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { AgentPane, type AgentLaunch } from '../../../src/backends/local/agent-pane.js';
+import type { AgentLaunch } from '../../../src/backends/local/agent-launch.js';
+import { AgentPane } from '../../../src/backends/local/pty/agent-pane.js';
 import { waitUntil } from '../../support/wait.js';
 
 /** Open descriptors of this (Jest worker) process. */

@@ -3,7 +3,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { readIfStable, waitForAnswerFile } from './answer-file.js';
-import { testTempDir } from '../../../test/support/temp-dirs.js';
+import { testTempDir } from '../../../../test/support/temp-dirs.js';
 
 describe('waiting for the answer file', () => {
   const dirs: string[] = [];

@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { AgentPane, type AgentLaunch } from './agent-pane.js';
+import { seconds } from '../../../contract/seconds.js';
+import type { AgentLaunch } from '../agent-launch.js';
+import { AgentStartError } from '../local-agent-host.js';
+import { AgentPane } from './agent-pane.js';
 import { isIdle } from './agent-screen.js';
-import { seconds } from '../../contract/seconds.js';
-
-/** The agent could not be started or never showed its prompt. */
-export class AgentStartError extends Error {
-  override readonly name = 'AgentStartError';
-}
 
 interface Slot {
   pane: AgentPane;
@@ -27,7 +24,8 @@ export class PanePool {
   private waiters: (() => void)[] = [];
 
   constructor(
-    private readonly launch: () => Promise<AgentLaunch>,
+    /** The launch for a new pane, in `cwd` when the session names one. */
+    private readonly launch: (cwd: string | undefined) => Promise<AgentLaunch>,
     private readonly opts: { maxPanes: number; startTimeoutMs: number },
   ) {}
 
@@ -50,7 +48,7 @@ export class PanePool {
    * The session's pane, ready for a turn and marked busy until release().
    * The caller serialises turns per session, so one session never acquires twice at once.
    */
-  async acquire(session: string, signal: AbortSignal): Promise<AgentPane> {
+  async acquire(session: string, signal: AbortSignal, cwd?: string): Promise<AgentPane> {
     const existing = this.slots.get(session);
     if (existing?.pane.isAlive) {
       existing.busy = true;
@@ -60,7 +58,7 @@ export class PanePool {
     await this.makeRoom(signal);
     this.starting.add(session);
     try {
-      const pane = await this.spawn(session, signal);
+      const pane = await this.spawn(session, signal, cwd);
       this.slots.set(session, { pane, busy: true, lastUsed: Date.now() });
       return pane;
     } finally {
@@ -90,9 +88,9 @@ export class PanePool {
     await Promise.all([...this.slots.keys()].map((s) => this.close(s)));
   }
 
-  private async spawn(session: string, signal: AbortSignal): Promise<AgentPane> {
+  private async spawn(session: string, signal: AbortSignal, cwd: string | undefined): Promise<AgentPane> {
     let pane: AgentPane;
-    const launch = await this.launch();
+    const launch = await this.launch(cwd);
     try {
       pane = new AgentPane(session, launch);
     } catch (e) {

@@ -1,14 +1,7 @@
 import xterm from '@xterm/headless';
 import pty, { type IPty } from 'node-pty';
+import type { AgentLaunch } from '../agent-launch.js';
 import { inputText, isBusy } from './agent-screen.js';
-
-/** How to start the agent: no shell, an argument array and an explicit environment. */
-export interface AgentLaunch {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-}
 
 const COLS = 120;
 const ROWS = 40;

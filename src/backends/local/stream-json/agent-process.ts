@@ -1,0 +1,284 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Query, SDKMessage, SDKUserMessage, SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import { seconds } from '../../../contract/seconds.js';
+import type { AgentLaunch } from '../agent-launch.js';
+import type { StoredConversation } from '../agent-session-store.js';
+import { AgentStartError } from '../local-agent-host.js';
+import type { AgentPermissions } from './agent-permissions.js';
+
+type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
+let sdk: Promise<Sdk> | undefined;
+
+/** The Agent SDK is a large module: loaded once, by the first agent to start (or ahead of it, at boot). */
+export function loadSdk(): Promise<Sdk> {
+  return (sdk ??= import('@anthropic-ai/claude-agent-sdk'));
+}
+
+const KILL_GRACE_MS = 1_000;
+// How long the agent gets to acknowledge an interrupt (a control request on its stdin).
+const INTERRUPT_ACK_MS = 2_000;
+const STDERR_LINES = 20;
+
+export interface AgentProcessSpec {
+  /** The agent session it serves (logs, diagnostics). */
+  session: string;
+  /** Command resolved; `cwd` is the session's workspace; `args` come after the SDK's own flags. */
+  launch: AgentLaunch;
+  /** The stored conversation to resume, if any. */
+  resume?: StoredConversation;
+  permissions: AgentPermissions;
+  /** Appended to Claude Code's system prompt. */
+  instructions: string;
+  startTimeoutMs: number;
+}
+
+/** What one turn hears from the agent: each message, and the agent's end if it comes first. */
+export interface AgentListener {
+  message(msg: SDKMessage): void;
+  ended(reason: string): void;
+}
+
+/** The conversation to resume is not there (another HOME, a wiped ~/.claude): start a new one. */
+export class ConversationNotFoundError extends AgentStartError {}
+
+/**
+ * One long-lived headless Claude Code process for one agent session, driven
+ * through the Claude Agent SDK with streaming input: one user message per
+ * turn on its stdin, every message it prints (text deltas included) handed
+ * to the turn listening. We spawn the process ourselves (argument array, no
+ * shell, its own process group) so that stopping it also stops whatever its
+ * tools started.
+ */
+export class AgentProcess {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Claude Code's own session id, once it has said it. */
+  sessionId?: string;
+  /** The conversation as this process last knew it stored (resumed, or recorded since). */
+  stored?: StoredConversation;
+  /** Turns sent to it so far. */
+  turns = 0;
+  /**
+   * The running cost total of the agent's last result (Claude Code reports a
+   * total per process); a turn's cost is the difference. Unknown at first
+   * when the conversation was resumed: a resumed total may include earlier turns.
+   */
+  costTotal?: number;
+  private readonly query: Query;
+  private readonly inbox = new Inbox<SDKUserMessage>();
+  private child?: ChildProcess;
+  private listener?: AgentListener;
+  private alive = true;
+  private endReason?: string;
+  private readonly stderr: string[] = [];
+  private onExit!: (e: { code: number | null; signal: NodeJS.Signals | null }) => void;
+
+  private constructor(
+    readonly spec: AgentProcessSpec,
+    { query }: Sdk,
+  ) {
+    this.exited = new Promise((resolve) => (this.onExit = resolve));
+    this.stored = spec.resume;
+    this.costTotal = spec.resume ? undefined : 0;
+    this.query = query({
+      prompt: this.inbox,
+      options: {
+        pathToClaudeCodeExecutable: spec.launch.command,
+        cwd: spec.launch.cwd,
+        env: spec.launch.env,
+        includePartialMessages: true,
+        // Nobody is there to answer a permission prompt: what the rules do not allow is refused.
+        permissionMode: 'dontAsk',
+        tools: spec.permissions.tools,
+        allowedTools: spec.permissions.allow,
+        // No settings files: neither the agent HOME's (the pty driver's rules are there) nor the
+        // workspace's (the agent can write those). What it may do is spec.permissions alone.
+        settingSources: [],
+        systemPrompt: { type: 'preset', preset: 'claude_code', append: spec.instructions },
+        ...(spec.resume ? { resume: spec.resume.id } : {}),
+        spawnClaudeCodeProcess: (o) => this.spawn(o),
+      },
+    });
+  }
+
+  /**
+   * Starts the agent and waits for its handshake (the SDK's initialize
+   * request answered). Throws AgentStartError when it exits first or does
+   * not answer within the start timeout; ConversationNotFoundError when the
+   * conversation to resume is gone.
+   */
+  static async start(spec: AgentProcessSpec, signal: AbortSignal): Promise<AgentProcess> {
+    const agent = new AgentProcess(spec, await loadSdk());
+    void agent.pump();
+    const command = spec.launch.command;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        agent.query.initializationResult(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new AgentStartError(`The agent "${command}" did not answer its handshake within ${seconds(spec.startTimeoutMs)}; is it Claude Code?`)),
+            spec.startTimeoutMs,
+          );
+          onAbort = () => reject(new AgentStartError('The turn ended while the agent was starting'));
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort);
+        }),
+      ]);
+      return agent;
+    } catch (e) {
+      await agent.kill();
+      if (e instanceof AgentStartError) throw e;
+      const text = `${(e as Error).message}\n${agent.stderr.join('\n')}`;
+      if (spec.resume && /No conversation found/i.test(text)) throw new ConversationNotFoundError(`conversation ${spec.resume.id} not found`);
+      const said = agent.stderr.at(-1) ?? (e as Error).message;
+      const exit = agent.child ? await agent.exited : undefined;
+      const how = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'could not be started';
+      throw new AgentStartError(`The agent "${command}" ${how} before it was ready: ${said}`);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** The last lines the agent wrote to stderr (diagnostics). */
+  stderrTail(): string {
+    return this.stderr.join('\n');
+  }
+
+  /** Resident memory of the agent process in bytes (bench, health), from /proc. */
+  rssBytes(): number | undefined {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
+      return kb ? Number(kb) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sends one user message; `listener` hears everything until detach(). */
+  send(text: string, listener: AgentListener): void {
+    this.turns++;
+    this.listener = listener;
+    if (!this.alive) return listener.ended(this.endReason ?? 'the agent is not running');
+    this.inbox.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
+  }
+
+  detach(): void {
+    this.listener = undefined;
+  }
+
+  /** Claude Code's own interrupt (what Escape does): the current turn ends with an error result, the process stays. */
+  async interrupt(): Promise<void> {
+    if (!this.alive) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.query.interrupt().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, INTERRUPT_ACK_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Ends the agent and everything it started: its stdin closed, SIGTERM to
+   * its process group, SIGKILL after a grace period.
+   */
+  async kill(): Promise<void> {
+    this.inbox.close();
+    try {
+      this.query.close();
+    } catch {
+      // already closed
+    }
+    const pid = this.child?.pid;
+    if (!pid) return;
+    if (this.child?.exitCode === null && this.child.signalCode === null) {
+      signalGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    // Whatever its tools left in the group (a child that ignored SIGTERM) goes too.
+    signalGroup(pid, 'SIGKILL');
+  }
+
+  private spawn(o: SpawnOptions): SpawnedProcess {
+    // Our own argument array (the SDK's flags, then PALIADIN_AGENT_ARGS), no shell; `detached` makes it a process group leader.
+    const child = spawn(o.command, [...o.args, ...this.spec.launch.args], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    // A write to an agent that has just died fails with EPIPE: its end is reported through `exit`.
+    child.stdin.on('error', () => undefined);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter((l) => l.trim())) this.stderr.push(line.slice(0, 500));
+      this.stderr.splice(0, Math.max(0, this.stderr.length - STDERR_LINES));
+    });
+    child.once('exit', (code, signal) => {
+      this.alive = false;
+      this.onExit({ code, signal });
+    });
+    child.once('error', (e) => {
+      this.stderr.push(e.message);
+      this.alive = false;
+      this.onExit({ code: null, signal: null });
+    });
+    return child;
+  }
+
+  /** Hands every message to the turn listening; when the stream ends, the agent is gone. */
+  private async pump(): Promise<void> {
+    let reason = 'the agent closed its output';
+    try {
+      for await (const msg of this.query) {
+        if (msg.type === 'system' && msg.subtype === 'init') this.sessionId = msg.session_id;
+        this.listener?.message(msg);
+      }
+    } catch (e) {
+      reason = (e as Error).message;
+    }
+    this.alive = false;
+    this.endReason = reason;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.ended(reason);
+  }
+}
+
+/** The agent's stdin as the SDK reads it: an async queue of user messages that ends when closed. */
+class Inbox<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private wake?: () => void;
+  private closed = false;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (!this.closed) {
+      const item = this.items.shift();
+      if (item !== undefined) yield item;
+      else await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}

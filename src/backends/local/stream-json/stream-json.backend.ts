@@ -1,0 +1,248 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Observable, type Subscriber } from 'rxjs';
+import type { AppConfig } from '../../../config/app-config.js';
+import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../backend.interface.js';
+import { SerialQueue } from '../../serial-queue.js';
+import type { AgentSessionStore } from '../agent-session-store.js';
+import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
+import { agentMessage } from './agent-input.js';
+import { agentPermissions } from './agent-permissions.js';
+import { AgentProcess, ConversationNotFoundError, loadSdk } from './agent-process.js';
+import { AgentProcessPool } from './agent-process-pool.js';
+import { CHAT_INSTRUCTIONS } from './chat-instructions.js';
+import { TurnTranslator } from './turn-translator.js';
+
+// After an interrupt, how long the agent gets to end the turn before it is stopped
+// (the next turn of the session must not hear the rest of this one).
+const UNSTICK_MS = 5_000;
+
+/**
+ * PALIADIN_BACKEND=local with PALIADIN_LOCAL_DRIVER=stream-json: one warm
+ * headless Claude Code process per agent session (the Claude Agent SDK over
+ * `--input-format stream-json --output-format stream-json
+ * --include-partial-messages`), one user message per turn, the answer
+ * streamed as the model writes it. The agent's own session id is stored, so
+ * a new process (after an idle stop, a restart, on another instance)
+ * resumes the conversation. README: The local backend.
+ */
+export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, OnApplicationShutdown {
+  readonly kind = 'local';
+  readonly driver = 'stream-json';
+  // Agents are processes of this instance: stopping one must reach whichever instance holds it.
+  readonly agentsPerInstance = true;
+  readonly mode = 'streaming';
+  readonly pool: AgentProcessPool;
+  private readonly logger = new Logger('LocalBackend');
+  private readonly turns = new SerialQueue();
+  private readonly host: LocalAgentHost;
+  /** Each agent's writes to the store, one after the other. */
+  private readonly recording = new WeakMap<AgentProcess, Promise<void>>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly sessions: AgentSessionStore,
+  ) {
+    this.host = new LocalAgentHost(config);
+    this.pool = new AgentProcessPool((session, signal, cwd) => this.startAgent(session, signal, cwd), {
+      maxAgents: config.env.PALIADIN_MAX_PANES,
+      idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.host.start();
+    // Loaded now rather than on the first turn; a failure shows there.
+    loadSdk().catch((e: unknown) => this.logger.error({ err: e }, 'could not load the Claude Agent SDK'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.closeAll();
+    await this.host.stop();
+  }
+
+  runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
+    return new Observable<BackendEvent>((sub) => {
+      const abort = new AbortController();
+      this.turns
+        .run(req.agentSession, () => this.turn(req, sub, abort.signal))
+        .catch((e: unknown) => {
+          this.logger.error({ err: e, turnId: req.turnId }, 'local turn failed');
+          sub.next({ type: 'error', code: 'upstream_error', message: 'The local agent backend failed' });
+        });
+      // Unsubscribed (cancel, shutdown, silence, the turn's ceiling): the agent is interrupted.
+      return () => abort.abort();
+    });
+  }
+
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    try {
+      let agent: AgentProcess;
+      try {
+        agent = await this.pool.acquire(req.agentSession, signal, req.workspace);
+        if (agent.turns > 0 && (await this.isBehind(agent))) {
+          // Another instance has had a turn of this conversation (or reset it) since: this process's
+          // memory of it is old. A new one resumes it as it now stands.
+          this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
+          await this.pool.close(req.agentSession);
+          agent = await this.pool.acquire(req.agentSession, signal, req.workspace);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        if (e instanceof AgentStartError) return sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
+        throw e;
+      }
+      await this.converse(agent, req, sub, signal);
+    } finally {
+      this.pool.release(req.agentSession);
+    }
+  }
+
+  /** Whether the stored conversation changed since this process last recorded it. A store that cannot be read: assume not. */
+  private async isBehind(agent: AgentProcess): Promise<boolean> {
+    try {
+      return (await this.sessions.get(agent.spec.session))?.version !== agent.stored?.version;
+    } catch (e) {
+      this.logger.error({ err: e, session: agent.spec.session }, 'could not read the stored agent session id');
+      return false;
+    }
+  }
+
+  /** One message to the agent, its answer as events, until its result, its end, or the turn's abort. */
+  private converse(agent: AgentProcess, req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
+    const session = req.agentSession;
+    const startedMs = Date.now();
+    const intervalMs = this.config.env.PALIADIN_THINKING_INTERVAL_MS;
+    return new Promise<void>((resolve) => {
+      let sentSinceTick = false;
+      let heard = false;
+      let interrupted = false;
+      let unstick: NodeJS.Timeout | undefined;
+      const emit = (ev: BackendEvent) => {
+        if (signal.aborted) return;
+        sentSinceTick = true;
+        sub.next(ev);
+      };
+      const translator = new TurnTranslator(agent.spec.launch.cwd, emit);
+      // Proof of life while the agent works without a word for us (a tool running, thinking):
+      // the pipeline fails a streaming turn that stays silent too long.
+      const heartbeat = setInterval(() => {
+        if (!sentSinceTick && (heard || translator.toolRunning)) emit({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) });
+        sentSinceTick = false;
+        heard = false;
+      }, intervalMs);
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearInterval(heartbeat);
+        clearTimeout(unstick);
+        signal.removeEventListener('abort', onAbort);
+        agent.detach();
+        resolve();
+      };
+      const onAbort = () => {
+        interrupted = true;
+        void agent.interrupt();
+        unstick = setTimeout(() => {
+          this.logger.warn({ session, stderr: agent.stderrTail() }, 'agent did not end the interrupted turn; stopping it');
+          void this.pool.close(session).then(finish);
+        }, UNSTICK_MS);
+      };
+      agent.send(agentMessage(req.message), {
+        message: (msg) => {
+          heard = true;
+          // A new conversation is recorded as soon as its id is known: even a crash mid-turn leaves it resumable.
+          if (msg.type === 'system' && msg.subtype === 'init' && msg.session_id !== agent.stored?.id) void this.record(agent);
+          const result = translator.take(msg);
+          if (!result) return;
+          const costBefore = agent.costTotal;
+          agent.costTotal = result.total_cost_usd;
+          agent.detach();
+          // Recorded before the turn ends, so the next turn, wherever it runs, sees this one.
+          void this.record(agent).then(() => {
+            if (!interrupted) translator.finish(result, costBefore);
+            finish();
+          });
+        },
+        ended: (reason) => {
+          if (!interrupted) {
+            this.logger.warn({ session, turnId: req.turnId, reason, stderr: agent.stderrTail() }, 'agent ended mid-turn');
+            emit({
+              type: 'error',
+              code: 'upstream_error',
+              message: 'The agent stopped in the middle of the answer; the next turn starts it again and resumes the conversation',
+              retryable: true,
+            });
+          }
+          finish();
+        },
+      });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort);
+    });
+  }
+
+  /**
+   * Records the agent's conversation as having had a turn here (its id, a new
+   * version), one write at a time per agent. Never rejects: a failure is
+   * logged and the turn goes on; at worst the next process starts afresh.
+   */
+  private record(agent: AgentProcess): Promise<void> {
+    const write = async () => {
+      const id = agent.sessionId;
+      if (!id) return;
+      try {
+        agent.stored = { id, version: await this.sessions.set(agent.spec.session, id) };
+      } catch (e) {
+        this.logger.error({ err: e, session: agent.spec.session }, 'could not store the agent session id');
+      }
+    };
+    const next = (this.recording.get(agent) ?? Promise.resolve()).then(write);
+    this.recording.set(agent, next);
+    return next;
+  }
+
+  private async startAgent(session: string, signal: AbortSignal, named: string | undefined): Promise<AgentProcess> {
+    const launch = await this.host.resolvedLaunch();
+    // Each agent session works in a directory of its own (its session's workspace, when it names one):
+    // the default rules let it read and write there only.
+    const workspace = named ?? path.join(this.config.agentCwd, session);
+    await mkdir(workspace, { recursive: true });
+    const resume = await this.sessions.get(session).catch((e: unknown) => {
+      this.logger.error({ err: e, session }, 'could not read the stored agent session id; starting a new conversation');
+      return undefined;
+    });
+    const spec = {
+      session,
+      launch: { ...launch, cwd: workspace },
+      resume,
+      permissions: agentPermissions(this.config.env.PALIADIN_AGENT_TOOLS, this.config.env.PALIADIN_AGENT_ALLOW, workspace),
+      instructions: CHAT_INSTRUCTIONS,
+      startTimeoutMs: this.config.env.PALIADIN_AGENT_START_TIMEOUT_MS,
+    };
+    try {
+      return await AgentProcess.start(spec, signal);
+    } catch (e) {
+      if (!(e instanceof ConversationNotFoundError)) throw e;
+      this.logger.warn({ session, conversation: resume }, 'the stored conversation is gone (another HOME?); starting a new one');
+      await this.sessions.clear(session).catch(() => undefined);
+      return AgentProcess.start({ ...spec, resume: undefined }, signal);
+    }
+  }
+
+  /** Ends the session's agent and forgets its conversation: the next turn starts a fresh one. */
+  async reset(user: { agentSession: string }): Promise<void> {
+    await this.pool.close(user.agentSession);
+    await this.sessions.clear(user.agentSession);
+  }
+
+  async health(): Promise<BackendHealth> {
+    const command = await this.host.command();
+    if ('problem' in command) return { status: 'down', detail: command.problem };
+    const demo = this.host.demoNotice ? `; ${this.host.demoNotice}` : '';
+    return { status: 'up', detail: `agent ${command.path} (stream-json); ${this.pool.size}/${this.config.env.PALIADIN_MAX_PANES} agents live${demo}` };
+  }
+}
