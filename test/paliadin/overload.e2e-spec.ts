@@ -47,6 +47,8 @@ describe('an instance that cannot take more work', () => {
     const email = 'pool@example.com';
     const auth = await p.auth(email);
     const id = await p.ask(email, { user_message: 'fine' });
+    // Finished (its events stored) before the pool is taken: what follows is about requests, not this turn's writes.
+    expect(kinds((await p.read(email, id)).events)).toEqual(['meta', 'content', 'end']);
     // Hold every connection of the pool, as 2,000 busy turns would.
     const ds = p.app.get(DataSource);
     const held: QueryRunner[] = [];
