@@ -26,7 +26,7 @@ async function bootstrap(): Promise<void> {
     await app.listen(config.env.PORT, config.env.HOST);
   } catch (e) {
     await app.close();
-    throw new Error(listenFailure(e, config));
+    throw new Error(listenFailure(e, config), { cause: e });
   }
   app.flushLogs();
   if (!config.isProduction) await printDevHint(app, config, await app.getUrl());

@@ -18,7 +18,18 @@ export class AdminStatsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async stats(): Promise<PaliadinStatsDto> {
-    const [totals] = await this.db.query(`
+    const [totals]: {
+      total_turns: number;
+      turns_24h: number;
+      turns_7d: number;
+      errors_24h: number;
+      in_flight: number;
+      active_sessions: number;
+      last_turn_at: Date | null;
+      p50: number | null;
+      p95: number | null;
+      max: number | null;
+    }[] = await this.db.query(`
       SELECT count(*)::int AS total_turns,
              count(*) FILTER (WHERE started_at > ${DAY})::int AS turns_24h,
              count(*) FILTER (WHERE started_at > ${WEEK})::int AS turns_7d,
@@ -69,7 +80,7 @@ export class AdminStatsService {
       active_sessions: totals.active_sessions,
       sessions_active: agents.sessions_active,
       sessions_created_24h: agents.sessions_created_24h,
-      last_turn_at: totals.last_turn_at ? (totals.last_turn_at as Date).toISOString() : null,
+      last_turn_at: totals.last_turn_at?.toISOString() ?? null,
       turns_per_day: perDay,
     };
   }

@@ -64,7 +64,7 @@ export class ApiKeysService {
        FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1`,
       [m[1]],
     );
-    const row = rows[0];
+    const row = rows.at(0);
     // Hash even when no row matched, so timing does not reveal which prefixes exist.
     const presentedHash = sha256(presented);
     const storedHash = row ? Buffer.from(row.hash, 'hex') : sha256('');

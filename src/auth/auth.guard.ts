@@ -42,10 +42,12 @@ export class AuthGuard implements CanActivate {
     // PALIADIN_ENABLED=false: the Paliadin routes and their admin API do not exist.
     if (access.area !== 'user' && !this.config.env.PALIADIN_ENABLED) throw unrouted(req);
 
-    const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets) === true);
+    const token = this.tokenOf(req, this.reflector.getAllAndOverride<boolean>(STREAM_AUTH_KEY, targets));
     // Admin routes do not confirm they exist to anyone who may not use them, signed in or not
     // (not even by saying what is wrong with their token).
-    const hideOnAdmin = (e: unknown) => Promise.reject(access.area === 'admin' && e instanceof UnusableClaimsError ? unrouted(req) : e);
+    const hideOnAdmin = (e: unknown): never => {
+      throw access.area === 'admin' && e instanceof UnusableClaimsError ? unrouted(req) : e;
+    };
     const principal = token ? await this.authenticate(token).catch(hideOnAdmin) : undefined;
     if (!principal && access.area === 'admin') throw unrouted(req);
     if (!principal) throw new UnauthorizedException('A valid bearer token or API key is required');

@@ -28,7 +28,7 @@ export class AppConfigModule {
     const env = validateEnv(options.env ?? readEnvironment());
     return {
       module: AppConfigModule,
-      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, validatePredefined: false, validate: () => ({ ...env }) })],
+      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, validatePredefined: false, validate: () => ({ ...(env as object) }) })],
       providers: [{ provide: AppConfig, useValue: new AppConfig(env) }],
       exports: [AppConfig],
     };

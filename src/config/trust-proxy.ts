@@ -8,7 +8,7 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 function isAddressOrSubnet(s: string): boolean {
   if (NAMED_RANGES.has(s)) return true;
-  const [ip, bits, ...rest] = s.split('/');
+  const [ip, bits, ...rest] = s.split('/') as [string, string?, ...string[]];
   const family = isIP(ip);
   if (!family || rest.length > 0) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));

@@ -10,7 +10,7 @@ export class ConfigError extends Error {
 /** A whole-number setting's rule in one phrase, from its @Min/@Max: "an integer between 1 and 65535". */
 function integerRule(property: string): string {
   const rules = getMetadataStorage().getTargetValidationMetadatas(Env, '', true, false).filter((m) => m.propertyName === property);
-  const bound = (name: string) => rules.find((m) => m.name === name)?.constraints?.[0] as number | undefined;
+  const bound = (name: string) => rules.find((m) => m.name === name)?.constraints[0] as number | undefined;
   const [min, max] = [bound('min'), bound('max')];
   if (min !== undefined && max !== undefined) return `must be an integer between ${min} and ${max}`;
   if (min !== undefined) return `must be an integer of at least ${min}`;
@@ -22,9 +22,9 @@ function integerRule(property: string): string {
  * own messages start with the property name, which we already print; the
  * number rules (isInt, min, max) are said once, as the range they make up.
  */
-function describe(errors: ValidationError[]): string[] {
+function describe(errors: { property: string; constraints?: Record<string, string>; value: unknown }[]): string[] {
   return errors.map((e) => {
-    const c = e.constraints ?? {};
+    const c: Partial<Record<string, string>> = e.constraints ?? {};
     // A missing value is the whole story; its other rules would only add noise.
     const reason = c.isDefined ?? (c.isInt || c.min || c.max ? integerRule(e.property) : Object.values(c)[0]);
     const rule = (reason ?? 'is invalid').replace(new RegExp(`^${e.property} `), '');
@@ -43,7 +43,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const env = plainToInstance(Env, known, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
-    const given = (e: ValidationError) => ({ ...e, value: known[e.property] ?? e.value });
+    const given = (e: ValidationError) => ({ property: e.property, constraints: e.constraints, value: known[e.property] ?? (e.value as unknown) });
     throw new ConfigError(`Invalid configuration: ${describe(errors.map(given)).join('; ')}`);
   }
   return env;

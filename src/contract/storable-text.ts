@@ -4,7 +4,6 @@
  * stores it: NULs removed, lone surrogates replaced with U+FFFD. Valid text
  * comes back as the same string (the common case costs one regex test).
  */
-// eslint-disable-next-line no-control-regex
 const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 export function storableText(s: string): string {

@@ -38,7 +38,7 @@ export class DatabaseServer implements OnApplicationShutdown {
     } catch (e) {
       const what = this.embedded ? `the embedded Postgres in ${this.embedded.pgDir}` : 'DATABASE_URL';
       const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
-      throw new Error(`${what}: cannot connect to Postgres at ${hostOf(url)} (${reason || 'connection failed'})`);
+      throw new Error(`${what}: cannot connect to Postgres at ${hostOf(url)} (${reason || 'connection failed'})`, { cause: e });
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -56,7 +56,7 @@ export class DatabaseServer implements OnApplicationShutdown {
   /** Close the pool before stopping the server under it, so no client sees a killed connection. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.embedded) return;
-    const ds = this.moduleRef.get(DataSource, { strict: false });
+    const ds: DataSource | undefined = this.moduleRef.get(DataSource, { strict: false });
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
     await this.embedded.stop();
     this.logger.log('embedded Postgres stopped');

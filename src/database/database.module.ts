@@ -31,7 +31,8 @@ class DatabaseServerModule {}
         };
       },
       dataSourceFactory: async (options?: DataSourceOptions) => {
-        const ds = await new DataSource(options!).initialize();
+        if (!options) throw new Error('no database options');
+        const ds = await new DataSource(options).initialize();
         await runMigrations(ds);
         return ds;
       },

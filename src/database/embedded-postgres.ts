@@ -77,7 +77,7 @@ export class EmbeddedDatabase {
     }
     await withTimeout(
       cluster.start().catch((e: unknown) => {
-        throw new Error(`embedded Postgres exited during start${e ? `: ${String(e)}` : ''} (see ${this.pgDir}/log)`);
+        throw new Error(`embedded Postgres exited during start${e instanceof Error ? `: ${e.message}` : ''} (see ${this.pgDir}/log)`, { cause: e });
       }),
       START_TIMEOUT_MS,
       'postgres start',

@@ -79,7 +79,7 @@ export class PgListener implements BeforeApplicationShutdown {
     }
     this.client = client;
     this.backoff = 100;
-    this.pingTimer = setInterval(() => this.ping(client), PING_INTERVAL_MS);
+    this.pingTimer = setInterval(() => void this.ping(client), PING_INTERVAL_MS);
     this.pingTimer.unref();
     if (this.everConnected) {
       this.logger.log('LISTEN connection re-established');
@@ -113,8 +113,8 @@ export class PgListener implements BeforeApplicationShutdown {
   private scheduleReconnect(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      this.ensureConnected().catch((e: Error) => {
-        this.logger.warn(`LISTEN reconnect failed: ${e.message}`);
+      this.ensureConnected().catch((e: unknown) => {
+        this.logger.warn(`LISTEN reconnect failed: ${(e as Error).message}`);
         this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
         this.scheduleReconnect();
       });

@@ -51,7 +51,9 @@ export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => v
         ? response
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message).join('; ')
-          : String((response as { message?: unknown }).message ?? exception.message);
+          : typeof (response as { message?: unknown }).message === 'string'
+            ? (response as { message: string }).message
+            : exception.message;
     const code = typeof response === 'object' && typeof (response as { code?: unknown }).code === 'string' ? (response as { code: string }).code : undefined;
     return { statusCode: status, error: reasonPhrase(status), message, ...(code ? { code } : {}) };
   }

@@ -2,7 +2,6 @@ import { BadRequestException, type ArgumentMetadata } from '@nestjs/common';
 
 // Postgres text and jsonb refuse U+0000, and jsonb refuses an escaped lone surrogate (JSON.stringify
 // writes one as \udXXX): such input would only fail later, inside an INSERT, as a 500.
-// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why `s` cannot be stored as Postgres text, or undefined when it can. */
@@ -29,9 +28,9 @@ const join = (parent: string, key: string) => (parent ? `${parent}.${key}` : key
  * The walk uses its own stack, so hostile depth cannot overflow it either.
  */
 export function checkRawInput(value: unknown, { type, data }: Pick<ArgumentMetadata, 'type' | 'data'>): void {
-  if (type === 'query') return checkQuery(value, data);
-  if (type === 'param') return checkText(value, data ?? 'path parameter');
-  if (type === 'body') return checkBody(value);
+  if (type === 'query') { checkQuery(value, data); return; }
+  if (type === 'param') { checkText(value, data ?? 'path parameter'); return; }
+  if (type === 'body') { checkBody(value); return; }
 }
 
 function checkText(value: unknown, name: string): void {
@@ -42,7 +41,7 @@ function checkText(value: unknown, name: string): void {
 
 function checkQuery(value: unknown, name: string | undefined): void {
   // Express parses a repeated parameter (`?a=1&a=2`) into an array.
-  const entries = name === undefined ? Object.entries((value ?? {}) as object) : [[name, value] as const];
+  const entries = name === undefined ? Object.entries((value ?? {})) : [[name, value] as const];
   for (const [key, v] of entries) {
     checkText(key, 'query parameter name');
     if (Array.isArray(v)) throw bad(`${key} must be given once`);
@@ -55,8 +54,8 @@ function checkBody(body: unknown): void {
   if (body === undefined || body === null) return;
   if (typeof body !== 'object' || Array.isArray(body)) throw bad('The request body must be a JSON object');
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 1 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { value, path, depth } = top;
     if (typeof value === 'string') {
       checkText(value, path);
       continue;

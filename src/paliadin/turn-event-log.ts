@@ -80,8 +80,8 @@ export class TurnEventLog {
 
   /** The highest seq stored for the turn (0: none). */
   async maxSeq(turnId: string): Promise<number> {
-    const [row] = await this.db.query(`SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`, [turnId]);
-    return row.seq as number;
+    const [row]: { seq: number }[] = await this.db.query(`SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`, [turnId]);
+    return row.seq;
   }
 
   /** Every stored event after `afterSeq`. */
@@ -91,7 +91,7 @@ export class TurnEventLog {
       const { events, more } = await this.read(turnId, after);
       out.push(...events);
       if (!more || events.length === 0) return out;
-      after = events.at(-1)!.seq;
+      after = events[events.length - 1].seq;
     }
   }
 
@@ -133,7 +133,7 @@ export class TurnEventLog {
         rows.map((r) => r.last_seq),
         rows.map((r) => r.kind),
         rows.map((r) => JSON.stringify(r.data)),
-        notifyPayloads(this.instanceId, batches.map((b) => [b.turnId, b.events.at(-1)!.seq])),
+        notifyPayloads(this.instanceId, batches.map((b) => [b.turnId, b.events[b.events.length - 1].seq])),
       ],
     });
     const result = answer.rows[0];
@@ -226,7 +226,7 @@ export class TurnEventLog {
           ],
         );
         if (row.updated !== 1) return false;
-        this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: row.base + i + 1 }) as StoredTurnEvent) });
+        this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: row.base + i + 1 })) });
         return true;
       } catch (e) {
         // A writer raced us to the next seq: the statement rolled back whole, so try again.
@@ -280,14 +280,17 @@ export class TurnEventLog {
     for (const { turn_id } of turns) {
       try {
         await this.db.transaction(async (tx) => {
-          const [t] = await tx.query(`SELECT response FROM paliadin_turns WHERE turn_id = $1 AND events_compacted_at IS NULL FOR UPDATE`, [turn_id]);
+          const [t]: ({ response: string | null } | undefined)[] = await tx.query(
+            `SELECT response FROM paliadin_turns WHERE turn_id = $1 AND events_compacted_at IS NULL FOR UPDATE`,
+            [turn_id],
+          );
           if (!t) return;
           const all = fromRows(await tx.query(`SELECT seq, last_seq, kind, data FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq`, [turn_id]));
           const meta = all.find((e) => e.kind === 'meta');
           const terminal = all.findLast((e) => e.kind === 'end' || e.kind === 'error');
           const kept: TurnStreamEvent[] = [
             ...(meta ? [meta] : []),
-            ...(t.response !== null ? [{ kind: 'content', data: { text: t.response as string } } as TurnStreamEvent] : []),
+            ...(t.response !== null ? [{ kind: 'content', data: { text: t.response } } as TurnStreamEvent] : []),
             ...(terminal ? [terminal] : []),
           ];
           const base = all.at(-1)?.seq ?? 0;
@@ -336,12 +339,12 @@ export function notifyPayloads(origin: string, pairs: [string, number][]): strin
 
 /** Reads a NOTIFY payload: the writing instance and the `[turn_id, seq]` pairs. */
 export function parseNotifyPayload(payload: string): { origin?: string; pairs: [string, number][] } {
-  let msg: { o?: unknown; t?: unknown };
+  let msg: { o?: unknown; t?: unknown } | null;
   try {
     msg = JSON.parse(payload) as typeof msg;
   } catch {
     return { pairs: [] };
   }
   const pairs = Array.isArray(msg?.t) ? msg.t.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number') : [];
-  return { origin: typeof msg.o === 'string' ? msg.o : undefined, pairs };
+  return { origin: typeof msg?.o === 'string' ? msg.o : undefined, pairs };
 }

@@ -24,7 +24,7 @@ type BatchElement = string | { k: string; d: unknown };
 /** One row for a contiguous run of events: a plain row for one, a batch row for more. */
 export function toRow(events: StoredTurnEvent[]): EventRow {
   if (events.length === 1) return { seq: events[0].seq, last_seq: null, kind: events[0].kind, data: events[0].data };
-  return { seq: events[0].seq, last_seq: events.at(-1)!.seq, kind: BATCH_KIND, data: events.map(toElement) };
+  return { seq: events[0].seq, last_seq: events[events.length - 1].seq, kind: BATCH_KIND, data: events.map(toElement) };
 }
 
 /** The events a row holds with seq above `afterSeq`, in order. */
@@ -33,7 +33,7 @@ export function fromRow(row: EventRow, afterSeq = 0): StoredTurnEvent[] {
   const out: StoredTurnEvent[] = [];
   (row.data as BatchElement[]).forEach((el, i) => {
     const seq = row.seq + i;
-    if (seq > afterSeq) out.push({ seq, ...fromElement(el) } as StoredTurnEvent);
+    if (seq > afterSeq) out.push({ seq, ...fromElement(el) });
   });
   return out;
 }

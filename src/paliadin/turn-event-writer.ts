@@ -51,7 +51,7 @@ class TurnQueue implements TurnEventSink {
 
   append(ev: TurnStreamEvent): void {
     if (this.state !== 'writing') return;
-    this.pending.push({ ...storedForm(ev), seq: ++this.seq } as StoredTurnEvent);
+    this.pending.push({ ...storedForm(ev), seq: ++this.seq });
     this.writer.schedule(this);
   }
 
@@ -144,7 +144,11 @@ export class TurnEventWriter {
       this.logger.error({ err: e }, 'event writer failed');
     } finally {
       this.draining = false;
-      if (this.dirty.size > 0) this.schedule(this.dirty.values().next().value!);
+      // Left over after a failed drain: drain again.
+      if (this.dirty.size > 0) {
+        this.draining = true;
+        void this.drain();
+      }
     }
   }
 

@@ -38,7 +38,7 @@ class TurnFeed {
   publish(events: StoredTurnEvent[]): void {
     if (this.fetching || (this.lastSeq !== undefined && events[0].seq > this.lastSeq + 1)) {
       // Something is missing (or a read is under way, which will return these too): read the table.
-      this.notify(events.at(-1)!.seq);
+      this.notify(events[events.length - 1].seq);
       return;
     }
     this.pass(events);

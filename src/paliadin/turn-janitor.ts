@@ -67,7 +67,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY]);
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return;
       try {
         await this.step('ending interrupted turns', () => this.endInterrupted());

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PALIADIN_BACKEND, type PaliadinBackend, type UnansweredTurn } from '../backends/backend.interface.js';
+import { PALIADIN_BACKEND, type LateAnswers, type PaliadinBackend, type UnansweredTurn } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
 import { agentSessionName } from '../contract/agent-session.js';
 import type { ErrorCode } from '../contract/error-codes.js';
@@ -53,7 +53,7 @@ export class TurnRecovery {
         `SELECT ${UNANSWERED_COLUMNS} FROM paliadin_turns t LEFT JOIN users u ON u.id = t.user_id WHERE t.turn_id = $1`,
         [row.turn_id],
       );
-      const outcome = await this.tryDeliver(candidate);
+      const outcome = await this.tryDeliver(candidate, late);
       if (outcome === 'recovered') return 'recovered';
       // Cannot tell (the upstream is unreachable): never give up on a network error.
       if (outcome === 'unreachable') return 'pending';
@@ -75,7 +75,7 @@ export class TurnRecovery {
     let delivered = 0;
     for (const row of rows) {
       try {
-        if ((await this.tryDeliver(row)) === 'recovered') delivered++;
+        if ((await this.tryDeliver(row, late)) === 'recovered') delivered++;
       } catch (e) {
         // One turn that cannot be completed must not keep every later one from its answer.
         this.logger.error({ err: e, turnId: row.turn_id }, `could not deliver the late answer of turn ${row.turn_id}`);
@@ -84,7 +84,7 @@ export class TurnRecovery {
     return delivered;
   }
 
-  private async tryDeliver(row: UnansweredRow): Promise<'recovered' | 'none' | 'unreachable'> {
+  private async tryDeliver(row: UnansweredRow, late: LateAnswers): Promise<'recovered' | 'none' | 'unreachable'> {
     const turn: UnansweredTurn = {
       turnId: row.turn_id,
       userId: row.user_id,
@@ -99,7 +99,7 @@ export class TurnRecovery {
     };
     let found;
     try {
-      found = await this.backend.lateAnswers!.find(turn);
+      found = await late.find(turn);
     } catch (e) {
       this.logger.warn({ err: e, turnId: row.turn_id }, 'looking for a late answer failed');
       return 'unreachable';

@@ -80,7 +80,7 @@ export class TurnRun {
   start(): void {
     this.every(this.deps.timings.thinkingIntervalMs, () => this.tick());
     const wait = this.deps.waitForTurn;
-    if (!wait) return this.begin();
+    if (!wait) { this.begin(); return; }
     // Waiting for the agent session shows as `thinking {queued: true}`; the clocks of the turn start when it runs.
     this.queued = true;
     wait(this.stopWaiting.signal).then(

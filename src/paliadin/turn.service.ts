@@ -57,7 +57,8 @@ export class TurnService {
   private async create(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
     const turnId = randomUUID();
     const sessionId = dto.session_id?.trim() || randomUUID();
-    const context = dto.context ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
+    const context: Record<string, string> | undefined = dto.context
+      ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
     const pageOrigin = dto.page_origin || context?.page_origin || null;
     const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
 
@@ -73,7 +74,7 @@ export class TurnService {
         { turnId, input: dto.user_message, startedAt },
       );
       if (!sessionRef) throw new BadRequestException('session is not active');
-      const [{ n }] = await tx.query(
+      const [{ n }]: { n: number }[] = await tx.query(
         `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
          turn AS (
            INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref)
@@ -125,9 +126,12 @@ export class TurnService {
 
   /** The caller's own turn, or the 404 of a turn that does not exist. */
   async find(user: Principal, turnId: string): Promise<TurnRecord> {
-    const [row] = await this.db.query(`SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE turn_id = $1 AND user_id = $2`, [turnId, user.userId]);
+    const [row]: (TurnRecord | undefined)[] = await this.db.query(`SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE turn_id = $1 AND user_id = $2`, [
+      turnId,
+      user.userId,
+    ]);
     if (!row) throw new NotFoundException(`Turn ${turnId} not found`);
-    return row as TurnRecord;
+    return row;
   }
 
   async get(user: Principal, turnId: string): Promise<TurnViewDto> {
@@ -202,7 +206,7 @@ export class TurnService {
   private async waitFinished(turnId: string, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      const [row] = await this.db.query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId]);
+      const [row]: ({ finished_at: Date | null } | undefined)[] = await this.db.query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId]);
       if (!row || row.finished_at) return true;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -35,7 +35,7 @@ export class SessionExpiry implements OnModuleInit {
     for (const { id } of due) {
       try {
         const s = await SessionStore.find(this.db, id);
-        if (!s || s.status !== 'active') continue;
+        if (s?.status !== 'active') continue;
         await this.sessions.endSession(s, 'expired', 'expired');
         expired++;
         this.logger.log(`session ${id} expired`);

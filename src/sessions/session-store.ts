@@ -69,7 +69,7 @@ export const SessionStore = {
     db: Queryable,
     s: { userId: string; name: string; agentSession: string; createdBy: string; backend: string; driver: string | null; workspace: string | null; expiresAt: Date | null },
   ): Promise<SessionRecord | undefined> {
-    const [row] = rowsOf<{ id: string }>(
+    const [row] = rowsOf<{ id: string } | undefined>(
       await db.query(
         `WITH s AS (
            INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, driver, workspace, expires_at, events_seq)
@@ -98,7 +98,7 @@ export const SessionStore = {
   ): Promise<string | undefined> {
     let row: { id: string; seq: number } | undefined;
     if ('sessionId' in target) {
-      [row] = rowsOf<{ id: string; seq: number }>(
+      [row] = rowsOf<{ id: string; seq: number } | undefined>(
         await db.query(
           `UPDATE paliadin_sessions SET turns = turns + 1, last_activity_at = now(), events_seq = events_seq + 1
            WHERE id = $1 AND status = 'active' RETURNING id, events_seq AS seq`,
@@ -106,7 +106,7 @@ export const SessionStore = {
         ),
       );
     } else {
-      [row] = rowsOf<{ id: string; seq: number }>(
+      [row] = rowsOf<{ id: string; seq: number } | undefined>(
         await db.query(
           `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
            VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 2)
@@ -121,7 +121,7 @@ export const SessionStore = {
       if (created?.created) {
         await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, 1, 'session', $2)`, [
           created.id,
-          JSON.stringify({ status: 'active', at: created.created_at!.toISOString(), reason: 'created' }),
+          JSON.stringify({ status: 'active', at: (created.created_at ?? new Date()).toISOString(), reason: 'created' }),
         ]);
       }
     }
@@ -153,7 +153,7 @@ export const SessionStore = {
 
   /** Ends the user's active default session, if there is one (a reset). */
   async endDefault(db: Queryable, userId: string, reason: string): Promise<void> {
-    const [row] = rowsOf<{ id: string }>(await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]));
+    const [row] = rowsOf<{ id: string } | undefined>(await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]));
     if (row) await SessionStore.end(db, row.id, 'ended', reason);
   },
 };

@@ -16,7 +16,7 @@ export interface SessionPosition {
 /** `N` or `N.M` (docs/sessions.md), or undefined when the id is not one of ours. */
 export function parseSessionEventId(raw: string): SessionPosition | undefined {
   const m = /^(\d{1,9})(?:\.(\d{1,9}))?$/.exec(raw.trim());
-  return m ? { n: Number(m[1]), m: Number(m[2] ?? 0) } : undefined;
+  return m ? { n: Number(m[1]), m: Number((m[2] as string | undefined) ?? 0) } : undefined;
 }
 
 interface SessionEventRow {
@@ -61,20 +61,21 @@ export class SessionStream {
     let n = from.n;
     // Resuming at (or inside) a turn: the rest of that turn first.
     if (n > 0) {
-      const [at] = (await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq = $2`, [sessionId, n])) as SessionEventRow[];
+      const [at]: (SessionEventRow | undefined)[] = await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq = $2`, [sessionId, n]);
       if (at?.kind === 'turn' && at.data.turn_id) await this.turn(at.data.turn_id, n, from.m, out, gone);
     }
     while (!gone.aborted) {
-      const events = (await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq`, [sessionId, n])) as SessionEventRow[];
+      const events: SessionEventRow[] = await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq`, [sessionId, n]);
       for (const ev of events) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the reader may leave during the await below
         if (gone.aborted) return;
         n = ev.seq;
         out.event(String(ev.seq), ev.kind, ev.data, ev.seq === 1 ? 1000 : undefined);
         if (ev.kind === 'turn' && ev.data.turn_id) await this.turn(ev.data.turn_id, n, 0, out, gone);
       }
       if (events.length > 0) continue;
-      const [s] = (await this.db.query(`SELECT status FROM paliadin_sessions WHERE id = $1`, [sessionId])) as { status: string }[];
-      if (!s || s.status !== 'active') return;
+      const [s]: ({ status: string } | undefined)[] = await this.db.query(`SELECT status FROM paliadin_sessions WHERE id = $1`, [sessionId]);
+      if (s?.status !== 'active') return;
       // Idle and active: look for new session events again soon (turn events themselves arrive live).
       await sleep(this.config.env.PALIADIN_QUEUE_POLL_MS, undefined, { signal: gone }).catch(() => undefined);
     }

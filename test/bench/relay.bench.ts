@@ -27,9 +27,9 @@ function child(args: string[], env: Record<string, string> = {}): Promise<{ proc
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    proc.stdout!.once('data', (d: Buffer) => resolve({ proc, port: Number(d.toString().trim().split('\n')[0]) }));
+    proc.stdout.once('data', (d: Buffer) => resolve({ proc, port: Number(d.toString().trim().split('\n')[0]) }));
     proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${err.slice(-1000)}`)));
   });
 }

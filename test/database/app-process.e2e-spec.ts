@@ -40,7 +40,7 @@ describe('the app process', () => {
     const requestLines = logged(child).slice(out.length).split('\n').filter(Boolean);
     expect(requestLines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/api\/paliadin\/history\?session=x&access_token=\[Redacted\] 400 \d+ ms \(req [0-9a-f-]{36}\)$/),
+        expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/api\/paliadin\/history\?session=x&access_token=\[Redacted\] 400 \d+ ms \(req [0-9a-f-]{36}\)$/),
         expect.stringMatching(/ GET \/api\/paliadin\/stream\/0{8}-0{4}-4000-8000-0{12}\?access_token=\[Redacted\] 404 \d+ ms /),
       ]),
     );
@@ -74,7 +74,7 @@ describe('the app process', () => {
     const out = await waitFor(child, PRINTED_TOKEN);
     const token = PRINTED_TOKEN.exec(out)![1];
     expect(out).toMatch(/Backend: +up \(agent \S+claude \(stream-json\); 0\/8 agents live; demo model: no Anthropic credentials/);
-    expect(out).toMatch(/ WARN  \[LocalBackend\] demo model: /);
+    expect(out).toMatch(/ WARN {2}\[LocalBackend\] demo model: /);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { info: { backend: { detail: string } } };
     expect(health.info.backend.detail).toContain('demo model');
 

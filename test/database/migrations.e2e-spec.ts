@@ -30,7 +30,7 @@ describe('migrations', () => {
     expect((await runMigrations(ds)).length).toBeGreaterThan(0);
     expect(await tables(ds)).toEqual(TABLES);
     expect(await runMigrations(ds)).toEqual([]);
-    for (let i = 0; i < MIGRATIONS.length; i++) await revertLastMigration(ds);
+    for (const _ of MIGRATIONS) await revertLastMigration(ds);
     expect(await tables(ds)).toEqual([]);
     await runMigrations(ds);
     expect(await tables(ds)).toEqual(TABLES);
@@ -75,7 +75,7 @@ describe('migrations', () => {
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
     expect(of('paliadin_sessions')).toContain('agent_session_at');
 
-    const times = cols.filter((c) => /_at$/.test(c.column_name));
+    const times = cols.filter((c) => c.column_name.endsWith("_at"));
     expect(times.length).toBeGreaterThan(8);
     for (const c of times) expect(`${c.table_name}.${c.column_name}:${c.data_type}`).toBe(`${c.table_name}.${c.column_name}:timestamp with time zone`);
     for (const [t, c] of [['users', 'id'], ['api_keys', 'id'], ['paliadin_turns', 'turn_id']]) {

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { BackendEvent } from '../../src/backends/backend.interface.js';
 import { TurnRunners } from '../../src/paliadin/turn-runners.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { kinds, startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
@@ -58,7 +57,7 @@ describe('event log under write failures', () => {
   });
 
   it('events the database refuses outright end the turn with a retryable interrupted error, never end over the gap', async () => {
-    const steps: Step[] = chunks(8).map((t) => ({ delay: 15, event: { type: 'chunk', text: t } as BackendEvent }));
+    const steps: Step[] = chunks(8).map((t) => ({ delay: 15, event: { type: 'chunk', text: t } }));
     const id = await askWithFault('refused@example.com', { sqlstate: '22000', times: -1, minSeq: 5 }, [...steps, { event: { type: 'done', response: '' } }]);
     const read = await p.read('refused@example.com', id);
     const got = kinds(read.events);

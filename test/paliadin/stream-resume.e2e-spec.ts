@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BackendEvent } from '../../src/backends/backend.interface.js';
 import { PgListener } from '../../src/database/pg-listener.js';
 import { TurnFeeds } from '../../src/paliadin/turn-feeds.js';
 import type { Step } from '../support/scripted-backend.js';
@@ -9,7 +8,7 @@ import { waitUntil } from '../support/wait.js';
 
 /** A streaming turn of n chunks (multi-byte text included) spread over time. */
 function slowTurn(n: number, delay: number): Step[] {
-  const chunks: Step[] = Array.from({ length: n }, (_, i) => ({ delay, event: { type: 'chunk', text: `Stück ${i} — ✓ ` } as BackendEvent }));
+  const chunks: Step[] = Array.from({ length: n }, (_, i) => ({ delay, event: { type: 'chunk', text: `Stück ${i} — ✓ ` } }));
   return [...chunks, { delay, event: { type: 'done', response: 'whole' } }];
 }
 
@@ -91,7 +90,7 @@ describe('resuming a stream', () => {
     const email = 'leak@example.com';
     const id = await p.ask(email);
     const feeds = p.app.get(TurnFeeds);
-    const server = p.app.getHttpServer();
+    const server = p.app.getHttpServer() as import('node:http').Server;
     const baseline = { feeds: feeds.stats(), listeners: server.listenerCount('request') + server.listenerCount('connection'), handles: process.listenerCount('exit') };
     for (let i = 0; i < 1000; i += 20) {
       await Promise.all(Array.from({ length: 20 }, () => p.read(email, id, { stopAfterEvents: 1 })));

@@ -13,6 +13,8 @@ function random(seed: number): () => number {
   return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
 }
 
+const chunk = (text: string): BackendEvent => ({ type: 'chunk', text });
+
 describe('the session stream', () => {
   let db: { url: string; drop: () => Promise<void> };
   let a: PipelineApp;
@@ -25,7 +27,7 @@ describe('the session stream', () => {
     b = await startPipelineApp(env);
     for (const p of [a, b]) {
       p.backend.script = (req) => [
-        ...Array.from({ length: 8 }, (_, i) => ({ delay: 10, event: { type: 'chunk', text: `${req.message}-${i} ` } as BackendEvent })),
+        ...Array.from({ length: 8 }, (_, i) => ({ delay: 10, event: chunk(`${req.message}-${i} `) })),
         { event: { type: 'done', response: '' } as BackendEvent },
       ];
     }

@@ -12,8 +12,8 @@ export function startApp(env: Record<string, string>): ChildProcess {
   children.add(child);
   output.set(child, '');
   const keep = (d: Buffer) => output.set(child, logged(child) + d.toString());
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   child.once('exit', () => children.delete(child));
   return child;
 }
@@ -34,7 +34,7 @@ export async function stopApps(): Promise<void> {
 /** Resolves with the output once it matches; rejects if the app exits first. */
 export function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (pattern.test(logged(child))) return resolve(logged(child));
+    if (pattern.test(logged(child))) { resolve(logged(child)); return; }
     const onData = () => {
       if (pattern.test(logged(child))) resolve(logged(child));
     };

@@ -79,7 +79,7 @@ export class FakeAichat {
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
     return this.url;
   }
 
@@ -157,37 +157,39 @@ export class FakeAichat {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let raw = '';
-    for await (const chunk of req) raw += chunk;
+    for await (const chunk of req) raw += String(chunk);
     const url = new URL(req.url ?? '/', this.url);
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {
-      return this.error(res, 400, 'bad_request', 'body is not JSON');
+      this.error(res, 400, 'bad_request', 'body is not JSON'); return;
     }
     this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body });
-    if (req.headers.authorization !== `Bearer ${this.token}`) return this.error(res, 401, 'auth_failed', 'bad bearer token');
+    if (req.headers.authorization !== `Bearer ${this.token}`) { this.error(res, 401, 'auth_failed', 'bad bearer token'); return; }
 
     if (req.method === 'GET' && url.pathname === '/chat/health') {
       await this.onHealth?.();
-      return this.json(res, this.health.status, this.health.body);
+      this.json(res, this.health.status, this.health.body); return;
     }
-    if (req.method === 'POST' && url.pathname === '/chat/reset') return this.json(res, 200, { ok: this.resetOk });
+    if (req.method === 'POST' && url.pathname === '/chat/reset') { this.json(res, 200, { ok: this.resetOk }); return; }
     if (req.method === 'GET' && url.pathname === '/chat/conversations') {
       const persona = url.searchParams.get('persona');
       const username = url.searchParams.get('username');
       const list = [...this.conversations.values()].filter((c) => c.persona === persona && c.username === username);
-      return this.json(res, 200, { conversations: list.map(({ turns: _t, ...c }) => c) });
+      this.json(res, 200, { conversations: list.map((c) => ({ ...c, turns: undefined })) }); return;
     }
     const turnsPath = /^\/chat\/conversations\/([^/]+)\/turns$/.exec(url.pathname);
     if (req.method === 'GET' && turnsPath) {
       const conv = this.conversations.get(decodeURIComponent(turnsPath[1]));
-      return conv ? this.json(res, 200, { turns: conv.turns }) : this.error(res, 404, 'bad_request', 'no such conversation');
+      if (conv) this.json(res, 200, { turns: conv.turns });
+      else this.error(res, 404, 'bad_request', 'no such conversation');
+      return;
     }
     if (req.method === 'POST' && (url.pathname === '/chat/turn' || url.pathname === '/chat/turn/stream')) {
       const script = this.script(body as AichatTurnBody, this);
       try {
-        return await this.answerTurn(res, script);
+        await this.answerTurn(res, script); return;
       } finally {
         script.then?.();
       }
@@ -196,10 +198,14 @@ export class FakeAichat {
   }
 
   private async answerTurn(res: http.ServerResponse, script: TurnScript): Promise<void> {
-    if ('status' in script) return this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
-    if ('json' in script) return this.json(res, 200, script.json);
+    if ('status' in script) { this.error(res, script.status, script.error.code, script.error.message, script.error.retryable); return; }
+    if ('json' in script) { this.json(res, 200, script.json); return; }
     // The request was read in full; not one byte of a response goes back: a TCP reset (RST) or a plain close (FIN).
-    if ('drop' in script) return void (script.drop === 'reset' ? res.socket?.resetAndDestroy() : res.socket?.destroy());
+    if ('drop' in script) {
+      if (script.drop === 'reset') res.socket?.resetAndDestroy();
+      else res.socket?.destroy();
+      return;
+    }
     if ('bare' in script) return void res.writeHead(script.bare.status, { 'Content-Type': script.bare.contentType }).end(script.bare.body);
     res.writeHead(200, { 'Content-Type': script.contentType ?? 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.flushHeaders();

@@ -11,7 +11,7 @@ import type { TestRun } from './global-setup.js';
 export default async function globalTeardown(): Promise<void> {
   const run = (globalThis as { __paliadinTestRun?: TestRun }).__paliadinTestRun;
   if (!run) return;
-  let left: string[] = [];
+  let left: string[];
   try {
     await run.db.stop();
   } finally {

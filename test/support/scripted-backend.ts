@@ -23,9 +23,9 @@ export class ScriptedBackend implements PaliadinBackend {
   readonly lateAnswers: LateAnswers = {
     codes: ['timeout', 'upstream_error', 'upstream_silence', 'interrupted'],
     windowMs: 600_000,
-    find: async (t: UnansweredTurn): Promise<LateAnswer> => {
+    find: (t: UnansweredTurn): Promise<LateAnswer> => {
       const response = this.late.get(t.turnId);
-      return response === undefined ? { status: 'none' } : { status: 'found', response };
+      return Promise.resolve(response === undefined ? { status: 'none' } : { status: 'found', response });
     },
   };
 
@@ -41,11 +41,11 @@ export class ScriptedBackend implements PaliadinBackend {
         timer = setTimeout(() => {
           if ('throw' in step) {
             over = true;
-            return sub.error(new Error(step.throw));
+            sub.error(new Error(step.throw)); return;
           }
           if ('complete' in step) {
             over = true;
-            return sub.complete();
+            sub.complete(); return;
           }
           if ('burst' in step) {
             for (const text of step.burst) sub.next({ type: 'chunk', text });
@@ -54,7 +54,7 @@ export class ScriptedBackend implements PaliadinBackend {
             // Set first: the pipeline unsubscribes while handling the final event.
             if (last) over = true;
             sub.next(step.event);
-            if (last) return sub.complete();
+            if (last) { sub.complete(); return; }
           }
           next(i + 1);
         }, step.delay ?? 0);
@@ -67,17 +67,18 @@ export class ScriptedBackend implements PaliadinBackend {
     });
   }
 
-  async reset(user: { agentSession: string }): Promise<void> {
-    if (this.resetFails) throw new Error('reset exploded: internal detail');
+  reset(user: { agentSession: string }): Promise<void> {
+    if (this.resetFails) return Promise.reject(new Error('reset exploded: internal detail'));
     this.resets.push(user.agentSession);
+    return Promise.resolve();
   }
 
-  async health(): Promise<BackendHealth> {
-    return this.healthState;
+  health(): Promise<BackendHealth> {
+    return Promise.resolve(this.healthState);
   }
 }
 
 /** Heartbeats every `every` ms, forever (until cancelled). */
 export function heartbeatsForever(every: number, count = 100_000): Step[] {
-  return Array.from({ length: count }, (_, i) => ({ delay: every, event: { type: 'heartbeat', elapsedSeconds: i + 1 } as BackendEvent }));
+  return Array.from({ length: count }, (_, i) => ({ delay: every, event: { type: 'heartbeat', elapsedSeconds: i + 1 } }));
 }

@@ -93,7 +93,7 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
     await waitUntil(() => canConnect(port), 10_000, `sshd on port ${port} (log: ${log.slice(-500)})`);
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (child?.exitCode !== null) return;
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGTERM');
     await exited;
@@ -159,7 +159,12 @@ function descendants(root: number): number[] {
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
   const out: number[] = [];
-  const walk = (pid: number) => (children.get(pid) ?? []).forEach((c) => (out.push(c), walk(c)));
+  const walk = (pid: number): void => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
   walk(root);
   return out;
 }

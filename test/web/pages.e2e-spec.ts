@@ -163,7 +163,7 @@ describe('the chat page and the dashboard in a real browser', () => {
     p.backend.script = () => [{ event: { type: 'done', response: 'frisch' } }];
     await p.ask(OWNER_EMAIL, { user_message: 'Neu auf dem Board' });
     await page.locator('#turns tbody tr', { hasText: 'Neu auf dem Board' }).waitFor();
-    await expect(card('total_turns')).resolves.toBe(String(total.body.total_turns + 1));
+    await expect(card('total_turns')).resolves.toBe(String((total.body.total_turns as number) + 1));
     await screenshot(page, 'dashboard');
   });
 

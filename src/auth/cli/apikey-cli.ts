@@ -41,16 +41,17 @@ async function main(): Promise<void> {
   switch (verb) {
     case 'create': {
       const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      if (!values.email || scopes.length === 0) throw new Error(USAGE);
+      const email = values.email;
+      if (!email || scopes.length === 0) throw new Error(USAGE);
       const bad = scopes.filter((s) => !isScope(s));
       if (bad.length) throw new Error(`unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}`);
       const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
       if (days !== undefined && !(days > 0)) throw new Error('--expires-in-days must be a positive number');
       return run(async (keys, users) => {
-        const userId = await resolveUserId(users, values.email!, values['user-id'], config.isProduction);
+        const userId = await resolveUserId(users, email, values['user-id'], config.isProduction);
         const { key, row } = await keys.create({
           userId,
-          email: values.email!,
+          email,
           name: values.name ?? 'cli',
           scopes: scopes as Scope[],
           expiresAt: days ? new Date(Date.now() + days * 86_400_000) : undefined,

@@ -21,15 +21,18 @@ describe('classifying aichat failures by whether the request may have reached ai
   let port = 0;
   let closedPort = 0;
   beforeAll(async () => {
-    server = http.createServer(async (req, res) => {
-      for await (const _ of req); // the whole request arrived
-      if (req.url === '/reset') res.socket?.resetAndDestroy();
-      else if (req.url === '/close') res.socket?.destroy();
-      else {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.write('{"response":"hal');
-        setImmediate(() => res.socket?.destroy());
-      }
+    server = http.createServer((req, res) => {
+      // Answered once the whole request arrived.
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/reset') res.socket?.resetAndDestroy();
+        else if (req.url === '/close') res.socket?.destroy();
+        else {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.write('{"response":"hal');
+          setImmediate(() => res.socket?.destroy());
+        }
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;

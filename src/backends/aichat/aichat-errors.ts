@@ -78,15 +78,15 @@ const TLS_FAILURE = /^ERR_TLS_|^ERR_SSL_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)
  */
 export function networkError(err: unknown, what: string): AichatError {
   if (err instanceof AichatError) return err;
-  const e = err as { name?: string; message?: string; cause?: { code?: string; syscall?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return new AichatError('timeout', `aichat did not answer ${what} in time`, true);
-  const code = e?.cause?.code;
-  const syscall = e?.cause?.syscall;
+  const e = (err ?? {}) as { name?: string; message?: string; cause?: { code?: string; syscall?: string; message?: string } };
+  if (e.name === 'TimeoutError') return new AichatError('timeout', `aichat did not answer ${what} in time`, true);
+  const code = e.cause?.code;
+  const syscall = e.cause?.syscall;
   if ((code && NOT_CONNECTED.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo') {
     return new AichatError('mriver_unreachable', `aichat cannot be reached (${code ?? syscall}) for ${what}`, true);
   }
   if (code && TLS_FAILURE.test(code)) return new AichatError('shim_error', `aichat's TLS handshake failed (${code}) for ${what}`);
-  const detail = e?.cause?.message ?? e?.message ?? String(err);
+  const detail = e.cause?.message ?? e.message ?? String(err);
   return new AichatError('upstream_error', `the connection to aichat broke during ${what}: ${detail}${code ? ` (${code})` : ''}`, true);
 }
 

@@ -1,6 +1,6 @@
 /** One entry of GET /chat/conversations/{id}/turns. */
 export interface ConversationTurn {
-  role: 'user' | 'assistant' | string;
+  role: string; // 'user' | 'assistant', or a role aichat adds later
   content: string;
   created_at: string;
 }

@@ -47,7 +47,10 @@ export class AichatBackend implements PaliadinBackend {
   private readonly primed = new Set<string>();
 
   constructor(private readonly config: AppConfig) {
-    this.client = new AichatClient(config.env.PALIADIN_AICHAT_URL!, config.env.PALIADIN_AICHAT_TOKEN!);
+    const { PALIADIN_AICHAT_URL: url, PALIADIN_AICHAT_TOKEN: token } = config.env;
+    // validate-env demands both for this backend; said again here so the types know it too.
+    if (!url || !token) throw new Error('PALIADIN_AICHAT_URL and PALIADIN_AICHAT_TOKEN must be set when PALIADIN_BACKEND=aichat');
+    this.client = new AichatClient(url, token);
     this.persona = config.env.PALIADIN_AICHAT_PERSONA;
     this.mode = config.env.PALIADIN_AICHAT_STREAM ? 'streaming' : 'oneshot';
     // A turn is looked up in aichat's conversation store when aichat may have
@@ -123,7 +126,8 @@ export class AichatBackend implements PaliadinBackend {
     }
     const res = await this.client.stream('/chat/turn/stream', body, signal);
     try {
-      for await (const ev of readTurnStream(res.body!)) {
+      if (!res.body) throw new AichatError('upstream_error', 'aichat answered the turn stream with no body', true);
+      for await (const ev of readTurnStream(res.body)) {
         if (ev.type === 'pane_spawned') {
           paneSpawned = true;
           continue;
@@ -176,7 +180,7 @@ export class AichatBackend implements PaliadinBackend {
     try {
       h = await this.client.json<HealthAnswer>('GET', '/chat/health', undefined, signal);
     } catch (e) {
-      throw new Error(`aichat health check failed: ${(e as Error).message}`);
+      throw new Error(`aichat health check failed: ${(e as Error).message}`, { cause: e });
     }
     if (h.ok !== true) {
       throw new Error(`aichat reports not ok (claude_reachable=${String(h.claude_reachable)}, tmux_reachable=${String(h.tmux_reachable)})`);
@@ -236,7 +240,7 @@ export class AichatBackend implements PaliadinBackend {
         const list = await this.client.json<{ conversations?: { id: string; updated_at?: string }[] }>('GET', `/chat/conversations?${q}`, undefined, signal());
         ids = (list.conversations ?? [])
           .filter((c) => typeof c.id === 'string')
-          .sort((a, b) => String(b.updated_at ?? '').localeCompare(String(a.updated_at ?? '')))
+          .sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? ''))
           .map((c) => c.id);
       }
       for (const id of ids) {

@@ -10,9 +10,12 @@ export class DisabledBackend implements PaliadinBackend {
     return of({ type: 'error', code: 'disabled', message: 'The Paliadin agent is disabled on this server' });
   }
 
-  async reset(): Promise<void> {}
+  /** Nothing runs, so there is nothing to stop. */
+  reset(): Promise<void> {
+    return Promise.resolve();
+  }
 
-  async health(): Promise<BackendHealth> {
-    return { status: 'disabled', detail: 'PALIADIN_BACKEND=disabled' };
+  health(): Promise<BackendHealth> {
+    return Promise.resolve({ status: 'disabled', detail: 'PALIADIN_BACKEND=disabled' });
   }
 }

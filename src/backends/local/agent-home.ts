@@ -77,7 +77,7 @@ export function trustDirectory(home: string, dir: string): Promise<void> {
   const write = async () => {
     const statePath = path.join(home, '.claude.json');
     const state = await readJson(statePath);
-    const projects = (state.projects ??= {}) as Record<string, Record<string, unknown>>;
+    const projects = (state.projects ??= {}) as Partial<Record<string, Record<string, unknown>>>;
     if (projects[dir]?.hasTrustDialogAccepted === true) return;
     projects[dir] = { ...projects[dir], hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
     await writeJson(statePath, state);

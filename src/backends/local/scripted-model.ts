@@ -48,9 +48,10 @@ export class ScriptedModelServer {
   constructor(public reply: (req: ModelRequest) => ModelReply) {}
 
   async start(port = 0): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -64,7 +65,7 @@ export class ScriptedModelServer {
       return;
     }
     let raw = '';
-    for await (const chunk of req) raw += chunk;
+    for await (const chunk of req) raw += String(chunk);
     let body: ModelRequest['body'];
     try {
       body = JSON.parse(raw) as ModelRequest['body'];

@@ -27,7 +27,12 @@ export class RemoteBackend implements PaliadinBackend {
 
   constructor(private readonly config: AppConfig) {
     const e = config.env;
-    this.target = { host: e.PALIADIN_REMOTE_HOST!, port: e.PALIADIN_REMOTE_PORT, user: e.PALIADIN_REMOTE_USER!, keyPath: e.PALIADIN_REMOTE_KEY_PATH!, knownHostsPath: e.PALIADIN_REMOTE_KNOWN_HOSTS! };
+    const { PALIADIN_REMOTE_HOST: host, PALIADIN_REMOTE_USER: user, PALIADIN_REMOTE_KEY_PATH: keyPath, PALIADIN_REMOTE_KNOWN_HOSTS: knownHostsPath } = e;
+    // validate-env demands all four for this backend; said again here so the types know it too.
+    if (!host || !user || !keyPath || !knownHostsPath) {
+      throw new Error('PALIADIN_REMOTE_HOST, _USER, _KEY_PATH and _KNOWN_HOSTS must be set when PALIADIN_BACKEND=remote');
+    }
+    this.target = { host, port: e.PALIADIN_REMOTE_PORT, user, keyPath, knownHostsPath };
     // A turn's answer is fetched later (the shim's `fetch` verb reads the answer file
     // the agent writes) whenever run-turn may have reached the host without returning
     // the answer; classify() in ssh-shim.ts gives exactly those failures these codes:

@@ -117,9 +117,9 @@ export function callShim(t: SshTarget, verb: string[], opts: { signal?: AbortSig
     child.on('close', (code) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', kill);
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+      if (code === 0) { resolve(Buffer.concat(out).toString('utf8')); return; }
       const line = reasonLine(err, code);
-      if (timedOut) return reject(new ShimError('mriver_unreachable', `the agent host did not answer ${verb[0]} in time`, code));
+      if (timedOut) { reject(new ShimError('mriver_unreachable', `the agent host did not answer ${verb[0]} in time`, code)); return; }
       reject(new ShimError(classify(code, err), `${verb[0]} over ssh failed: ${line}`, code));
     });
     if (opts.signal?.aborted) kill();

@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { AichatBackend } from '../../../src/backends/aichat/aichat.backend.js';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import { AppConfig } from '../../../src/config/app-config.js';
-import type { AichatTurnBody } from '../../../src/backends/aichat/aichat-turn-body.js';
 import { FakeAichat, frame, heartbeat, startAichatApp, type TurnScript } from '../../support/fake-aichat.js';
 import { kinds, type TurnApp } from '../../support/pipeline-app.js';
 import { readSse } from '../../support/sse-client.js';
@@ -237,7 +236,7 @@ describe('aichat backend: turns', () => {
         context: { route_name: 'case-detail', primary_entity_type: 'case', primary_entity_id: '42', view_mode: 'table', filter_summary: 'status=open', user_selection_text: 'x'.repeat(1500) },
       });
       await p.read(email, id2, { dropPings: true });
-      const body = fake.turnBodies().at(-1) as AichatTurnBody;
+      const body = fake.turnBodies().at(-1)!;
       expect(body.primer).toEqual([{ user: 'ä'.repeat(2000) + '…', assistant: 'ä'.repeat(2000) + '…' }]);
       expect(body.meta).toEqual({ page_origin: '/cases/42', route: 'case-detail', entity: 'case:42', view: 'table', filter: 'status=open', selection: 'x'.repeat(1000) + '…' });
     } finally {

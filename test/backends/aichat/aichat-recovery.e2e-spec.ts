@@ -51,7 +51,7 @@ describe('aichat backend: stalls, lost connections and recovery', () => {
     // The conversation id was stored the moment it was known, though the turn never got to `done`.
     const [stored] = await t.app.get(DataSource).query(`SELECT aichat_conversation_id FROM paliadin_turns WHERE turn_id = $1`, [id]);
     expect(stored.aichat_conversation_id).toBe(conv.id);
-    await waitUntil(async () => conv.turns.length === 2, 5_000, 'the fake to finish the turn');
+    await waitUntil(() => conv.turns.length === 2, 5_000, 'the fake to finish the turn');
 
     const recovered = await recover(email, id);
     expect(recovered).toMatchObject({ recovery_state: 'recovered', response: answer, error_code: null });
@@ -67,8 +67,7 @@ describe('aichat backend: stalls, lost connections and recovery', () => {
   it('without a stored conversation id, recovery finds the turn by listing the user’s conversations', async () => {
     const email = 'listed@example.com';
     fake.script = (body, f) => {
-      const conv = f.record(body, 'Gefunden über die Liste.');
-      void conv;
+      f.record(body, 'Gefunden über die Liste.');
       return { stream: [frame({ type: 'chunk', content: 'Gef' }), { cut: true }] }; // no conversation frame
     };
     const id = await t.ask(email, { user_message: 'Finde mich' });

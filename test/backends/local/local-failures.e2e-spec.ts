@@ -98,7 +98,7 @@ describe('local backend: pane limit and cancel', () => {
     try {
       return (await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 })).events;
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nagent screen:\n${backend.pool.tailOf(session(email))}`);
+      throw new Error(`${(e as Error).message}\nagent screen:\n${backend.pool.tailOf(session(email))}`, { cause: e });
     }
   };
 

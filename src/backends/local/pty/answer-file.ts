@@ -41,6 +41,7 @@ export function waitForAnswerFile(file: string, opts: { timeoutMs: number; signa
         if (text !== undefined) finish({ kind: 'answer', text });
       } finally {
         checking = false;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a call made while this one awaited
         if (recheck && !done) {
           recheck = false;
           void check();
@@ -50,7 +51,7 @@ export function waitForAnswerFile(file: string, opts: { timeoutMs: number; signa
     const onAbort = () => finish({ kind: 'aborted' });
     const poll = setInterval(() => void check(), POLL_MS);
     const timer = setTimeout(() => finish({ kind: 'timeout' }), opts.timeoutMs);
-    if (opts.signal.aborted) return onAbort();
+    if (opts.signal.aborted) { onAbort(); return; }
     opts.signal.addEventListener('abort', onAbort);
     try {
       const name = path.basename(file);
@@ -72,7 +73,7 @@ export async function readIfStable(file: string): Promise<string | undefined> {
   if (!first?.isFile() || first.size === 0) return undefined;
   await new Promise((r) => setTimeout(r, STABLE_MS));
   const second = await stat(file).catch(() => undefined);
-  if (!second || second.size !== first.size || second.mtimeMs !== first.mtimeMs) return undefined;
+  if (second?.size !== first.size || second.mtimeMs !== first.mtimeMs) return undefined;
   const text = await readFile(file, 'utf8').catch(() => undefined);
   // A writer that truncated and is refilling the file shows as a size change on the next look.
   return text !== undefined && Buffer.byteLength(text) === second.size ? text : undefined;

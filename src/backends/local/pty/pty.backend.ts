@@ -79,12 +79,14 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       try {
         pane = await this.readyPane(req.agentSession, req.workspace, signal, waitMs);
       } catch (e) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (signal.aborted) return;
-        if (e instanceof AgentStartError) return sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
+        if (e instanceof AgentStartError) { sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message }); return; }
         throw e;
       }
       const outPath = path.join(this.config.responseDir, `${req.turnId}.md`);
       if (!(await pane.submit(buildEnvelope(req.turnId, outPath, req.message)))) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (!signal.aborted) sub.next({ type: 'error', code: 'upstream_error', message: 'The agent did not take the message' });
         return;
       }
@@ -99,7 +101,7 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
           message: `The agent did not answer within ${seconds(waitMs)}; if its answer comes later, it is added to this turn`,
           retryable: true,
         });
-      } else if (answer.kind === 'exited') {
+      } else {
         sub.next({ type: 'error', code: 'upstream_error', message: `The agent exited (code ${answer.exitCode}) before answering; the next turn starts it again`, retryable: true });
       }
     } finally {
@@ -149,7 +151,7 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
     const launch = await this.host.resolvedLaunch();
     if (!workspace) return launch;
     await mkdir(workspace, { recursive: true });
-    await trustDirectory(launch.env.HOME ?? '/', workspace);
+    await trustDirectory(launch.env.HOME, workspace);
     return { ...launch, cwd: workspace };
   }
 

@@ -169,7 +169,7 @@ export class AgentProcess {
   send(text: string, listener: AgentListener): void {
     this.turns++;
     this.listener = listener;
-    if (!this.alive) return listener.ended(this.endReason ?? 'the agent is not running');
+    if (!this.alive) { listener.ended(this.endReason ?? 'the agent is not running'); return; }
     this.inbox.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
   }
 

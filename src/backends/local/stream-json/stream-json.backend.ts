@@ -90,8 +90,9 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
           agent = await this.pool.acquire(req.agentSession, signal, req.workspace);
         }
       } catch (e) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (signal.aborted) return;
-        if (e instanceof AgentStartError) return sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
+        if (e instanceof AgentStartError) { sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message }); return; }
         throw e;
       }
       await this.converse(agent, req, sub, signal);

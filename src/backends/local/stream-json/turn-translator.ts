@@ -85,7 +85,8 @@ export class TurnTranslator {
     const u = result.usage;
     const usage: TurnUsage = {
       // All the input the model read, cached or not.
-      inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+      // The SDK types these as numbers; older CLIs leave them out.
+      inputTokens: u.input_tokens + ((u.cache_creation_input_tokens as number | undefined) ?? 0) + ((u.cache_read_input_tokens as number | undefined) ?? 0),
       outputTokens: u.output_tokens,
       ...(costBefore !== undefined ? { costUsd: Math.max(0, Number((result.total_cost_usd - costBefore).toFixed(6))) } : {}),
     };
