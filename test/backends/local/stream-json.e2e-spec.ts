@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { ModelReply, ModelRequest } from '../../../src/backends/local/scripted-model.js';
 import { WORD_JOINER, agentMessage } from '../../../src/backends/local/stream-json/agent-input.js';
@@ -281,6 +282,15 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
 
   it('an agent that dies mid-turn: upstream_error (retryable); the next turn starts a new one that resumes the conversation', async () => {
     await answered(DAVE, 'remember the word Kiwi');
+    // Claude Code writes its transcript a little after a turn; a kill before that loses the turn on its side.
+    // What is tested here is our resume, so the kill waits until the exchange is on disk.
+    const [{ id }] = await t.app.get(DataSource).query(`SELECT agent_session_id AS id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [session(DAVE)]);
+    const transcript = () => {
+      const projects = path.join(agent.home, '.claude', 'projects');
+      const file = readdirSync(projects).map((d) => path.join(projects, d, `${id as string}.jsonl`)).find((f) => existsSync(f));
+      return file ? readFileSync(file, 'utf8') : '';
+    };
+    await waitUntil(() => transcript().includes('Kiwi'), 10_000, 'the transcript on disk');
     answers.set('die now', () => ({ text: 'Ich fange an', hold: new Promise(() => undefined) }));
     const turnId = await t.ask(DAVE, { user_message: 'die now' });
     await waitUntil(() => agent.turns().some((r) => r.userMessage === 'die now'), 20_000, 'the message at the model');
