@@ -11,7 +11,9 @@ export class EventBatches1764000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE paliadin_turn_events ADD COLUMN last_seq integer`);
-    await q.query(`ALTER TABLE paliadin_turn_events ADD CONSTRAINT paliadin_turn_events_last_seq_check CHECK ((kind = 'batch') = (last_seq IS NOT NULL) AND (last_seq IS NULL OR last_seq >= seq))`);
+    await q.query(
+      `ALTER TABLE paliadin_turn_events ADD CONSTRAINT paliadin_turn_events_last_seq_check CHECK ((kind = 'batch') = (last_seq IS NOT NULL) AND (last_seq IS NULL OR last_seq >= seq))`,
+    );
     await q.query(`ALTER TABLE paliadin_turns ADD COLUMN events_compacted_at timestamptz`);
     // The retention pass looks only at finished turns not compacted yet, oldest first.
     await q.query(`CREATE INDEX paliadin_turns_uncompacted_idx ON paliadin_turns (finished_at) WHERE events_compacted_at IS NULL`);

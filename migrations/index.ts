@@ -9,4 +9,10 @@ import { AgentConversations1764300000000 } from './1764300000000-AgentConversati
  * list works compiled, under ts-jest, and from the CLI. Files are never edited
  * after they land; a change is a new file added here.
  */
-export const MIGRATIONS = [Init1763740800000, EventBatches1764000000000, AgentSessionQueue1764100000000, Sessions1764200000000, AgentConversations1764300000000];
+export const MIGRATIONS = [
+  Init1763740800000,
+  EventBatches1764000000000,
+  AgentSessionQueue1764100000000,
+  Sessions1764200000000,
+  AgentConversations1764300000000,
+];

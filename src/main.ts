@@ -11,7 +11,9 @@ import { exitWithError } from './config/load-cli-config.js';
 // A rejection nobody handled is a bug, but crashing would take every live turn (and an
 // embedded Postgres) down with it: it is logged loudly, and the process serves on.
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`paliadin: unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.stderr.write(
+    `paliadin: unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+  );
 });
 
 async function bootstrap(): Promise<void> {

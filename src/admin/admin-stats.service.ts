@@ -95,6 +95,11 @@ export class AdminStatsService {
          ORDER BY t.started_at DESC, t.turn_id DESC LIMIT $1`,
         [limit],
       );
-    return rows.map((r) => ({ ...r, started_at: r.started_at.toISOString(), finished_at: r.finished_at?.toISOString() ?? null, rows_seen: r.rows_seen.map(Number) }));
+    return rows.map((r) => ({
+      ...r,
+      started_at: r.started_at.toISOString(),
+      finished_at: r.finished_at?.toISOString() ?? null,
+      rows_seen: r.rows_seen.map(Number),
+    }));
   }
 }

@@ -64,10 +64,7 @@ export interface UnansweredTurn extends Pick<BackendTurnRequest, 'turnId' | 'use
 }
 
 /** found: the answer arrived after all. none: not (yet). unreachable: cannot tell now, so never give up on it. */
-export type LateAnswer =
-  | { status: 'found'; response: string; meta?: Partial<TurnMeta> }
-  | { status: 'none' }
-  | { status: 'unreachable'; detail: string };
+export type LateAnswer = { status: 'found'; response: string; meta?: Partial<TurnMeta> } | { status: 'none' } | { status: 'unreachable'; detail: string };
 
 /** How a backend delivers answers that come after their turn ended (docs/agent-protocol.md#late-answers, docs/aichat.md#recovery). */
 export interface LateAnswers {

@@ -49,8 +49,7 @@ const toList = ({ value }: { value: unknown }): unknown =>
     : value;
 
 /** Empty strings in a .env file mean "unset", as they do for most tools. */
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const isRemote = (e: Env) => e.PALIADIN_BACKEND === 'remote';
 const isAichat = (e: Env) => e.PALIADIN_BACKEND === 'aichat';
@@ -66,35 +65,46 @@ export class Env {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   HOST = '127.0.0.1';
 
   // Behind a reverse proxy: whose X-Forwarded-For gives the client address (Express's `trust proxy`).
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
-  @ValidateBy({
-    name: 'isTrustProxy',
-    validator: { validate: (v: unknown) => typeof v !== 'string' },
-    constraints: [],
-  }, { message: 'must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets' })
+  @ValidateBy(
+    {
+      name: 'isTrustProxy',
+      validator: { validate: (v: unknown) => typeof v !== 'string' },
+      constraints: [],
+    },
+    { message: 'must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets' },
+  )
   PALIADIN_TRUST_PROXY: TrustProxy = false;
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   PALIADIN_DATA_DIR = './.data';
 
-  @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   PALIADIN_ENABLED = true;
 
   @IsIn(BACKEND_KINDS, { message: `must be one of ${BACKEND_KINDS.join(', ')}` })
   PALIADIN_BACKEND: BackendKind = 'local';
 
-  @Transform(toList) @IsEmail({}, { each: true, message: 'must be a comma-separated list of email addresses' })
+  @Transform(toList)
+  @IsEmail({}, { each: true, message: 'must be a comma-separated list of email addresses' })
   PALIADIN_OWNER_EMAILS: string[] = [];
 
   // Required in production; in development a generated secret is kept in the data dir.
@@ -109,7 +119,8 @@ export class Env {
   @Matches(/^[A-Za-z0-9_.-]{1,55}$/, { message: 'must be 1-55 characters of A-Z a-z 0-9 _ . -' })
   PALIADIN_SESSION_PREFIX = 'paliad-paliadin';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   PALIADIN_AGENT_COMMAND = 'claude';
 
   // Extra arguments for the agent, split on whitespace (no shell is involved).
@@ -117,23 +128,33 @@ export class Env {
   PALIADIN_AGENT_ARGS = '';
 
   // The agent's working directory; default <data dir>/workspace.
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   PALIADIN_AGENT_CWD?: string;
 
   // Where named sessions' workspaces live (POST /api/sessions {workspace}); default <data dir>/workspaces.
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   PALIADIN_WORKSPACES_DIR?: string;
 
   // HOME for the agent (its ~/.claude config, skills, login); default: this process's HOME.
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   PALIADIN_AGENT_HOME?: string;
 
   // How long a new pane may take to show the agent's prompt.
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_AGENT_START_TIMEOUT_MS = 30_000;
 
   // Live agent panes (one per user); beyond it the least recently used idle pane is closed.
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_MAX_PANES = 8;
 
   // stream-json: one headless Claude Code per agent session, answers streamed as they are written.
@@ -142,7 +163,9 @@ export class Env {
   PALIADIN_LOCAL_DRIVER: LocalDriver = 'stream-json';
 
   // stream-json: an agent process idle this long is stopped (its conversation resumes on the next turn).
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_AGENT_IDLE_MS = 600_000;
 
   // stream-json: the built-in Claude Code tools the agent has at all (comma list); no Bash unless listed.
@@ -159,119 +182,181 @@ export class Env {
   PALIADIN_DEMO_MODEL: 'auto' | 'off' = 'auto';
 
   // Passed to the agent (local backend) when set; either one counts as "credentials configured".
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   ANTHROPIC_API_KEY?: string;
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
   ANTHROPIC_BASE_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   PALIADIN_RESPONSE_DIR?: string;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_RESPONSE_WAIT_MS = 60_000;
 
-  @Transform(emptyToUndefined) @ValidateIf(isRemote)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' })
+  @IsString()
   PALIADIN_REMOTE_HOST?: string;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PALIADIN_REMOTE_PORT = 22022;
 
-  @Transform(emptyToUndefined) @ValidateIf(isRemote)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' })
+  @IsString()
   PALIADIN_REMOTE_USER?: string;
 
-  @Transform(emptyToUndefined) @ValidateIf(isRemote)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' })
+  @IsString()
   PALIADIN_REMOTE_KEY_PATH?: string;
 
-  @Transform(emptyToUndefined) @ValidateIf(isRemote)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isRemote)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=remote' })
+  @IsString()
   PALIADIN_REMOTE_KNOWN_HOSTS?: string;
 
-  @Transform(emptyToUndefined) @ValidateIf(isAichat)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isAichat)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' })
+  @IsString()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
   PALIADIN_AICHAT_URL?: string;
 
-  @Transform(emptyToUndefined) @ValidateIf(isAichat)
-  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' }) @IsString()
+  @Transform(emptyToUndefined)
+  @ValidateIf(isAichat)
+  @IsDefined({ message: 'must be set when PALIADIN_BACKEND=aichat' })
+  @IsString()
   PALIADIN_AICHAT_TOKEN?: string;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   PALIADIN_AICHAT_PERSONA = 'paliadin';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   PALIADIN_AICHAT_JWT_SECRET?: string;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_AICHAT_JWT_TTL_S = 300;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_AICHAT_TIMEOUT_MS = 130_000;
 
   // true: turns stream from /chat/turn/stream; false: one-shot /chat/turn.
-  @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   PALIADIN_AICHAT_STREAM = true;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_THINKING_INTERVAL_MS = 5_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_SILENCE_TIMEOUT_MS = 90_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_STREAM_DEADLINE_MS = 1_800_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_ONESHOT_TIMEOUT_MS = 150_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_PING_INTERVAL_MS = 25_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_RECOVERY_GIVEUP_MS = 720_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_JANITOR_INTERVAL_MS = 10_000;
 
   // How often a running turn's row proves its runner alive; 3 missed beats and the janitor ends it.
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_RUNNER_HEARTBEAT_MS = 5_000;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_MAX_INFLIGHT_PER_USER = 4;
 
   // Requests per minute per client on POST routes (@nestjs/throttler, per instance).
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_POST_RATE_LIMIT = 60;
 
   // How often a turn waiting for its agent session (another turn of it is running) looks again;
   // a turn ending on the same instance wakes it at once.
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_QUEUE_POLL_MS = 500;
 
   // Turns this instance runs at once; beyond it POST turn answers 503 with Retry-After.
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_MAX_LIVE_TURNS = 2_500;
 
   // Database connections this instance keeps (one pool), and how long a request waits for one
   // before it is answered 503 with Retry-After.
-  @Type(() => Number) @IsInt() @Min(2)
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
   PALIADIN_DB_POOL_SIZE = 20;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_DB_POOL_WAIT_MS = 5_000;
 
   // How long a running turn keeps retrying writes the database fails for a passing reason
   // before it is given up (ended `interrupted`, or left to the janitor).
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   PALIADIN_DB_RETRY_MS = 30_000;
 
   // Turns finished longer ago than this keep only meta, the answer as one content event, and
   // their last terminal event. 0 keeps every event for ever.
-  @Type(() => Number) @IsInt() @Min(0)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   PALIADIN_EVENT_RETENTION_DAYS = 30;
 }

@@ -23,6 +23,9 @@ export function parseTrustProxy(raw: string): TrustProxy | undefined {
   if (v === '' || v === 'false') return false;
   if (v === 'true') return true;
   if (/^\d{1,2}$/.test(v)) return Number(v);
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length > 0 && list.every(isAddressOrSubnet) ? list : undefined;
 }

@@ -32,7 +32,10 @@ describe('validateEnv', () => {
     [{ PORT: '0' }, 'PORT must be an integer between 1 and 65535 (got "0")'],
     [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
     [{ HOST: '' }, 'HOST should not be empty'],
-    [{ PALIADIN_TRUST_PROXY: '10.0.0.0/33' }, 'PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets'],
+    [
+      { PALIADIN_TRUST_PROXY: '10.0.0.0/33' },
+      'PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets',
+    ],
     [{ PALIADIN_ENABLED: 'ture' }, 'PALIADIN_ENABLED must be true or false'],
     [{ PALIADIN_OWNER_EMAILS: 'a@b.c,not-an-email' }, 'PALIADIN_OWNER_EMAILS must be a comma-separated list of email addresses'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// URL'],
@@ -71,9 +74,7 @@ describe('validateEnv', () => {
 
   it('only requires the aichat settings when the aichat backend is chosen', () => {
     expect(() => validateEnv({ PALIADIN_BACKEND: 'disabled' })).not.toThrow();
-    expect(() =>
-      validateEnv({ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: 'http://127.0.0.1:9', PALIADIN_AICHAT_TOKEN: 't' }),
-    ).not.toThrow();
+    expect(() => validateEnv({ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: 'http://127.0.0.1:9', PALIADIN_AICHAT_TOKEN: 't' })).not.toThrow();
   });
 
   it('stops the app module from being built at all', () => {

@@ -9,7 +9,9 @@ export class ConfigError extends Error {
 
 /** A whole-number setting's rule in one phrase, from its @Min/@Max: "an integer between 1 and 65535". */
 function integerRule(property: string): string {
-  const rules = getMetadataStorage().getTargetValidationMetadatas(Env, '', true, false).filter((m) => m.propertyName === property);
+  const rules = getMetadataStorage()
+    .getTargetValidationMetadatas(Env, '', true, false)
+    .filter((m) => m.propertyName === property);
   const bound = (name: string) => rules.find((m) => m.name === name)?.constraints[0] as number | undefined;
   const [min, max] = [bound('min'), bound('max')];
   if (min !== undefined && max !== undefined) return `must be an integer between ${min} and ${max}`;

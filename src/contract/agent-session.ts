@@ -7,4 +7,3 @@ export function agentSessionName(prefix: string, userId: string): string {
   if (!SESSION_NAME_RE.test(name)) throw new Error(`invalid agent session name: ${JSON.stringify(name)}`);
   return name;
 }
-

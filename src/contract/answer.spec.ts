@@ -54,7 +54,11 @@ describe('parsing an answer: the trailer is the last marker', () => {
   });
 
   it('wrong types in the trailer yield what is usable; no trailer yields empty meta', () => {
-    expect(parseAnswer('A\n<!-- paliadin-meta {"used_tools":"Read","rows_seen":[1,"x",2.5],"classifier_tag":7} -->').meta).toEqual({ usedTools: [], rowsSeen: [1], classifierTag: '' });
+    expect(parseAnswer('A\n<!-- paliadin-meta {"used_tools":"Read","rows_seen":[1,"x",2.5],"classifier_tag":7} -->').meta).toEqual({
+      usedTools: [],
+      rowsSeen: [1],
+      classifierTag: '',
+    });
     expect(parseAnswer('  Nur Text.  \n')).toMatchObject({ text: '  Nur Text.', meta: EMPTY_META });
   });
 });

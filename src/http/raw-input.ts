@@ -28,9 +28,18 @@ const join = (parent: string, key: string) => (parent ? `${parent}.${key}` : key
  * The walk uses its own stack, so hostile depth cannot overflow it either.
  */
 export function checkRawInput(value: unknown, { type, data }: Pick<ArgumentMetadata, 'type' | 'data'>): void {
-  if (type === 'query') { checkQuery(value, data); return; }
-  if (type === 'param') { checkText(value, data ?? 'path parameter'); return; }
-  if (type === 'body') { checkBody(value); return; }
+  if (type === 'query') {
+    checkQuery(value, data);
+    return;
+  }
+  if (type === 'param') {
+    checkText(value, data ?? 'path parameter');
+    return;
+  }
+  if (type === 'body') {
+    checkBody(value);
+    return;
+  }
 }
 
 function checkText(value: unknown, name: string): void {
@@ -41,7 +50,7 @@ function checkText(value: unknown, name: string): void {
 
 function checkQuery(value: unknown, name: string | undefined): void {
   // Express parses a repeated parameter (`?a=1&a=2`) into an array.
-  const entries = name === undefined ? Object.entries((value ?? {})) : [[name, value] as const];
+  const entries = name === undefined ? Object.entries(value ?? {}) : [[name, value] as const];
   for (const [key, v] of entries) {
     checkText(key, 'query parameter name');
     if (Array.isArray(v)) throw bad(`${key} must be given once`);

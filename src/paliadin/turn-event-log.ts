@@ -80,14 +80,17 @@ export class TurnEventLog {
 
   /** The highest seq stored for the turn (0: none). */
   async maxSeq(turnId: string): Promise<number> {
-    const [row]: { seq: number }[] = await this.db.query(`SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`, [turnId]);
+    const [row]: { seq: number }[] = await this.db.query(
+      `SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`,
+      [turnId],
+    );
     return row.seq;
   }
 
   /** Every stored event after `afterSeq`. */
   async readAll(turnId: string, afterSeq: number): Promise<StoredTurnEvent[]> {
     const out: StoredTurnEvent[] = [];
-    for (let after = afterSeq; ; ) {
+    for (let after = afterSeq; ;) {
       const { events, more } = await this.read(turnId, after);
       out.push(...events);
       if (!more || events.length === 0) return out;
@@ -133,7 +136,10 @@ export class TurnEventLog {
         rows.map((r) => r.last_seq),
         rows.map((r) => r.kind),
         rows.map((r) => JSON.stringify(r.data)),
-        notifyPayloads(this.instanceId, batches.map((b) => [b.turnId, b.events[b.events.length - 1].seq])),
+        notifyPayloads(
+          this.instanceId,
+          batches.map((b) => [b.turnId, b.events[b.events.length - 1].seq]),
+        ),
       ],
     });
     const result = answer.rows[0];
@@ -345,6 +351,8 @@ export function parseNotifyPayload(payload: string): { origin?: string; pairs: [
   } catch {
     return { pairs: [] };
   }
-  const pairs = Array.isArray(msg?.t) ? msg.t.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number') : [];
+  const pairs = Array.isArray(msg?.t)
+    ? msg.t.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number')
+    : [];
   return { origin: typeof msg?.o === 'string' ? msg.o : undefined, pairs };
 }

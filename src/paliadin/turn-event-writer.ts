@@ -172,12 +172,15 @@ export class TurnEventWriter {
             for (const t of live) await this.store([t]);
             return;
           }
-          this.logger.error({ err: e, turnId: live[0].q.turnId }, 'the database refused this turn\'s events');
+          this.logger.error({ err: e, turnId: live[0].q.turnId }, "the database refused this turn's events");
           this.giveUp(live[0].q, 'failed');
           return;
         }
         if (Date.now() - started >= this.config.env.PALIADIN_DB_RETRY_MS) {
-          this.logger.error({ err: e, turns: live.length }, `could not store turn events for ${this.config.env.PALIADIN_DB_RETRY_MS} ms; giving those turns up`);
+          this.logger.error(
+            { err: e, turns: live.length },
+            `could not store turn events for ${this.config.env.PALIADIN_DB_RETRY_MS} ms; giving those turns up`,
+          );
           live.forEach((t) => this.giveUp(t.q, 'failed'));
           return;
         }

@@ -48,7 +48,10 @@ class TurnFeed {
   notify(seq?: number): void {
     if (seq !== undefined && this.lastSeq !== undefined && seq <= this.lastSeq) return;
     this.wanted = true;
-    this.ready.then(() => this.fetch(), () => undefined);
+    this.ready.then(
+      () => this.fetch(),
+      () => undefined,
+    );
   }
 
   private pass(events: StoredTurnEvent[]): void {
@@ -181,11 +184,16 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   private acquire(turnId: string): TurnFeed {
     let feed = this.feeds.get(turnId);
     if (!feed) {
-      const created = new TurnFeed(turnId, this.log, () => this.liveReads++, (e) => {
-        this.logger.error({ err: e, turnId }, 'turn feed read failed');
-        // A broken feed is dropped; the readers' reconnects get a fresh one.
-        if (this.feeds.get(turnId) === created) this.feeds.delete(turnId);
-      });
+      const created = new TurnFeed(
+        turnId,
+        this.log,
+        () => this.liveReads++,
+        (e) => {
+          this.logger.error({ err: e, turnId }, 'turn feed read failed');
+          // A broken feed is dropped; the readers' reconnects get a fresh one.
+          if (this.feeds.get(turnId) === created) this.feeds.delete(turnId);
+        },
+      );
       feed = created;
       this.feeds.set(turnId, feed);
     }

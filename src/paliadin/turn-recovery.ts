@@ -114,7 +114,8 @@ export class TurnRecovery {
       aichatConversationId: row.aichat_conversation_id ?? undefined,
     });
     // false: someone else delivered it first, which is just as good.
-    if (await this.log.deliverLate(row.turn_id, events, completion)) this.logger.log(`late answer delivered to turn ${row.turn_id} (it ended with ${row.error_code})`);
+    if (await this.log.deliverLate(row.turn_id, events, completion))
+      this.logger.log(`late answer delivered to turn ${row.turn_id} (it ended with ${row.error_code})`);
     return 'recovered';
   }
 

@@ -80,7 +80,10 @@ export class TurnRun {
   start(): void {
     this.every(this.deps.timings.thinkingIntervalMs, () => this.tick());
     const wait = this.deps.waitForTurn;
-    if (!wait) { this.begin(); return; }
+    if (!wait) {
+      this.begin();
+      return;
+    }
     // Waiting for the agent session shows as `thinking {queued: true}`; the clocks of the turn start when it runs.
     this.queued = true;
     wait(this.stopWaiting.signal).then(
@@ -222,7 +225,7 @@ export class TurnRun {
         }
         if (await this.finishWithRetry(closing, completion)) {
           // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
-          await this.deps.log.compact(this.turnId, this.sink.rows).catch((e: unknown) => this.deps.logError(e, 'could not compact the turn\'s events'));
+          await this.deps.log.compact(this.turnId, this.sink.rows).catch((e: unknown) => this.deps.logError(e, "could not compact the turn's events"));
         }
       } catch (e) {
         // The row stays unfinished; with this runner gone, the janitor ends it as interrupted.
@@ -278,7 +281,11 @@ export class TurnRun {
     }
     this.emit({
       kind: 'thinking',
-      data: { elapsed_seconds: Math.floor((Date.now() - this.startedMs) / 1000), since_first: this.chunks.length > 0, ...(this.queued ? { queued: true as const } : {}) },
+      data: {
+        elapsed_seconds: Math.floor((Date.now() - this.startedMs) / 1000),
+        since_first: this.chunks.length > 0,
+        ...(this.queued ? { queued: true as const } : {}),
+      },
     });
   }
 

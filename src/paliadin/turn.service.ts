@@ -58,7 +58,8 @@ export class TurnService {
     const turnId = randomUUID();
     const sessionId = dto.session_id?.trim() || randomUUID();
     const context: Record<string, string> | undefined = dto.context
-      ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string')) : undefined;
+      ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string'))
+      : undefined;
     const pageOrigin = dto.page_origin || context?.page_origin || null;
     const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
 
@@ -108,16 +109,16 @@ export class TurnService {
 
     this.runners.start(
       {
-      turnId,
-      userId: user.userId,
-      email: user.email,
-      agentSession,
-      workspace: session?.workspace,
-      sessionId,
-      message: dto.user_message,
-      pageOrigin: pageOrigin ?? undefined,
-      context,
-      earlierExchanges: (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit),
+        turnId,
+        userId: user.userId,
+        email: user.email,
+        agentSession,
+        workspace: session?.workspace,
+        sessionId,
+        message: dto.user_message,
+        pageOrigin: pageOrigin ?? undefined,
+        context,
+        earlierExchanges: (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit),
       },
       claimed,
     );
@@ -173,7 +174,11 @@ export class TurnService {
   /** Ends the caller's default agent session: the agent is stopped, the session row ended; the next turn starts both afresh. */
   async reset(user: Principal): Promise<{ ok: true }> {
     try {
-      await this.backend.reset({ userId: user.userId, email: user.email, agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId) });
+      await this.backend.reset({
+        userId: user.userId,
+        email: user.email,
+        agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId),
+      });
     } catch (e) {
       this.logger.error({ err: e, userId: user.userId }, 'backend reset failed');
       throw new BadGatewayException('The agent backend could not reset the session; try again');
@@ -212,5 +217,4 @@ export class TurnService {
     }
     return false;
   }
-
 }

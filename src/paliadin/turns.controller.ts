@@ -57,7 +57,7 @@ export class TurnsController {
   async open(
     @CurrentUser() user: Principal,
     @Param('id', TurnId()) id: string,
-    @Headers("last-event-id") lastEventIdHeader: string | undefined,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Query('last_event_id') lastEventIdQuery: string | undefined,
     @Res() res: Response,
   ): Promise<void> {

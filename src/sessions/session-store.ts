@@ -67,7 +67,16 @@ export const SessionStore = {
   /** Creates an active session and its `session {status: active}` event; undefined when the name is taken (an active one). */
   async create(
     db: Queryable,
-    s: { userId: string; name: string; agentSession: string; createdBy: string; backend: string; driver: string | null; workspace: string | null; expiresAt: Date | null },
+    s: {
+      userId: string;
+      name: string;
+      agentSession: string;
+      createdBy: string;
+      backend: string;
+      driver: string | null;
+      workspace: string | null;
+      expiresAt: Date | null;
+    },
   ): Promise<SessionRecord | undefined> {
     const [row] = rowsOf<{ id: string } | undefined>(
       await db.query(
@@ -153,7 +162,9 @@ export const SessionStore = {
 
   /** Ends the user's active default session, if there is one (a reset). */
   async endDefault(db: Queryable, userId: string, reason: string): Promise<void> {
-    const [row] = rowsOf<{ id: string } | undefined>(await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]));
+    const [row] = rowsOf<{ id: string } | undefined>(
+      await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]),
+    );
     if (row) await SessionStore.end(db, row.id, 'ended', reason);
   },
 };

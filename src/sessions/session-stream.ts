@@ -61,11 +61,17 @@ export class SessionStream {
     let n = from.n;
     // Resuming at (or inside) a turn: the rest of that turn first.
     if (n > 0) {
-      const [at]: (SessionEventRow | undefined)[] = await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq = $2`, [sessionId, n]);
+      const [at]: (SessionEventRow | undefined)[] = await this.db.query(
+        `SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq = $2`,
+        [sessionId, n],
+      );
       if (at?.kind === 'turn' && at.data.turn_id) await this.turn(at.data.turn_id, n, from.m, out, gone);
     }
     while (!gone.aborted) {
-      const events: SessionEventRow[] = await this.db.query(`SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq`, [sessionId, n]);
+      const events: SessionEventRow[] = await this.db.query(
+        `SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq`,
+        [sessionId, n],
+      );
       for (const ev of events) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the reader may leave during the await below
         if (gone.aborted) return;

@@ -1,11 +1,35 @@
-import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { PaliadinRoute, StreamAuth } from '../auth/route-access.js';
 import { ApiErrors } from '../http/api-errors.js';
-import { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, SessionListDto, TerminatedDto } from './dto/session.dto.js';
+import {
+  CheckinDto,
+  CreateSessionDto,
+  CreatedSessionDto,
+  ExecDto,
+  ExecStartedDto,
+  ListSessionsQueryDto,
+  SessionDto,
+  SessionListDto,
+  TerminatedDto,
+} from './dto/session.dto.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionStream, parseSessionEventId } from './session-stream.js';
 
@@ -57,7 +81,8 @@ export class SessionsController {
   @PaliadinRoute('sessions:execute')
   @ApiOperation({
     summary: 'Run a turn in the session',
-    description: 'Scope: sessions:execute. The same durable turn pipeline as POST /api/paliadin/turn: read sse_url, cancel and recover as any turn. One turn at a time per session; later ones wait their turn.',
+    description:
+      'Scope: sessions:execute. The same durable turn pipeline as POST /api/paliadin/turn: read sse_url, cancel and recover as any turn. One turn at a time per session; later ones wait their turn.',
   })
   @ApiOkResponse({ type: ExecStartedDto })
   @ApiErrors(400, 429)
@@ -71,7 +96,7 @@ export class SessionsController {
   @ApiOperation({
     summary: 'The session as Server-Sent Events',
     description:
-      'Scope: sessions:read. `session` (status changes) and `turn` (a turn began) with id N, then each turn\'s events ' +
+      "Scope: sessions:read. `session` (status changes) and `turn` (a turn began) with id N, then each turn's events " +
       '(content, thinking, tool, end, error, with turn_id) with id N.M. Resume with Last-Event-ID (or ?last_event_id=); ' +
       'an ended session replays and closes.',
   })
@@ -97,7 +122,10 @@ export class SessionsController {
   @Post(':sid/checkin')
   @HttpCode(200)
   @PaliadinRoute('sessions:execute')
-  @ApiOperation({ summary: 'End the session', description: 'Scope: sessions:execute. Cancels its running turn and stops its agent; 400 when it is not active.' })
+  @ApiOperation({
+    summary: 'End the session',
+    description: 'Scope: sessions:execute. Cancels its running turn and stops its agent; 400 when it is not active.',
+  })
   @ApiOkResponse({ type: CheckinDto })
   @ApiErrors(400, 429)
   checkin(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string): Promise<CheckinDto> {

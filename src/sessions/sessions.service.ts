@@ -11,7 +11,16 @@ import { AppConfig } from '../config/app-config.js';
 import { PgListener } from '../database/pg-listener.js';
 import { SESSION_NAME_RE, agentSessionName } from '../contract/agent-session.js';
 import { TurnService } from '../paliadin/turn.service.js';
-import type { CheckinDto, CreateSessionDto, CreatedSessionDto, ExecDto, ExecStartedDto, ListSessionsQueryDto, SessionDto, TerminatedDto } from './dto/session.dto.js';
+import type {
+  CheckinDto,
+  CreateSessionDto,
+  CreatedSessionDto,
+  ExecDto,
+  ExecStartedDto,
+  ListSessionsQueryDto,
+  SessionDto,
+  TerminatedDto,
+} from './dto/session.dto.js';
 import { parseExpiresIn } from './expires-in.js';
 import { DEFAULT_SESSION_NAME, SessionStore, type SessionRecord } from './session-store.js';
 
@@ -68,7 +77,8 @@ export class SessionsService implements OnModuleInit {
     const name = dto.name ?? `s-${Math.random().toString(36).slice(2, 8)}`;
     if (name === DEFAULT_SESSION_NAME) throw new BadRequestException(`name "${DEFAULT_SESSION_NAME}" is reserved for each user's default session`);
     const agentSession = `${agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, p.userId)}-${name}`;
-    if (!SESSION_NAME_RE.test(agentSession)) throw new BadRequestException(`name is too long for this server's session prefix (the agent session "${agentSession}" would exceed 64 characters)`);
+    if (!SESSION_NAME_RE.test(agentSession))
+      throw new BadRequestException(`name is too long for this server's session prefix (the agent session "${agentSession}" would exceed 64 characters)`);
     const expiresMs = dto.expires_in === undefined ? DEFAULT_EXPIRY_MS : parseExpiresIn(dto.expires_in);
     if (typeof expiresMs === 'string') throw new BadRequestException(expiresMs);
     if (dto.workspace) await mkdir(path.join(this.config.workspacesDir, dto.workspace), { recursive: true });
@@ -112,11 +122,15 @@ export class SessionsService implements OnModuleInit {
     const s = await this.find(p, id);
     if (s.status !== 'active') throw new BadRequestException('session is not active');
     const owner = s.user_id === p.userId ? p : { ...p, userId: s.user_id };
-    const started = await this.turns.start(owner, { user_message: dto.input.trim(), context: dto.context, session_id: s.id }, {
-      id: s.id,
-      agentSession: s.agent_session,
-      workspace: s.workspace ? path.join(this.config.workspacesDir, s.workspace) : undefined,
-    });
+    const started = await this.turns.start(
+      owner,
+      { user_message: dto.input.trim(), context: dto.context, session_id: s.id },
+      {
+        id: s.id,
+        agentSession: s.agent_session,
+        workspace: s.workspace ? path.join(this.config.workspacesDir, s.workspace) : undefined,
+      },
+    );
     return { ...started, session_id: s.id };
   }
 

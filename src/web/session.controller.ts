@@ -29,7 +29,11 @@ export class SessionController {
   @ApiOperation({ summary: 'Sign in a browser: sets the HttpOnly stream cookie from the bearer token (a user JWT; API keys are refused)' })
   @ApiOkResponse({ schema: { example: { ok: true, email: 'you@example.com' } } })
   @ApiErrors(400, 401, 403, 404, 429, 503)
-  signIn(@CurrentUser() user: Principal, @Headers('authorization') authorization: string, @Res({ passthrough: true }) res: Response): { ok: true; email: string } {
+  signIn(
+    @CurrentUser() user: Principal,
+    @Headers('authorization') authorization: string,
+    @Res({ passthrough: true }) res: Response,
+  ): { ok: true; email: string } {
     if (user.via === 'api_key') throw new ForbiddenException('An API key cannot sign in a browser; sign in with a user token (JWT)');
     const token = authorization.replace(/^Bearer\s+/i, '').trim();
     res.cookie(TOKEN_COOKIE, token, {

@@ -24,7 +24,11 @@ const SEED: [string, string, string, string, string, number | null, string | nul
 describe('admin API', () => {
   let p: PipelineApp;
   let db: { url: string; drop: () => Promise<void> };
-  const get = async (path: string, token?: string) => p.http().get(path).set(token ? { Authorization: `Bearer ${token}` } : {});
+  const get = async (path: string, token?: string) =>
+    p
+      .http()
+      .get(path)
+      .set(token ? { Authorization: `Bearer ${token}` } : {});
 
   beforeAll(async () => {
     db = await isolatedDatabase();

@@ -150,7 +150,13 @@ describe('auth matrix', () => {
       const live = await keys.create({ userId: subFor(OWNER_EMAIL), email: OWNER_EMAIL, name: 'live', scopes: ['paliadin:read'] });
       const revoked = await keys.create({ userId: subFor(OWNER_EMAIL), email: OWNER_EMAIL, name: 'revoked', scopes: ['paliadin:read'] });
       expect(await keys.revoke(revoked.row.prefix)).toBe(true);
-      const expired = await keys.create({ userId: subFor(OWNER_EMAIL), email: OWNER_EMAIL, name: 'old', scopes: ['paliadin:read'], expiresAt: new Date(Date.now() - 1000) });
+      const expired = await keys.create({
+        userId: subFor(OWNER_EMAIL),
+        email: OWNER_EMAIL,
+        name: 'old',
+        scopes: ['paliadin:read'],
+        expiresAt: new Date(Date.now() - 1000),
+      });
       const tampered = live.key.slice(0, -2) + (live.key.endsWith('AA') ? 'BB' : 'AA');
       const unknown = `pal_000000000000_${'A'.repeat(43)}`;
       const bodies = [];

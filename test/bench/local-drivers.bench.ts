@@ -42,7 +42,11 @@ async function timedTurn(t: TurnApp, email: string, message: string, since = per
   const started = since;
   const turnId = await t.ask(email, { user_message: message });
   let first: number | undefined;
-  const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 60_000, onEvent: (ev) => ev.event === 'content' && (first ??= performance.now() - started) });
+  const read = await t.read(email, turnId, {
+    dropPings: true,
+    timeoutMs: 60_000,
+    onEvent: (ev) => ev.event === 'content' && (first ??= performance.now() - started),
+  });
   const total = performance.now() - started;
   if (read.events.at(-1)?.event !== 'end') throw new Error(`turn did not end well: ${JSON.stringify(read.events.at(-1))}`);
   return { first: first ?? total, total };
@@ -136,7 +140,9 @@ describe('local drivers: stream-json vs pty, with the real Claude Code and the s
   });
 
   it('pty', async () => {
-    const agent = await startClaudeAgent((e) => (e.message.startsWith('cancel') ? writeAnswer(e, 'never', { hold: new Promise(() => undefined) }) : writeAnswer(e, ANSWER)));
+    const agent = await startClaudeAgent((e) =>
+      e.message.startsWith('cancel') ? writeAnswer(e, 'never', { hold: new Promise(() => undefined) }) : writeAnswer(e, ANSWER),
+    );
     stops.push(() => agent.stop());
     const t = await startBackendApp(agent.env);
     stops.push(() => t.app.close());

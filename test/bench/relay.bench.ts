@@ -101,7 +101,11 @@ function readStream(url: string, opts: { token?: string; post?: object } = {}): 
   });
 }
 
-async function startTurn(base: string, email: string, message: string): Promise<{ status: number; turnId?: string; retryAfter?: string | null; token: string }> {
+async function startTurn(
+  base: string,
+  email: string,
+  message: string,
+): Promise<{ status: number; turnId?: string; retryAfter?: string | null; token: string }> {
   const token = await tokenFor(email);
   const res = await fetch(`${base}/api/paliadin/turn`, {
     method: 'POST',
@@ -142,7 +146,10 @@ describe('relay bench (issue #11 goals)', () => {
     agent.destroy();
     await db.drop();
     const w = { what: 34, goal: 26, measured: 22, baseline: 16, ratio: 8 };
-    const line = (r: Record<keyof typeof w, string>) => Object.entries(w).map(([k, n]) => r[k as keyof typeof w].padEnd(n)).join(' | ');
+    const line = (r: Record<keyof typeof w, string>) =>
+      Object.entries(w)
+        .map(([k, n]) => r[k as keyof typeof w].padEnd(n))
+        .join(' | ');
     process.stdout.write(`\n${line({ what: 'relay bench', goal: 'goal', measured: 'gateway', baseline: 'bare relay / direct', ratio: 'ratio' })} | ok\n`);
     for (const r of rows) process.stdout.write(`${line(r)} | ${r.ok ? 'yes' : 'NO'}\n`);
   });
@@ -160,7 +167,14 @@ describe('relay bench (issue #11 goals)', () => {
       const baseline = await run(() => readStream(`${bare}/relay?message=fast:${N}`));
       const measured = await run((i) => viaGateway(gw.base, `tp${turns}-${i}-${Date.now()}@example.com`, `fast:${N}`));
       const ok = measured >= 0.5 * baseline && measured >= 20_000;
-      rows.push({ what: `throughput, ${turns} turn(s) (events/s)`, goal: '>= 50% and >= 20,000', measured: measured.toFixed(0), baseline: baseline.toFixed(0), ratio: (measured / baseline).toFixed(2), ok });
+      rows.push({
+        what: `throughput, ${turns} turn(s) (events/s)`,
+        goal: '>= 50% and >= 20,000',
+        measured: measured.toFixed(0),
+        baseline: baseline.toFixed(0),
+        ratio: (measured / baseline).toFixed(2),
+        ok,
+      });
       expect(ok).toBe(true);
     });
   }
@@ -172,8 +186,22 @@ describe('relay bench (issue #11 goals)', () => {
     expect(inOrder(through, 2000)).toBe(true);
     const added50 = pct(through.latencies, 50) - pct(direct.latencies, 50);
     const added99 = pct(through.latencies, 99) - pct(direct.latencies, 99);
-    rows.push({ what: 'added latency p50 (ms)', goal: '<= 1', measured: pct(through.latencies, 50).toFixed(2), baseline: pct(direct.latencies, 50).toFixed(2), ratio: `+${added50.toFixed(2)}`, ok: added50 <= 1 });
-    rows.push({ what: 'added latency p99 (ms)', goal: '<= 5', measured: pct(through.latencies, 99).toFixed(2), baseline: pct(direct.latencies, 99).toFixed(2), ratio: `+${added99.toFixed(2)}`, ok: added99 <= 5 });
+    rows.push({
+      what: 'added latency p50 (ms)',
+      goal: '<= 1',
+      measured: pct(through.latencies, 50).toFixed(2),
+      baseline: pct(direct.latencies, 50).toFixed(2),
+      ratio: `+${added50.toFixed(2)}`,
+      ok: added50 <= 1,
+    });
+    rows.push({
+      what: 'added latency p99 (ms)',
+      goal: '<= 5',
+      measured: pct(through.latencies, 99).toFixed(2),
+      baseline: pct(direct.latencies, 99).toFixed(2),
+      ratio: `+${added99.toFixed(2)}`,
+      ok: added99 <= 5,
+    });
     expect(added50).toBeLessThanOrEqual(1);
     expect(added99).toBeLessThanOrEqual(5);
   });
@@ -203,12 +231,33 @@ describe('relay bench (issue #11 goals)', () => {
       }
       const ramp = (now() - t0) / 1000;
       const done = await Promise.all(reads);
-      rows.push({ what: '2,000 live turns: most at once', goal: '2,000', measured: String(mostOpen), baseline: `ramp ${ramp.toFixed(1)} s`, ratio: '-', ok: mostOpen === TURNS });
+      rows.push({
+        what: '2,000 live turns: most at once',
+        goal: '2,000',
+        measured: String(mostOpen),
+        baseline: `ramp ${ramp.toFixed(1)} s`,
+        ratio: '-',
+        ok: mostOpen === TURNS,
+      });
       fivexx += done.filter((r) => r.status >= 500).length;
       const bad = done.filter((r) => !inOrder(r, 50)).length;
-      rows.push({ what: '2,000 live turns: lost/duplicated', goal: '0', measured: String(bad + (TURNS - reads.length)), baseline: '-', ratio: '-', ok: bad === 0 && reads.length === TURNS });
+      rows.push({
+        what: '2,000 live turns: lost/duplicated',
+        goal: '0',
+        measured: String(bad + (TURNS - reads.length)),
+        baseline: '-',
+        ratio: '-',
+        ok: bad === 0 && reads.length === TURNS,
+      });
       rows.push({ what: '2,000 live turns: 5xx answers', goal: '0', measured: String(fivexx), baseline: '-', ratio: '-', ok: fivexx === 0 });
-      rows.push({ what: '2,000 live turns: gateway RSS (MB)', goal: '<= 300', measured: peak.toFixed(0), baseline: `idle ${idle.toFixed(0)}`, ratio: '-', ok: peak <= 300 });
+      rows.push({
+        what: '2,000 live turns: gateway RSS (MB)',
+        goal: '<= 300',
+        measured: peak.toFixed(0),
+        baseline: `idle ${idle.toFixed(0)}`,
+        ratio: '-',
+        ok: peak <= 300,
+      });
       expect(bad).toBe(0);
       expect(reads.length).toBe(TURNS);
       expect(mostOpen).toBe(TURNS);
@@ -225,7 +274,14 @@ describe('relay bench (issue #11 goals)', () => {
     const started = [];
     for (let i = 0; i < 60; i++) started.push(await startTurn(capped.base, `cap-${tag}-${i}@example.com`, 'paced:10:200'));
     const refused = started.filter((t) => t.status === 503);
-    rows.push({ what: '60 turns on a 50-turn cap: 503s', goal: '10, with Retry-After', measured: String(refused.length), baseline: '-', ratio: '-', ok: refused.length === 10 && refused.every((t) => t.retryAfter === '2') });
+    rows.push({
+      what: '60 turns on a 50-turn cap: 503s',
+      goal: '10, with Retry-After',
+      measured: String(refused.length),
+      baseline: '-',
+      ratio: '-',
+      ok: refused.length === 10 && refused.every((t) => t.retryAfter === '2'),
+    });
     expect(refused.length).toBe(10);
     expect(started.filter((t) => t.status === 200).length).toBe(50);
     expect(refused.every((t) => t.retryAfter === '2')).toBe(true);
@@ -239,13 +295,29 @@ describe('relay bench (issue #11 goals)', () => {
     await c.connect();
     try {
       const size = async () =>
-        (await c.query(`SELECT sum(pg_column_size(e.*))::int + count(*)::int * 32 AS bytes, (SELECT response FROM paliadin_turns WHERE turn_id = $1) AS answer FROM paliadin_turn_events e WHERE turn_id = $1`, [t.turnId])).rows[0] as { bytes: number; answer: string };
+        (
+          await c.query(
+            `SELECT sum(pg_column_size(e.*))::int + count(*)::int * 32 AS bytes, (SELECT response FROM paliadin_turns WHERE turn_id = $1) AS answer FROM paliadin_turn_events e WHERE turn_id = $1`,
+            [t.turnId],
+          )
+        ).rows[0] as { bytes: number; answer: string };
       // The turn's rows are folded together just after it finishes.
-      await waitUntil(async () => (await c.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [t.turnId])).rows[0].n <= 2, 10_000, 'compaction');
+      await waitUntil(
+        async () => (await c.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [t.turnId])).rows[0].n <= 2,
+        10_000,
+        'compaction',
+      );
       const { bytes, answer } = await size();
       const answerBytes = Buffer.byteLength(answer);
       const ok = bytes <= 3 * answerBytes + 2048;
-      rows.push({ what: 'stored bytes per streamed turn', goal: '<= 3x answer + 2 KB', measured: String(bytes), baseline: `answer ${answerBytes}`, ratio: `${(bytes / answerBytes).toFixed(2)}x`, ok });
+      rows.push({
+        what: 'stored bytes per streamed turn',
+        goal: '<= 3x answer + 2 KB',
+        measured: String(bytes),
+        baseline: `answer ${answerBytes}`,
+        ratio: `${(bytes / answerBytes).toFixed(2)}x`,
+        ok,
+      });
       expect(ok).toBe(true);
     } finally {
       await c.end();

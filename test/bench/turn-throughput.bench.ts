@@ -26,10 +26,14 @@ describe('turn throughput', () => {
     const id = await p.ask('bench@example.com');
     const read = await p.read('bench@example.com', id, { dropPings: true, timeoutMs: 240_000 });
     const seconds = (performance.now() - t0) / 1000;
-    const [{ n }] = await p.app.get(DataSource).query(`SELECT sum(COALESCE(last_seq, seq) - seq + 1)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]);
+    const [{ n }] = await p.app
+      .get(DataSource)
+      .query(`SELECT sum(COALESCE(last_seq, seq) - seq + 1)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]);
 
     const rate = Math.round(read.events.length / seconds);
-    process.stdout.write(`\nturn throughput: ${read.events.length} events stored (${n}) and relayed in ${seconds.toFixed(2)} s = ${rate} events/s (goal ${GOAL_PER_SECOND})\n`);
+    process.stdout.write(
+      `\nturn throughput: ${read.events.length} events stored (${n}) and relayed in ${seconds.toFixed(2)} s = ${rate} events/s (goal ${GOAL_PER_SECOND})\n`,
+    );
     expect(read.events.length).toBe(EVENTS + 2);
     expect(n).toBe(EVENTS + 2);
     expect(rate).toBeGreaterThanOrEqual(GOAL_PER_SECOND);

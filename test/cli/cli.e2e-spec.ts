@@ -71,7 +71,9 @@ describe('CLIs', () => {
   });
 
   it('npm run apikey in production needs a known user or --user-id', async () => {
-    const res = await cli('dist/src/auth/cli/apikey-cli.js', ['create', '--email', 'newbie@example.com', '--scopes', 'paliadin:read'], { NODE_ENV: 'production' });
+    const res = await cli('dist/src/auth/cli/apikey-cli.js', ['create', '--email', 'newbie@example.com', '--scopes', 'paliadin:read'], {
+      NODE_ENV: 'production',
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('--user-id');
   });
@@ -89,7 +91,11 @@ describe('CLIs', () => {
 
   it('npm run agent:setup prepares a HOME in which the real Claude Code starts straight to its prompt', async () => {
     const root = testTempDir('paliadin-setup-');
-    const env = { PALIADIN_DATA_DIR: path.join(root, 'data'), PALIADIN_AGENT_HOME: path.join(root, 'home'), ANTHROPIC_API_KEY: 'sk-ant-setup-test-0123456789abcdef' };
+    const env = {
+      PALIADIN_DATA_DIR: path.join(root, 'data'),
+      PALIADIN_AGENT_HOME: path.join(root, 'home'),
+      ANTHROPIC_API_KEY: 'sk-ant-setup-test-0123456789abcdef',
+    };
     const res = await cli('dist/src/backends/local/cli/agent-setup-cli.js', [], env);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`Claude Code prepared for Paliadin in ${env.PALIADIN_AGENT_HOME}`);
@@ -102,7 +108,14 @@ describe('CLIs', () => {
       command: path.resolve('node_modules/.bin/claude'),
       args: [],
       cwd: path.join(root, 'data', 'workspace'),
-      env: { PATH: process.env.PATH!, HOME: env.PALIADIN_AGENT_HOME, ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: env.PALIADIN_AGENT_HOME,
+        ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+        DISABLE_TELEMETRY: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      },
     });
     try {
       expect(await pane.waitFor(isIdle, 30_000)).toBe(true);

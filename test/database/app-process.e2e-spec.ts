@@ -40,7 +40,9 @@ describe('the app process', () => {
     const requestLines = logged(child).slice(out.length).split('\n').filter(Boolean);
     expect(requestLines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/api\/paliadin\/history\?session=x&access_token=\[Redacted\] 400 \d+ ms \(req [0-9a-f-]{36}\)$/),
+        expect.stringMatching(
+          /^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/api\/paliadin\/history\?session=x&access_token=\[Redacted\] 400 \d+ ms \(req [0-9a-f-]{36}\)$/,
+        ),
         expect.stringMatching(/ GET \/api\/paliadin\/stream\/0{8}-0{4}-4000-8000-0{12}\?access_token=\[Redacted\] 404 \d+ ms /),
       ]),
     );
@@ -79,7 +81,11 @@ describe('the app process', () => {
     expect(health.info.backend.detail).toContain('demo model');
 
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-    const turn = await fetch(`http://127.0.0.1:${port}/api/paliadin/turn`, { method: 'POST', headers: auth, body: JSON.stringify({ user_message: 'Was kannst du?' }) });
+    const turn = await fetch(`http://127.0.0.1:${port}/api/paliadin/turn`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ user_message: 'Was kannst du?' }),
+    });
     expect(turn.status).toBe(200);
     const { turn_id } = (await turn.json()) as { turn_id: string };
     const read = await readSse(`http://127.0.0.1:${port}`, `/api/paliadin/stream/${turn_id}`, { token, dropPings: true, timeoutMs: 30_000 });
@@ -111,7 +117,6 @@ describe('the app process', () => {
     await new Promise((r) => child.once('exit', r));
     await waitUntil(() => agents().length === 0, 5_000, 'the agent to stop with the app');
   });
-
 });
 
 describe('the app process in production', () => {
@@ -138,11 +143,17 @@ describe('the app process in production', () => {
     });
 
     const token = await userToken({ email: 'prod@example.com', secret: new TextEncoder().encode(secret) });
-    await fetch(`http://127.0.0.1:${port}/api/paliadin/history?session=x`, { headers: { Authorization: `Bearer ${token}`, Cookie: `paliadin_token=${token}` } });
+    await fetch(`http://127.0.0.1:${port}/api/paliadin/history?session=x`, {
+      headers: { Authorization: `Bearer ${token}`, Cookie: `paliadin_token=${token}` },
+    });
     await waitFor(child, /"url":"\/api\/paliadin\/history\?session=x"/);
-    const jsonLines = logged(child).split('\n').filter((l) => l.startsWith('{'));
+    const jsonLines = logged(child)
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(jsonLines.length).toBe(logged(child).split('\n').filter(Boolean).length);
-    const request = jsonLines.map((l) => JSON.parse(l) as { req?: { url: string; headers: Record<string, string> } }).find((l) => l.req?.url === '/api/paliadin/history?session=x')!;
+    const request = jsonLines
+      .map((l) => JSON.parse(l) as { req?: { url: string; headers: Record<string, string> } })
+      .find((l) => l.req?.url === '/api/paliadin/history?session=x')!;
     expect(request.req!.headers).toMatchObject({ authorization: '[Redacted]', cookie: '[Redacted]' });
     expect(logged(child)).not.toContain(token.split('.')[2]);
   });
@@ -160,7 +171,10 @@ describe('start-up errors are one line naming the variable or resource, and exit
     [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'Invalid configuration: PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
     [{ PALIADIN_BACKEND: 'nonsense' }, 'Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")'],
     [{ NODE_ENV: 'production' }, 'Invalid configuration: PALIADIN_JWT_SECRET must be set in production'],
-    [{ PALIADIN_TRUST_PROXY: 'everyone' }, 'Invalid configuration: PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets (got "everyone")'],
+    [
+      { PALIADIN_TRUST_PROXY: 'everyone' },
+      'Invalid configuration: PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets (got "everyone")',
+    ],
   ])('bad configuration %j', async (env, line) => {
     expect(await fails(env)).toEqual({ code: 1, out: line });
   });
@@ -168,7 +182,10 @@ describe('start-up errors are one line naming the variable or resource, and exit
   it('an unreachable DATABASE_URL: names DATABASE_URL and the host, never the password, no stack', async () => {
     const port = await freePort();
     const { code, out } = await fails({ DATABASE_URL: `postgres://paliadin:s3cret-pw@127.0.0.1:${port}/paliadin` });
-    expect({ code, out }).toEqual({ code: 1, out: `DATABASE_URL: cannot connect to Postgres at 127.0.0.1:${port}/paliadin (connect ECONNREFUSED 127.0.0.1:${port})` });
+    expect({ code, out }).toEqual({
+      code: 1,
+      out: `DATABASE_URL: cannot connect to Postgres at 127.0.0.1:${port}/paliadin (connect ECONNREFUSED 127.0.0.1:${port})`,
+    });
   });
 
   it('a HOST that is not an address of this machine: one line naming HOST', async () => {

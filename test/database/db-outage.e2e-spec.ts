@@ -111,7 +111,11 @@ describe('a database outage under live turns', () => {
    * terminal events, e.g. ['end'] or ['error', 'end'].
    */
   async function expectSettled(ids: string[], tag: string): Promise<string[][]> {
-    await waitUntil(async () => (await direct.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE turn_id = ANY($1) AND finished_at IS NULL`, [ids])).rows[0].n === 0, 30_000, 'every turn to finish');
+    await waitUntil(
+      async () => (await direct.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE turn_id = ANY($1) AND finished_at IS NULL`, [ids])).rows[0].n === 0,
+      30_000,
+      'every turn to finish',
+    );
     const outcomes: string[][] = [];
     for (const [i, id] of ids.entries()) {
       const { rows } = await direct.query(`SELECT response, error_code FROM paliadin_turns WHERE turn_id = $1`, [id]);
@@ -122,11 +126,20 @@ describe('a database outage under live turns', () => {
       const last = events.at(-1)!;
       if (last.event === 'end') {
         const late = events.findLast((e) => e.event === 'content' && 'text' in (e.data as object));
-        const text = late ? (late.data as { text: string }).text : events.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta).join('').trimEnd();
+        const text = late
+          ? (late.data as { text: string }).text
+          : events
+              .filter((e) => e.event === 'content')
+              .map((e) => (e.data as { delta: string }).delta)
+              .join('')
+              .trimEnd();
         expect(text).toBe(answerOf(`${tag}${i}`).trimEnd());
         expect(rows[0].response).toBe(text);
         // `end` only ever follows a gap-free stream: streamed deltas are the answer's start, in order.
-        const deltas = events.filter((e) => e.event === 'content' && 'delta' in (e.data as object)).map((e) => (e.data as { delta: string }).delta).join('');
+        const deltas = events
+          .filter((e) => e.event === 'content' && 'delta' in (e.data as object))
+          .map((e) => (e.data as { delta: string }).delta)
+          .join('');
         expect(answerOf(`${tag}${i}`).startsWith(deltas)).toBe(true);
       } else {
         expect(last.event).toBe('error');
@@ -167,14 +180,22 @@ describe('a database outage under live turns', () => {
     proxy.cut();
     // Meanwhile the API says "come back later", never 500.
     const token = await tokenFor('long0@example.com');
-    const post = await fetch(`${base}/api/paliadin/turn`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{"user_message":"x"}' });
+    const post = await fetch(`${base}/api/paliadin/turn`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: '{"user_message":"x"}',
+    });
     expect(post.status).toBe(503);
     expect(post.headers.get('retry-after')).toBe('2');
     await new Promise((r) => setTimeout(r, 5_000));
     proxy.restore();
     await Promise.all(reads.map((r) => r.catch(() => undefined)));
     expect(app.exitCode).toBeNull();
-    await waitUntil(async () => (await direct.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE turn_id = ANY($1) AND response IS NULL`, [ids])).rows[0].n === 0, 30_000, 'the late answers');
+    await waitUntil(
+      async () => (await direct.query(`SELECT count(*)::int AS n FROM paliadin_turns WHERE turn_id = ANY($1) AND response IS NULL`, [ids])).rows[0].n === 0,
+      30_000,
+      'the late answers',
+    );
     const outcomes = await expectSettled(ids, 'long');
     // A turn whose writes were in flight is given up after PALIADIN_DB_RETRY_MS; one whose events
     // queued behind them may start its retries later and make it once the database is back.

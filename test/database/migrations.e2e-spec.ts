@@ -38,7 +38,9 @@ describe('migrations', () => {
 
   it('reverting the event batches splits batch rows back into one row per event', async () => {
     const [user] = await ds.query(`INSERT INTO users (email) VALUES ('batches@example.com') RETURNING id`);
-    const [turn] = await ds.query(`INSERT INTO paliadin_turns (user_id, session_id, backend, user_message) VALUES ($1, 's', 'x', 'm') RETURNING turn_id`, [user.id]);
+    const [turn] = await ds.query(`INSERT INTO paliadin_turns (user_id, session_id, backend, user_message) VALUES ($1, 's', 'x', 'm') RETURNING turn_id`, [
+      user.id,
+    ]);
     await ds.query(
       `INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data) VALUES
          ($1, 1, NULL, 'meta', '{"turn_id":"t"}'), ($1, 2, 4, 'batch', '["a", {"k":"thinking","d":{"elapsed_seconds":1}}, "b"]'), ($1, 5, NULL, 'end', '{}')`,
@@ -68,17 +70,43 @@ describe('migrations', () => {
     expect(of('users')).toEqual(['id', 'email', 'created_at', 'last_seen_at']);
     expect(of('api_keys')).toEqual(['id', 'user_id', 'name', 'prefix', 'hash', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at']);
     expect(of('paliadin_turns')).toEqual([
-      'turn_id', 'user_id', 'session_id', 'backend', 'started_at', 'finished_at', 'user_message', 'response', 'error_code',
-      'duration_ms', 'tokens', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag', 'page_origin', 'context',
-      'aichat_conversation_id', 'runner_id', 'heartbeat_at', 'events_compacted_at', 'agent_session', 'queue_seq', 'claimed_at', 'session_ref',
+      'turn_id',
+      'user_id',
+      'session_id',
+      'backend',
+      'started_at',
+      'finished_at',
+      'user_message',
+      'response',
+      'error_code',
+      'duration_ms',
+      'tokens',
+      'used_tools',
+      'rows_seen',
+      'chip_count',
+      'classifier_tag',
+      'page_origin',
+      'context',
+      'aichat_conversation_id',
+      'runner_id',
+      'heartbeat_at',
+      'events_compacted_at',
+      'agent_session',
+      'queue_seq',
+      'claimed_at',
+      'session_ref',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
     expect(of('paliadin_sessions')).toContain('agent_session_at');
 
-    const times = cols.filter((c) => c.column_name.endsWith("_at"));
+    const times = cols.filter((c) => c.column_name.endsWith('_at'));
     expect(times.length).toBeGreaterThan(8);
     for (const c of times) expect(`${c.table_name}.${c.column_name}:${c.data_type}`).toBe(`${c.table_name}.${c.column_name}:timestamp with time zone`);
-    for (const [t, c] of [['users', 'id'], ['api_keys', 'id'], ['paliadin_turns', 'turn_id']]) {
+    for (const [t, c] of [
+      ['users', 'id'],
+      ['api_keys', 'id'],
+      ['paliadin_turns', 'turn_id'],
+    ]) {
       const col = cols.find((x) => x.table_name === t && x.column_name === c)!;
       expect(col.udt_name).toBe('uuid');
       expect(col.column_default).toBe('gen_random_uuid()');

@@ -3,7 +3,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
-const markdown = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
+const markdown = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join('docs', f)),
+];
 
 describe('the documentation', () => {
   it('every relative link in README.md and docs/ leads to a file, and every #anchor to a heading there', () => {
@@ -16,7 +21,10 @@ describe('the documentation', () => {
         if (!existsSync(resolved)) broken.push(`${file}: ${target}`);
         else if (anchor && resolved.endsWith('.md')) {
           const slugs = [...readFileSync(resolved, 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, h]) =>
-            h.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'),
+            h
+              .toLowerCase()
+              .replace(/[^a-z0-9 -]/g, '')
+              .replace(/ /g, '-'),
           );
           if (!slugs.includes(anchor)) broken.push(`${file}: ${target}`);
         }

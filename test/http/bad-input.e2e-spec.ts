@@ -41,10 +41,19 @@ describe('bad input is a 400 naming the field, never a 500, and stores nothing',
   const refused = async (send: () => Promise<{ status: number; body: unknown }>, expected: string) => {
     const before = await counts();
     const res = await send();
-    expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: expect.stringContaining(expected) } });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.stringContaining(expected) },
+    });
     expect(await counts()).toEqual(before);
   };
-  const postTurn = (body: unknown) => () => p.http().post('/api/paliadin/turn').set('Authorization', auth).set('Content-Type', 'application/json').send(body as string);
+  const postTurn = (body: unknown) => () =>
+    p
+      .http()
+      .post('/api/paliadin/turn')
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send(body as string);
 
   describe('U+0000 and lone surrogates', () => {
     const fields: [string, (s: string) => object, string][] = [
@@ -86,7 +95,11 @@ describe('bad input is a 400 naming the field, never a 500, and stores nothing',
           await p.http().post('/auth/session').set('Authorization', `Bearer ${token}`),
         ]) {
           expect(res.status).toBe(401);
-          expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/^The token's email claim is unusable: it must not contain/) });
+          expect(res.body).toEqual({
+            statusCode: 401,
+            error: 'Unauthorized',
+            message: expect.stringMatching(/^The token's email claim is unusable: it must not contain/),
+          });
         }
         // Admin routes tell nobody they exist, not even what is wrong with a token.
         const admin = await p.http().get('/api/admin/paliadin/stats').set('Authorization', `Bearer ${token}`);
@@ -97,14 +110,20 @@ describe('bad input is a 400 naming the field, never a 500, and stores nothing',
 
     it('a signed token whose email is too long for the users table: 401 naming the claim', async () => {
       const before = await counts();
-      const res = await p.http().get('/api/paliadin/history').set('Authorization', `Bearer ${await userToken({ email: `${'a'.repeat(3000)}@example.com` })}`);
+      const res = await p
+        .http()
+        .get('/api/paliadin/history')
+        .set('Authorization', `Bearer ${await userToken({ email: `${'a'.repeat(3000)}@example.com` })}`);
       expect(res.status).toBe(401);
       expect(res.body.message).toBe("The token's email claim is unusable: it must be an email address of at most 254 characters");
       expect(await counts()).toEqual(before);
     });
 
     it('a signed token whose sub is not a UUID: 401 naming the claim', async () => {
-      const res = await p.http().get('/api/paliadin/history').set('Authorization', `Bearer ${await userToken({ sub: 'not-a-uuid' })}`);
+      const res = await p
+        .http()
+        .get('/api/paliadin/history')
+        .set('Authorization', `Bearer ${await userToken({ sub: 'not-a-uuid' })}`);
       expect(res.status).toBe(401);
       expect(res.body.message).toBe("The token's sub claim is unusable: it must be a UUID");
     });

@@ -29,7 +29,9 @@ describe('every route requires auth unless allowlisted', () => {
       if (PUBLIC_ROUTES.has(`${method} ${path}`)) continue;
       const url = path.replace(/:[A-Za-z_]+/g, uuid);
       const res = await http[method.toLowerCase() as 'get'](url);
-      const expected = path.startsWith('/api/admin/') ? { status: 404, message: `Cannot ${method} ${url}` } : { status: 401, message: 'A valid bearer token or API key is required' };
+      const expected = path.startsWith('/api/admin/')
+        ? { status: 404, message: `Cannot ${method} ${url}` }
+        : { status: 401, message: 'A valid bearer token or API key is required' };
       expect({ route: `${method} ${path}`, status: res.status, message: res.body.message }).toEqual({ route: `${method} ${path}`, ...expected });
     }
   });

@@ -27,7 +27,9 @@ const plain = fc.stringMatching(/^[A-Za-z0-9._~-]{0,12}$/);
 
 const QUERY_KEYS = ['session', 'limit', 'last_event_id', 'access_token', 'refresh', '__proto__', 'constructor', 'limit[x]', 'x'];
 const query = fc
-  .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(plain, encoded, fc.constantFrom('1', '0', '-1', '201', '1e3', '9'.repeat(20), 'a%00b'))), { maxLength: 4 })
+  .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(plain, encoded, fc.constantFrom('1', '0', '-1', '201', '1e3', '9'.repeat(20), 'a%00b'))), {
+    maxLength: 4,
+  })
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&'));
 
 /** `{"context":{"a":{...}}}`-style nesting, written as text so that no generator recursion is needed. */
@@ -87,7 +89,12 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
 
   beforeAll(async () => {
     db = await isolatedDatabase();
-    p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_OWNER_EMAILS: OWNER_EMAIL, PALIADIN_POST_RATE_LIMIT: '1000000', PALIADIN_MAX_INFLIGHT_PER_USER: '1000' });
+    p = await startPipelineApp({
+      DATABASE_URL: db.url,
+      PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
+      PALIADIN_POST_RATE_LIMIT: '1000000',
+      PALIADIN_MAX_INFLIGHT_PER_USER: '1000',
+    });
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     routes = listRoutes(p.app);
@@ -102,7 +109,11 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
       'not.a.jwt',
     ];
     // Every user a valid token names exists before the counting starts (signing in records a user).
-    for (const c of credentials) await p.http().get('/api/paliadin/history').set(c ? { Authorization: `Bearer ${c}` } : {});
+    for (const c of credentials)
+      await p
+        .http()
+        .get('/api/paliadin/history')
+        .set(c ? { Authorization: `Bearer ${c}` } : {});
     knownTurn = await p.ask(OWNER_EMAIL);
     await p.read(OWNER_EMAIL, knownTurn);
   });
@@ -114,7 +125,8 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
 
   const counts = () => rowCounts(sql);
   // A turn a fuzzed request started finishes on its own; its events must not be counted against the next request.
-  const settled = () => waitUntil(async () => (await sql.query('SELECT 1 FROM paliadin_turns WHERE finished_at IS NULL')).rowCount === 0, 10_000, 'turns to finish');
+  const settled = () =>
+    waitUntil(async () => (await sql.query('SELECT 1 FROM paliadin_turns WHERE finished_at IS NULL')).rowCount === 0, 10_000, 'turns to finish');
 
   const send = (probe: Probe) => {
     const path = probe.route.path.replace(/:[A-Za-z_]+/g, probe.id === 'known' ? knownTurn : probe.id);

@@ -15,7 +15,11 @@ describe('HTTP basics', () => {
     auth = `Bearer ${await tokenFor('basics@example.com')}`;
   });
   afterAll(() => app.close());
-  const post = (body: unknown) => request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).send(body as object);
+  const post = (body: unknown) =>
+    request(app.getHttpServer())
+      .post('/api/probe/echo')
+      .set('Authorization', auth)
+      .send(body as object);
 
   it('accepts a valid body and converts nothing it should not', async () => {
     const res = await post({ name: 'abc', count: 3 });
@@ -38,11 +42,7 @@ describe('HTTP basics', () => {
   });
 
   it('400 for a body that is not JSON, in the same envelope', async () => {
-    const res = await request(app.getHttpServer())
-      .post('/api/probe/echo')
-      .set('Authorization', auth)
-      .set('Content-Type', 'application/json')
-      .send('{"name": ');
+    const res = await request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).set('Content-Type', 'application/json').send('{"name": ');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' });
   });
@@ -92,9 +92,7 @@ describe('HTTP basics', () => {
   });
 
   it('redacts access_token from logged URLs', () => {
-    expect(redactUrl('/api/paliadin/stream/x?access_token=abc.def&last_event_id=3')).toBe(
-      '/api/paliadin/stream/x?access_token=[Redacted]&last_event_id=3',
-    );
+    expect(redactUrl('/api/paliadin/stream/x?access_token=abc.def&last_event_id=3')).toBe('/api/paliadin/stream/x?access_token=[Redacted]&last_event_id=3');
   });
 });
 
@@ -105,7 +103,10 @@ describe('POST rate limit', () => {
   });
   afterAll(() => app.close());
   const echo = (auth: string) => request(app.getHttpServer()).post('/api/probe/echo').set('Authorization', auth).send({ name: 'a', count: 1 });
-  const anonymous = (forwardedFor?: string) => request(app.getHttpServer()).post('/api/probe/public').set(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {});
+  const anonymous = (forwardedFor?: string) =>
+    request(app.getHttpServer())
+      .post('/api/probe/public')
+      .set(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {});
 
   it('429s POSTs beyond the limit, but not GETs', async () => {
     const auth = `Bearer ${await tokenFor('limited@example.com')}`;
@@ -121,7 +122,9 @@ describe('POST rate limit', () => {
   it('counts per caller: users behind one address, and each API key, have budgets of their own', async () => {
     const one = `Bearer ${await tokenFor('one-of-many@example.com')}`;
     const two = `Bearer ${await tokenFor('two-of-many@example.com')}`;
-    const { key } = await app.get(ApiKeysService).create({ userId: subFor('one-of-many@example.com'), email: 'one-of-many@example.com', name: 'k', scopes: ['admin'] });
+    const { key } = await app
+      .get(ApiKeysService)
+      .create({ userId: subFor('one-of-many@example.com'), email: 'one-of-many@example.com', name: 'k', scopes: ['admin'] });
     const statuses = [];
     for (const auth of [one, one, one, two, two, `Bearer ${key}`, `Bearer ${key}`, `Bearer ${key}`]) statuses.push((await echo(auth)).status);
     expect(statuses).toEqual([201, 201, 429, 201, 201, 201, 201, 429]);

@@ -15,7 +15,10 @@ const PUBLIC = new Set(['get /health', 'delete /auth/session']);
 
 describe('OpenAPI documents the error envelopes', () => {
   let app: INestApplication;
-  let doc: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> } };
+  let doc: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+  };
   beforeAll(async () => {
     ({ app } = await startTestApp());
     doc = (await request(app.getHttpServer()).get('/docs-json')).body;
@@ -29,7 +32,9 @@ describe('OpenAPI documents the error envelopes', () => {
   });
 
   it('every guarded route lists the errors it can give, each as the envelope', () => {
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method} ${path}`, method, path, op })));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ key: `${method} ${path}`, method, path, op })),
+    );
     expect(operations.length).toBeGreaterThan(8);
     const missing: string[] = [];
     for (const { key, method, path, op } of operations) {

@@ -10,7 +10,8 @@ describe('one turn per agent session, across instances', () => {
   let a: PipelineApp;
   let b: PipelineApp;
   const startedAt = new Map<string, number>();
-  const finishedAt = async (id: string) => ((await a.app.get(DataSource).query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [id]))[0].finished_at as Date).getTime();
+  const finishedAt = async (id: string) =>
+    ((await a.app.get(DataSource).query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [id]))[0].finished_at as Date).getTime();
 
   beforeAll(async () => {
     db = await isolatedDatabase();
@@ -20,7 +21,9 @@ describe('one turn per agent session, across instances', () => {
     for (const p of [a, b]) {
       p.backend.script = (req) => {
         startedAt.set(req.turnId, Date.now());
-        return req.message === 'hold' ? [{ delay: 100_000, event: { type: 'done', response: 'x' } }] : [{ delay: 150, event: { type: 'done', response: `answer to ${req.message}` } }];
+        return req.message === 'hold'
+          ? [{ delay: 100_000, event: { type: 'done', response: 'x' } }]
+          : [{ delay: 150, event: { type: 'done', response: `answer to ${req.message}` } }];
       };
     }
   });
@@ -53,9 +56,15 @@ describe('one turn per agent session, across instances', () => {
     expect(kinds((await b.read('someoneelse@example.com', other)).events).at(-1)).toBe('end');
     expect(startedAt.has(waiting)).toBe(false);
 
-    const cancel = await b.http().post(`/api/paliadin/turns/${waiting}/cancel`).set('Authorization', await b.auth(email));
+    const cancel = await b
+      .http()
+      .post(`/api/paliadin/turns/${waiting}/cancel`)
+      .set('Authorization', await b.auth(email));
     expect(cancel.body.error_code).toBe('cancelled');
-    await a.http().post(`/api/paliadin/turns/${held}/cancel`).set('Authorization', await a.auth(email));
+    await a
+      .http()
+      .post(`/api/paliadin/turns/${held}/cancel`)
+      .set('Authorization', await a.auth(email));
     expect(kinds((await a.read(email, next)).events).at(-1)).toBe('end');
     expect(startedAt.has(waiting)).toBe(false);
   });

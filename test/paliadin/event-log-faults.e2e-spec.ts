@@ -10,7 +10,11 @@ import { waitUntil } from '../support/wait.js';
 import { installWriteFaults, type Fault } from '../support/write-faults.js';
 
 const chunks = (n: number, prefix = 'c') => Array.from({ length: n }, (_, i) => `${prefix}${i} `);
-const contentText = (events: SseEvent[]) => events.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta).join('');
+const contentText = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'content')
+    .map((e) => (e.data as { delta: string }).delta)
+    .join('');
 const ids = (events: SseEvent[]) => events.filter((e) => e.event !== 'ping').map((e) => Number(e.id));
 
 /**
@@ -73,7 +77,10 @@ describe('event log under write failures', () => {
   });
 
   it('a database that keeps failing longer than PALIADIN_DB_RETRY_MS gives the turn up as interrupted', async () => {
-    const id = await askWithFault('outlasted@example.com', { sqlstate: '53100', times: -1 }, [{ burst: chunks(5) }, { delay: 20, event: { type: 'done', response: '' } }]);
+    const id = await askWithFault('outlasted@example.com', { sqlstate: '53100', times: -1 }, [
+      { burst: chunks(5) },
+      { delay: 20, event: { type: 'done', response: '' } },
+    ]);
     const read = await p.read('outlasted@example.com', id);
     expect(kinds(read.events)).toEqual(['meta', 'error']);
     expect(read.events.at(-1)!.data).toMatchObject({ code: 'interrupted', retryable: true });
@@ -83,7 +90,9 @@ describe('event log under write failures', () => {
   it('one turn whose events cannot be stored never holds up the others that share its flushes', async () => {
     const good = chunks(40, 'g');
     const bad = askWithFault('bad@example.com', { sqlstate: '22000', times: -1 }, [{ burst: chunks(40, 'b') }, { event: { type: 'done', response: '' } }]);
-    const goods = Array.from({ length: 3 }, (_, i) => askWithFault(`good${i}@example.com`, undefined, [{ burst: good }, { event: { type: 'done', response: '' } }]));
+    const goods = Array.from({ length: 3 }, (_, i) =>
+      askWithFault(`good${i}@example.com`, undefined, [{ burst: good }, { event: { type: 'done', response: '' } }]),
+    );
     const [badId, ...goodIds] = await Promise.all([bad, ...goods]);
     const reads = await Promise.all(goodIds.map((id, i) => p.read(`good${i}@example.com`, id)));
     for (const read of reads) {
@@ -145,6 +154,9 @@ describe('event log under write failures', () => {
     );
     await waitUntil(async () => (await row(orphan)).error_code === 'interrupted', 10_000, 'the orphaned row to be ended');
     expect((await row(live)).finished_at).toBeNull();
-    await p.http().post(`/api/paliadin/turns/${live}/cancel`).set('Authorization', await p.auth('busy@example.com'));
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${live}/cancel`)
+      .set('Authorization', await p.auth('busy@example.com'));
   });
 });

@@ -16,7 +16,7 @@ const WORDS = ['Akte ', 'Fall ', 'Frist ', 'Mandant ', 'Schriftsatz ', 'und ', '
 
 /** Seeded, so a failure reproduces. */
 function random(seed: number): () => number {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 /** n chunks in bursts of `burst`, a few ms apart: several flushes, so several rows while live. */
@@ -54,7 +54,12 @@ describe('event storage', () => {
     const id = await a.ask(email);
     const full = stored((await a.read(email, id, { timeoutMs: 60_000 })).events);
     expect(full.at(-1)!.event).toBe('end');
-    expect(full.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta).join('')).toBe(answer);
+    expect(
+      full
+        .filter((e) => e.event === 'content')
+        .map((e) => (e.data as { delta: string }).delta)
+        .join(''),
+    ).toBe(answer);
 
     // Compaction follows the end: the live rows (one per flush) fold into as few as the row size allows.
     await waitUntil(async () => (await rowCount(id)) === Math.ceil(full.length / MAX_EVENTS_PER_ROW), 10_000, 'the turn to be compacted');

@@ -34,7 +34,10 @@ describe('several instances on one database', () => {
   it('a cancel sent to B stops the runner on A', async () => {
     a.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'never' } }];
     const id = await a.ask('multi@example.com');
-    const res = await b.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await b.auth('multi@example.com'));
+    const res = await b
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await b.auth('multi@example.com'));
     expect(res.status).toBe(200);
     expect(res.body.error_code).toBe('cancelled');
     expect(a.backend.cancelled.has(id)).toBe(true);
@@ -42,11 +45,18 @@ describe('several instances on one database', () => {
   });
 
   it("when A dies mid-turn, B's janitor ends it as interrupted and B's reader gets that", async () => {
-    a.backend.script = () => [{ delay: 10, event: { type: 'chunk', text: 'half an ans' } }, { delay: 100_000, event: { type: 'done', response: 'never' } }];
+    a.backend.script = () => [
+      { delay: 10, event: { type: 'chunk', text: 'half an ans' } },
+      { delay: 100_000, event: { type: 'done', response: 'never' } },
+    ];
     const id = await a.ask('multi@example.com');
     const reading = b.read('multi@example.com', id, { dropPings: true });
     const db = b.app.get(DataSource);
-    await waitUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]))[0].n >= 2, 10_000, 'the chunk stored');
+    await waitUntil(
+      async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]))[0].n >= 2,
+      10_000,
+      'the chunk stored',
+    );
     // A loses its database for good: no more heartbeats, no more writes, as if the process died.
     await a.app.get(DataSource).destroy();
     const read = await reading;
@@ -63,7 +73,11 @@ describe('a stream whose database reads fail', () => {
     const a = await startPipelineApp();
     const b = await startPipelineApp();
     try {
-      a.backend.script = () => [{ event: { type: 'chunk', text: 'one ' } }, { delay: 100, event: { type: 'chunk', text: 'two' } }, { delay: 100_000, event: { type: 'done', response: 'x' } }];
+      a.backend.script = () => [
+        { event: { type: 'chunk', text: 'one ' } },
+        { delay: 100, event: { type: 'chunk', text: 'two' } },
+        { delay: 100_000, event: { type: 'done', response: 'x' } },
+      ];
       const id = await a.ask('readfail@example.com');
       let delivered = 0;
       const reading = b.read('readfail@example.com', id, { dropPings: true, onEvent: (_, all) => (delivered = all.length) });
@@ -75,7 +89,10 @@ describe('a stream whose database reads fail', () => {
       expect(last.event).toBe('error');
       expect(last.data).toEqual({ code: 'upstream_error', message: 'The event stream failed; reconnect to resume', retryable: true });
       expect(Number(last.id)).toBe(Math.max(...read.events.slice(0, -1).map((e) => Number(e.id))));
-      await a.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await a.auth('readfail@example.com'));
+      await a
+        .http()
+        .post(`/api/paliadin/turns/${id}/cancel`)
+        .set('Authorization', await a.auth('readfail@example.com'));
     } finally {
       await a.app.close();
       await b.app.close().catch(() => undefined);

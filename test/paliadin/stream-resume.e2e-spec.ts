@@ -64,7 +64,10 @@ describe('resuming a stream', () => {
     const reads = Array.from({ length: 5 }, () => p.read(email, id));
     await waitUntil(() => feeds.stats().readers === 5, 10_000, 'five readers');
     expect(feeds.stats()).toEqual({ feeds: 1, readers: 5 });
-    await p.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await p.auth(email));
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await p.auth(email));
     const results = await Promise.all(reads);
     const first = stored(results[0].events).map(key);
     for (const r of results) expect(stored(r.events).map(key)).toEqual(first);
@@ -91,7 +94,11 @@ describe('resuming a stream', () => {
     const id = await p.ask(email);
     const feeds = p.app.get(TurnFeeds);
     const server = p.app.getHttpServer() as import('node:http').Server;
-    const baseline = { feeds: feeds.stats(), listeners: server.listenerCount('request') + server.listenerCount('connection'), handles: process.listenerCount('exit') };
+    const baseline = {
+      feeds: feeds.stats(),
+      listeners: server.listenerCount('request') + server.listenerCount('connection'),
+      handles: process.listenerCount('exit'),
+    };
     for (let i = 0; i < 1000; i += 20) {
       await Promise.all(Array.from({ length: 20 }, () => p.read(email, id, { stopAfterEvents: 1 })));
     }
@@ -100,6 +107,9 @@ describe('resuming a stream', () => {
     expect(feeds.stats()).toEqual(baseline.feeds);
     expect(server.listenerCount('request') + server.listenerCount('connection')).toBe(baseline.listeners);
     expect(process.listenerCount('exit')).toBe(baseline.handles);
-    await p.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await p.auth(email));
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await p.auth(email));
   });
 });

@@ -11,7 +11,12 @@ describe('turn pipeline', () => {
   let p: PipelineApp;
   let db: DataSource;
   beforeAll(async () => {
-    p = await startPipelineApp({ PALIADIN_THINKING_INTERVAL_MS: '40', PALIADIN_SILENCE_TIMEOUT_MS: '250', PALIADIN_STREAM_DEADLINE_MS: '600', PALIADIN_ONESHOT_TIMEOUT_MS: '600' });
+    p = await startPipelineApp({
+      PALIADIN_THINKING_INTERVAL_MS: '40',
+      PALIADIN_SILENCE_TIMEOUT_MS: '250',
+      PALIADIN_STREAM_DEADLINE_MS: '600',
+      PALIADIN_ONESHOT_TIMEOUT_MS: '600',
+    });
     db = p.app.get(DataSource);
   });
   afterAll(() => p.app.close());
@@ -23,7 +28,11 @@ describe('turn pipeline', () => {
   it('one-shot success: meta, content {text}, end with the trailer parsed; the row is completed', async () => {
     p.backend.mode = 'oneshot';
     p.backend.script = () => [{ delay: 10, event: { type: 'done', response: ANSWER } }];
-    const id = await p.ask('oneshot@example.com', { user_message: '  Welche Fälle?  ', session_id: 's-1', context: { page_origin: '/cases', route_name: 'cases' } });
+    const id = await p.ask('oneshot@example.com', {
+      user_message: '  Welche Fälle?  ',
+      session_id: 's-1',
+      context: { page_origin: '/cases', route_name: 'cases' },
+    });
     const read = await p.read('oneshot@example.com', id);
     expect(read.status).toBe(200);
     expect(read.ended).toBe(true);
@@ -50,7 +59,11 @@ describe('turn pipeline', () => {
     expect(r.used_tools).toEqual(['search_cases']);
     expect(r.rows_seen).toEqual(['42', '7']);
     expect(r.duration_ms).toBeGreaterThanOrEqual(0);
-    expect(p.backend.started.find((s) => s.turnId === id)).toMatchObject({ message: 'Welche Fälle?', sessionId: 's-1', agentSession: expect.stringMatching(/^paliad-paliadin-[0-9a-f]{8}$/) });
+    expect(p.backend.started.find((s) => s.turnId === id)).toMatchObject({
+      message: 'Welche Fälle?',
+      sessionId: 's-1',
+      agentSession: expect.stringMatching(/^paliad-paliadin-[0-9a-f]{8}$/),
+    });
   });
 
   it('streaming success: content {delta, streamed}, then end with streamed and the upstream meta', async () => {
@@ -72,7 +85,14 @@ describe('turn pipeline', () => {
       { delta: 'Welt', streamed: true },
     ]);
     expect(events[4].data).toEqual({
-      turn_id: id, used_tools: ['t1'], rows_seen: [5], chip_count: 0, classifier_tag: 'chat', duration_ms: 1234, streamed: true, aichat_conversation_id: 'conv-9',
+      turn_id: id,
+      used_tools: ['t1'],
+      rows_seen: [5],
+      chip_count: 0,
+      classifier_tag: 'chat',
+      duration_ms: 1234,
+      streamed: true,
+      aichat_conversation_id: 'conv-9',
     });
     expect(events.map((e) => e.id)).toEqual(['1', '2', '3', '4', '5']);
     const r = await row(id);
@@ -128,10 +148,15 @@ describe('turn pipeline', () => {
 
   it('synthesises thinking while the upstream is silent, tracking since_first', async () => {
     p.backend.mode = 'oneshot';
-    p.backend.script = () => [{ delay: 200, event: { type: 'chunk', text: 'a' } }, { delay: 200, event: { type: 'done', response: 'a' } }];
+    p.backend.script = () => [
+      { delay: 200, event: { type: 'chunk', text: 'a' } },
+      { delay: 200, event: { type: 'done', response: 'a' } },
+    ];
     const id = await p.ask('think@example.com');
     const read = await p.read('think@example.com', id);
-    const thinking = read.events.filter((e) => e.event === 'thinking').map((e) => e.data as { since_first: boolean; elapsed_seconds: number; upstream?: boolean });
+    const thinking = read.events
+      .filter((e) => e.event === 'thinking')
+      .map((e) => e.data as { since_first: boolean; elapsed_seconds: number; upstream?: boolean });
     expect(thinking.filter((t) => !t.since_first).length).toBeGreaterThanOrEqual(2);
     expect(thinking.filter((t) => t.since_first).length).toBeGreaterThanOrEqual(2);
     expect(thinking.every((t) => t.upstream === undefined && Number.isInteger(t.elapsed_seconds))).toBe(true);
@@ -140,7 +165,10 @@ describe('turn pipeline', () => {
   });
 
   it('upstream silence ends a streaming turn with upstream_silence and cancels the backend', async () => {
-    p.backend.script = () => [{ delay: 5, event: { type: 'chunk', text: 'partial' } }, { delay: 100_000, event: { type: 'done', response: 'never' } }];
+    p.backend.script = () => [
+      { delay: 5, event: { type: 'chunk', text: 'partial' } },
+      { delay: 100_000, event: { type: 'done', response: 'never' } },
+    ];
     const id = await p.ask('silent@example.com');
     const read = await p.read('silent@example.com', id);
     expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_silence' } });
@@ -171,7 +199,10 @@ describe('turn pipeline', () => {
     p.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'never' } }];
     const email = 'cancel@example.com';
     const id = await p.ask(email);
-    const res = await p.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await p.auth(email));
+    const res = await p
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await p.auth(email));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ turn_id: id, error_code: 'cancelled' });
     expect(res.body.finished_at).not.toBeNull();
@@ -179,7 +210,10 @@ describe('turn pipeline', () => {
     const read = await p.read(email, id);
     expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'cancelled' } });
 
-    const again = await p.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await p.auth(email));
+    const again = await p
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await p.auth(email));
     expect(again.status).toBe(200);
     expect(again.body).toEqual(res.body);
     const events = await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'error'`, [id]);
@@ -188,13 +222,19 @@ describe('turn pipeline', () => {
     p.backend.script = () => [{ event: { type: 'done', response: 'fine' } }];
     const done = await p.ask(email);
     await p.read(email, done);
-    const late = await p.http().post(`/api/paliadin/turns/${done}/cancel`).set('Authorization', await p.auth(email));
+    const late = await p
+      .http()
+      .post(`/api/paliadin/turns/${done}/cancel`)
+      .set('Authorization', await p.auth(email));
     expect(late.status).toBe(200);
     expect(late.body).toMatchObject({ response: 'fine', error_code: null });
   });
 
   it('a client that disconnects does not cancel the turn', async () => {
-    p.backend.script = () => [{ delay: 150, event: { type: 'chunk', text: 'still ' } }, { delay: 10, event: { type: 'done', response: 'still here' } }];
+    p.backend.script = () => [
+      { delay: 150, event: { type: 'chunk', text: 'still ' } },
+      { delay: 10, event: { type: 'done', response: 'still here' } },
+    ];
     const email = 'leaver@example.com';
     const id = await p.ask(email);
     const first = await p.read(email, id, { stopAfterEvents: 1 });

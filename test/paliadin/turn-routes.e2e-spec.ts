@@ -10,7 +10,11 @@ describe('turn routes: validation, visibility, limits', () => {
   afterAll(() => p.app.close());
 
   const post = async (body: unknown, email = 'v@example.com') =>
-    p.http().post('/api/paliadin/turn').set('Authorization', await p.auth(email)).send(body as object);
+    p
+      .http()
+      .post('/api/paliadin/turn')
+      .set('Authorization', await p.auth(email))
+      .send(body as object);
 
   it.each([
     [{}, 'user_message should not be empty'],
@@ -36,7 +40,10 @@ describe('turn routes: validation, visibility, limits', () => {
     const [stored] = await p.app.get(DataSource).query('SELECT session_id, length(user_message) AS len FROM paliadin_turns WHERE turn_id = $1', [id]);
     expect(stored.session_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(stored.len).toBe(16_000);
-    const turn = await p.http().get(`/api/paliadin/turns/${id}`).set('Authorization', await p.auth('v@example.com'));
+    const turn = await p
+      .http()
+      .get(`/api/paliadin/turns/${id}`)
+      .set('Authorization', await p.auth('v@example.com'));
     expect(turn.status).toBe(200);
     expect(Object.keys(turn.body).sort()).toEqual(
       ['turn_id', 'started_at', 'finished_at', 'response', 'error_code', 'duration_ms', 'used_tools', 'rows_seen', 'chip_count', 'classifier_tag'].sort(),
@@ -54,7 +61,11 @@ describe('turn routes: validation, visibility, limits', () => {
     const id = (await post({ user_message: 'hi', context: { page_origin: '/from-context' } })).body.turn_id;
     await p.read('v@example.com', id);
     const [{ session_id }] = await p.app.get(DataSource).query('SELECT session_id FROM paliadin_turns WHERE turn_id = $1', [id]);
-    const history = await p.http().get('/api/paliadin/history').query({ session: session_id }).set('Authorization', await p.auth('v@example.com'));
+    const history = await p
+      .http()
+      .get('/api/paliadin/history')
+      .query({ session: session_id })
+      .set('Authorization', await p.auth('v@example.com'));
     expect(history.body[0].page_origin).toBe('/from-context');
   });
 
@@ -132,11 +143,21 @@ describe('turn routes: validation, visibility, limits', () => {
     const second = await p.ask(email);
     const third = await post({ user_message: 'one more' }, email);
     expect(third.status).toBe(429);
-    expect(third.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'You already have 2 turns running (the limit is 2); wait for one to finish' });
+    expect(third.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'You already have 2 turns running (the limit is 2); wait for one to finish',
+    });
     expect((await post({ user_message: 'me too' }, 'someone-else@example.com')).status).toBe(200);
-    await p.http().post(`/api/paliadin/turns/${first}/cancel`).set('Authorization', await p.auth(email));
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${first}/cancel`)
+      .set('Authorization', await p.auth(email));
     expect((await post({ user_message: 'now' }, email)).status).toBe(200);
-    await p.http().post(`/api/paliadin/turns/${second}/cancel`).set('Authorization', await p.auth(email));
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${second}/cancel`)
+      .set('Authorization', await p.auth(email));
   });
 
   it('parallel POSTs cannot slip past the cap', async () => {
@@ -164,10 +185,16 @@ describe('turn routes: validation, visibility, limits', () => {
     const done = await p.ask('rec@example.com');
     await p.read('rec@example.com', done);
     const auth = await p.auth('rec@example.com');
-    expect((await p.http().get(`/api/paliadin/turns/${done}/recover`).set('Authorization', auth)).body).toMatchObject({ recovery_state: 'recovered', response: 'here' });
+    expect((await p.http().get(`/api/paliadin/turns/${done}/recover`).set('Authorization', auth)).body).toMatchObject({
+      recovery_state: 'recovered',
+      response: 'here',
+    });
     p.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'slow' } }];
     const running = await p.ask('rec@example.com');
-    expect((await p.http().get(`/api/paliadin/turns/${running}/recover`).set('Authorization', auth)).body).toMatchObject({ recovery_state: 'pending', response: null });
+    expect((await p.http().get(`/api/paliadin/turns/${running}/recover`).set('Authorization', auth)).body).toMatchObject({
+      recovery_state: 'pending',
+      response: null,
+    });
     await p.http().post(`/api/paliadin/turns/${running}/cancel`).set('Authorization', auth);
   });
 });

@@ -25,9 +25,19 @@ describe('session expiry', () => {
     const s = (await a.http().post('/api/sessions').set('Authorization', auth).send({ name: 'brief', expires_in: '2s' })).body;
     const turn = (await a.http().post(`/api/sessions/${s.id}/exec`).set('Authorization', auth).send({ input: 'lange Arbeit' })).body.turn_id as string;
     const ds = a.app.get(DataSource);
-    await waitUntil(async () => (await a.http().get(`/api/sessions/${s.id}`).set('Authorization', auth)).body.status === 'expired', 15_000, 'the session to expire');
-    await waitUntil(async () => (await ds.query(`SELECT error_code FROM paliadin_turns WHERE turn_id = $1`, [turn]))[0].error_code === 'cancelled', 10_000, 'the running turn to be cancelled');
-    const events = await ds.query(`SELECT data->>'status' AS status FROM paliadin_session_events WHERE session_id = $1 AND kind = 'session' ORDER BY seq`, [s.id]);
+    await waitUntil(
+      async () => (await a.http().get(`/api/sessions/${s.id}`).set('Authorization', auth)).body.status === 'expired',
+      15_000,
+      'the session to expire',
+    );
+    await waitUntil(
+      async () => (await ds.query(`SELECT error_code FROM paliadin_turns WHERE turn_id = $1`, [turn]))[0].error_code === 'cancelled',
+      10_000,
+      'the running turn to be cancelled',
+    );
+    const events = await ds.query(`SELECT data->>'status' AS status FROM paliadin_session_events WHERE session_id = $1 AND kind = 'session' ORDER BY seq`, [
+      s.id,
+    ]);
     expect(events).toEqual([{ status: 'active' }, { status: 'expired' }]);
     // Stopped once, by the instance that ran the pass (after the row changed, so no new turn slips in);
     // these scripted agents do not live in an instance's process, so nobody else is told.

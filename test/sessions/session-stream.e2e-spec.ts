@@ -10,7 +10,7 @@ const stored = (events: SseEvent[]) => events.filter((e) => e.event !== 'ping');
 
 /** Seeded, so a failure reproduces. */
 function random(seed: number): () => number {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 const chunk = (text: string): BackendEvent => ({ type: 'chunk', text });
@@ -67,7 +67,14 @@ describe('the session stream', () => {
     expect(full.ended).toBe(true);
     const events = stored(full.events);
     expect(events.map((e) => e.event)).toEqual(['session', 'turn', ...Array(8).fill('content'), 'end', 'turn', ...Array(8).fill('content'), 'end', 'session']);
-    expect(events.map((e) => e.id)).toEqual(['1', '2', ...Array.from({ length: 9 }, (_, i) => `2.${i + 2}`), '3', ...Array.from({ length: 9 }, (_, i) => `3.${i + 2}`), '4']);
+    expect(events.map((e) => e.id)).toEqual([
+      '1',
+      '2',
+      ...Array.from({ length: 9 }, (_, i) => `2.${i + 2}`),
+      '3',
+      ...Array.from({ length: 9 }, (_, i) => `3.${i + 2}`),
+      '4',
+    ]);
     expect(events[1].data).toMatchObject({ turn_id: first, input: 'eins' });
     expect(events[2].data).toEqual({ delta: 'eins-0 ', streamed: true, turn_id: first });
     expect(events[11].data).toMatchObject({ turn_id: second, input: 'zwei' });

@@ -14,14 +14,22 @@ describe('the session lifecycle API', () => {
   let p: PipelineApp;
   let ds: DataSource;
   const bearer = async (email: string) => `Bearer ${await tokenFor(email)}`;
-  const create = async (email: string, body: object = {}) => p.http().post('/api/sessions').set('Authorization', await bearer(email)).send(body);
+  const create = async (email: string, body: object = {}) =>
+    p
+      .http()
+      .post('/api/sessions')
+      .set('Authorization', await bearer(email))
+      .send(body);
 
   beforeAll(async () => {
     db = await isolatedDatabase();
     // An owner list makes owner@example.com the admin; the others are owners too, so they may use Paliadin.
     p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_OWNER_EMAILS: '' });
     ds = p.app.get(DataSource);
-    p.backend.script = (req) => (req.message === 'hold' ? [{ delay: 100_000, event: { type: 'done', response: 'x' } }] : [{ delay: 5, event: { type: 'done', response: `answer: ${req.message}` } }]);
+    p.backend.script = (req) =>
+      req.message === 'hold'
+        ? [{ delay: 100_000, event: { type: 'done', response: 'x' } }]
+        : [{ delay: 5, event: { type: 'done', response: `answer: ${req.message}` } }];
   });
   afterAll(async () => {
     await p.app.close();
@@ -40,7 +48,11 @@ describe('the session lifecycle API', () => {
       turns: 0,
       workspace: 'proj-1',
       agent_session: expect.stringMatching(/^paliad-paliadin-[0-9a-f]{8}-ci-bot$/),
-      instructions: { exec_url: `/api/sessions/${res.body.id}/exec`, events_url: `/api/sessions/${res.body.id}/events`, checkin_url: `/api/sessions/${res.body.id}/checkin` },
+      instructions: {
+        exec_url: `/api/sessions/${res.body.id}/exec`,
+        events_url: `/api/sessions/${res.body.id}/events`,
+        checkin_url: `/api/sessions/${res.body.id}/checkin`,
+      },
     });
     const minutes = (new Date(res.body.expires_at).getTime() - new Date(res.body.created_at).getTime()) / 60_000;
     expect(minutes).toBeCloseTo(90, 0);
@@ -71,7 +83,11 @@ describe('the session lifecycle API', () => {
   it('get and list: your own sessions; another user’s is a 404; admins see all and may filter by user', async () => {
     const mine = (await create('dave@example.com', { name: 'one' })).body;
     const other = (await create('erin@example.com', { name: 'two' })).body;
-    const get = async (email: string, id: string) => p.http().get(`/api/sessions/${id}`).set('Authorization', await bearer(email));
+    const get = async (email: string, id: string) =>
+      p
+        .http()
+        .get(`/api/sessions/${id}`)
+        .set('Authorization', await bearer(email));
     expect((await get('dave@example.com', mine.id)).body).toMatchObject({ id: mine.id, name: 'one' });
     const foreign = await get('dave@example.com', other.id);
     expect(foreign.status).toBe(404);
@@ -79,12 +95,25 @@ describe('the session lifecycle API', () => {
     expect((await get('dave@example.com', 'not-a-uuid')).body).toMatchObject({ statusCode: 400, message: 'sid must be a UUID' });
     expect((await get(OWNER_EMAIL, other.id)).status).toBe(404); // not an owner in this app: PALIADIN_OWNER_EMAILS is empty
 
-    const list = await p.http().get('/api/sessions').set('Authorization', await bearer('dave@example.com'));
+    const list = await p
+      .http()
+      .get('/api/sessions')
+      .set('Authorization', await bearer('dave@example.com'));
     expect(list.body.sessions.map((s: { id: string }) => s.id)).toEqual([mine.id]);
-    const filtered = await p.http().get(`/api/sessions?user=${subFor('erin@example.com')}`).set('Authorization', await bearer('dave@example.com'));
+    const filtered = await p
+      .http()
+      .get(`/api/sessions?user=${subFor('erin@example.com')}`)
+      .set('Authorization', await bearer('dave@example.com'));
     expect(filtered.status).toBe(400);
     expect(filtered.body.message).toBe('user may only be given by admins');
-    expect((await p.http().get('/api/sessions?status=sideways').set('Authorization', await bearer('dave@example.com'))).body.message).toContain('status must be active, ended or all');
+    expect(
+      (
+        await p
+          .http()
+          .get('/api/sessions?status=sideways')
+          .set('Authorization', await bearer('dave@example.com'))
+      ).body.message,
+    ).toContain('status must be active, ended or all');
   });
 
   it('exec runs a turn in the session through the turn pipeline; the default session is its own row, counted by POST /api/paliadin/turn', async () => {
@@ -109,7 +138,11 @@ describe('the session lifecycle API', () => {
     const s = (await create('gina@example.com', { name: 'long' })).body;
     const auth = await bearer('gina@example.com');
     const running = (await p.http().post(`/api/sessions/${s.id}/exec`).set('Authorization', auth).send({ input: 'hold' })).body.turn_id as string;
-    await waitUntil(async () => (await p.http().get(`/api/sessions/${s.id}`).set('Authorization', auth)).body.running_turn_id === running, 5_000, 'the turn to run');
+    await waitUntil(
+      async () => (await p.http().get(`/api/sessions/${s.id}`).set('Authorization', auth)).body.running_turn_id === running,
+      5_000,
+      'the turn to run',
+    );
     const checkin = await p.http().post(`/api/sessions/${s.id}/checkin`).set('Authorization', auth);
     expect(checkin.status).toBe(200);
     expect(checkin.body).toEqual({ session_id: s.id, status: 'ended', message: expect.any(String) });
@@ -121,7 +154,8 @@ describe('the session lifecycle API', () => {
     for (const res of [
       await p.http().post(`/api/sessions/${s.id}/exec`).set('Authorization', auth).send({ input: 'x' }),
       await p.http().post(`/api/sessions/${s.id}/checkin`).set('Authorization', auth),
-    ]) expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'session is not active' });
+    ])
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'session is not active' });
     const events = await ds.query(`SELECT seq, kind, data->>'status' AS status FROM paliadin_session_events WHERE session_id = $1 ORDER BY seq`, [s.id]);
     expect(events).toEqual([
       { seq: 1, kind: 'session', status: 'active' },
@@ -134,10 +168,16 @@ describe('the session lifecycle API', () => {
     const email = 'hank@example.com';
     await p.ask(email, { user_message: 'eins' });
     const first = (await ds.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = 'default' AND status = 'active'`, [subFor(email)]))[0].id;
-    await p.http().post('/api/paliadin/reset').set('Authorization', await bearer(email));
+    await p
+      .http()
+      .post('/api/paliadin/reset')
+      .set('Authorization', await bearer(email));
     await p.ask(email, { user_message: 'zwei' });
     const rows = await ds.query(`SELECT id, status FROM paliadin_sessions WHERE user_id = $1 AND name = 'default' ORDER BY created_at`, [subFor(email)]);
-    expect(rows).toEqual([{ id: first, status: 'ended' }, { id: expect.any(String), status: 'active' }]);
+    expect(rows).toEqual([
+      { id: first, status: 'ended' },
+      { id: expect.any(String), status: 'active' },
+    ]);
   });
 
   describe('scopes', () => {
@@ -179,7 +219,12 @@ describe('the session lifecycle API', () => {
         for (const [method, path, needed] of routes(dummy)) {
           const res = await call(method, path, auth);
           if (needed === scope) expect({ path, scope, status: res.status }).not.toEqual({ path, scope, status: 403 });
-          else expect({ path, scope, body: res.body }).toEqual({ path, scope, body: { statusCode: 403, error: 'Forbidden', message: `This API key lacks the ${needed} scope` } });
+          else
+            expect({ path, scope, body: res.body }).toEqual({
+              path,
+              scope,
+              body: { statusCode: 403, error: 'Forbidden', message: `This API key lacks the ${needed} scope` },
+            });
         }
       }
       // A read key sees its user's session; an execute key drives it.
@@ -200,7 +245,9 @@ describe('the session lifecycle API', () => {
       const otherKey = `Bearer ${await key(['sessions:read', 'sessions:execute'], 'mallory@example.com')}`;
       expect((await call('get', `/api/sessions/${session.id}`, otherKey)).status).toBe(404);
       // The owner of the session may not force-terminate it either; an admin key may.
-      expect((await call('delete', `/api/sessions/${session.id}`, await bearer('ivy@example.com'))).body.message).toBe('Only admins may force-terminate a session');
+      expect((await call('delete', `/api/sessions/${session.id}`, await bearer('ivy@example.com'))).body.message).toBe(
+        'Only admins may force-terminate a session',
+      );
       const admin = `Bearer ${await key(['admin'], 'root@example.com')}`;
       expect((await call('get', `/api/sessions/${session.id}`, admin)).status).toBe(200);
       const ivys = (await call('get', `/api/sessions?status=all&user=${subFor('ivy@example.com')}`, admin)).body.sessions as { id: string; user_id: string }[];

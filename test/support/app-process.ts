@@ -34,7 +34,10 @@ export async function stopApps(): Promise<void> {
 /** Resolves with the output once it matches; rejects if the app exits first. */
 export function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (pattern.test(logged(child))) { resolve(logged(child)); return; }
+    if (pattern.test(logged(child))) {
+      resolve(logged(child));
+      return;
+    }
     const onData = () => {
       if (pattern.test(logged(child))) resolve(logged(child));
     };

@@ -48,7 +48,8 @@ export type TurnScript = (
 export type Breakage = 'reset-before-response' | 'close-before-response' | 'cut-mid-response' | 'proxy-502';
 
 /** The page a proxy (nginx) answers when the upstream fails. */
-export const PROXY_502_PAGE = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+export const PROXY_502_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 /** `data: {json}` default-event frame. */
 export const frame = (data: object, eol = '\n') => `data: ${JSON.stringify(data)}${eol}${eol}`;
@@ -150,7 +151,11 @@ export class FakeAichat {
         return { bare: { status: 502, contentType: 'text/html', body: PROXY_502_PAGE }, then };
       case 'cut-mid-response':
         return oneshot
-          ? { stream: [`{"turn_id":"${randomUUID()}","conversation_id":"${conv.id}","response":"${answer.slice(0, 5)}`, { cut: true }], contentType: 'application/json', then }
+          ? {
+              stream: [`{"turn_id":"${randomUUID()}","conversation_id":"${conv.id}","response":"${answer.slice(0, 5)}`, { cut: true }],
+              contentType: 'application/json',
+              then,
+            }
           : { stream: [frame({ type: 'conversation', conversation_id: conv.id }), frame({ type: 'chunk', content: answer.slice(0, 5) }), { cut: true }], then };
     }
   }
@@ -163,21 +168,30 @@ export class FakeAichat {
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {
-      this.error(res, 400, 'bad_request', 'body is not JSON'); return;
+      this.error(res, 400, 'bad_request', 'body is not JSON');
+      return;
     }
     this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body });
-    if (req.headers.authorization !== `Bearer ${this.token}`) { this.error(res, 401, 'auth_failed', 'bad bearer token'); return; }
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      this.error(res, 401, 'auth_failed', 'bad bearer token');
+      return;
+    }
 
     if (req.method === 'GET' && url.pathname === '/chat/health') {
       await this.onHealth?.();
-      this.json(res, this.health.status, this.health.body); return;
+      this.json(res, this.health.status, this.health.body);
+      return;
     }
-    if (req.method === 'POST' && url.pathname === '/chat/reset') { this.json(res, 200, { ok: this.resetOk }); return; }
+    if (req.method === 'POST' && url.pathname === '/chat/reset') {
+      this.json(res, 200, { ok: this.resetOk });
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/chat/conversations') {
       const persona = url.searchParams.get('persona');
       const username = url.searchParams.get('username');
       const list = [...this.conversations.values()].filter((c) => c.persona === persona && c.username === username);
-      this.json(res, 200, { conversations: list.map((c) => ({ ...c, turns: undefined })) }); return;
+      this.json(res, 200, { conversations: list.map((c) => ({ ...c, turns: undefined })) });
+      return;
     }
     const turnsPath = /^\/chat\/conversations\/([^/]+)\/turns$/.exec(url.pathname);
     if (req.method === 'GET' && turnsPath) {
@@ -189,7 +203,8 @@ export class FakeAichat {
     if (req.method === 'POST' && (url.pathname === '/chat/turn' || url.pathname === '/chat/turn/stream')) {
       const script = this.script(body as AichatTurnBody, this);
       try {
-        await this.answerTurn(res, script); return;
+        await this.answerTurn(res, script);
+        return;
       } finally {
         script.then?.();
       }
@@ -198,8 +213,14 @@ export class FakeAichat {
   }
 
   private async answerTurn(res: http.ServerResponse, script: TurnScript): Promise<void> {
-    if ('status' in script) { this.error(res, script.status, script.error.code, script.error.message, script.error.retryable); return; }
-    if ('json' in script) { this.json(res, 200, script.json); return; }
+    if ('status' in script) {
+      this.error(res, script.status, script.error.code, script.error.message, script.error.retryable);
+      return;
+    }
+    if ('json' in script) {
+      this.json(res, 200, script.json);
+      return;
+    }
     // The request was read in full; not one byte of a response goes back: a TCP reset (RST) or a plain close (FIN).
     if ('drop' in script) {
       if (script.drop === 'reset') res.socket?.resetAndDestroy();

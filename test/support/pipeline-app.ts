@@ -57,7 +57,10 @@ function turnApp(app: INestApplication, url: string): TurnApp {
     http: () => request(app.getHttpServer()),
     auth,
     ask: async (email, body = { user_message: 'Hallo?' }) => {
-      const res = await request(app.getHttpServer()).post('/api/paliadin/turn').set('Authorization', await auth(email)).send(body);
+      const res = await request(app.getHttpServer())
+        .post('/api/paliadin/turn')
+        .set('Authorization', await auth(email))
+        .send(body);
       if (res.status !== 200) throw new Error(`POST /turn answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body.turn_id as string;
     },

@@ -23,6 +23,8 @@ export function missingTools(tools: string[], envPath = process.env.PATH ?? ''):
 export function requireTools(suite: string, tools: string[], debianPackages: string): void {
   const missing = missingTools(tools);
   if (missing.length > 0) {
-    throw new Error(`${suite} need ${missing.join(', ')}, which this machine lacks: apt-get install ${debianPackages} (Debian), or run .ci/run, which installs them`);
+    throw new Error(
+      `${suite} need ${missing.join(', ')}, which this machine lacks: apt-get install ${debianPackages} (Debian), or run .ci/run, which installs them`,
+    );
   }
 }

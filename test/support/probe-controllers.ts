@@ -40,10 +40,13 @@ export class AdminProbeController {
 }
 
 export class ProbeBody {
-  @IsString() @MaxLength(5)
+  @IsString()
+  @MaxLength(5)
   name: string;
 
-  @IsInt() @Min(1) @Max(10)
+  @IsInt()
+  @Min(1)
+  @Max(10)
   count: number;
 }
 

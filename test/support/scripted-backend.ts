@@ -1,5 +1,13 @@
 import { Observable } from 'rxjs';
-import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../../src/backends/backend.interface.js';
+import type {
+  BackendEvent,
+  BackendHealth,
+  BackendTurnRequest,
+  LateAnswer,
+  LateAnswers,
+  PaliadinBackend,
+  UnansweredTurn,
+} from '../../src/backends/backend.interface.js';
 
 /** One step of a timeline: wait `delay` ms, then emit, complete, or throw. */
 export type Step = { delay?: number } & ({ event: BackendEvent } | { complete: true } | { throw: string } | { burst: string[] });
@@ -41,11 +49,13 @@ export class ScriptedBackend implements PaliadinBackend {
         timer = setTimeout(() => {
           if ('throw' in step) {
             over = true;
-            sub.error(new Error(step.throw)); return;
+            sub.error(new Error(step.throw));
+            return;
           }
           if ('complete' in step) {
             over = true;
-            sub.complete(); return;
+            sub.complete();
+            return;
           }
           if ('burst' in step) {
             for (const text of step.burst) sub.next({ type: 'chunk', text });
@@ -54,7 +64,10 @@ export class ScriptedBackend implements PaliadinBackend {
             // Set first: the pipeline unsubscribes while handling the final event.
             if (last) over = true;
             sub.next(step.event);
-            if (last) { sub.complete(); return; }
+            if (last) {
+              sub.complete();
+              return;
+            }
           }
           next(i + 1);
         }, step.delay ?? 0);

@@ -59,7 +59,12 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
   const shimConfig = path.join(dir, 'shim.env');
   const tmuxSocket = path.join(dir, 'tmux.sock');
   const setShimEnv = (env: Record<string, string>) =>
-    writeFileSync(shimConfig, Object.entries({ ...env, PALIADIN_SHIM_TMUX_SOCKET: tmuxSocket }).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+    writeFileSync(
+      shimConfig,
+      Object.entries({ ...env, PALIADIN_SHIM_TMUX_SOCKET: tmuxSocket })
+        .map(([k, v]) => `export ${k}=${JSON.stringify(v)}`)
+        .join('\n') + '\n',
+    );
   setShimEnv(shimEnv);
   const authorizedKeys = path.join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, `command="PALIADIN_SHIM_CONFIG=${shimConfig} ${SHIM}",restrict ${readFileSync(`${keyPath}.pub`, 'utf8')}`, { mode: 0o600 });

@@ -6,9 +6,7 @@ import { TEST_JWT_SECRET } from './test-app.js';
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 
 /** A valid user token; each field can be bent to test a rejection. */
-export async function userToken(
-  opts: { email?: string; sub?: string; expiresIn?: number | null; secret?: Uint8Array; alg?: string } = {},
-): Promise<string> {
+export async function userToken(opts: { email?: string; sub?: string; expiresIn?: number | null; secret?: Uint8Array; alg?: string } = {}): Promise<string> {
   const jwt = new SignJWT({ email: opts.email ?? 'user@example.com', role: 'authenticated' })
     .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
     .setSubject(opts.sub ?? randomUUID())

@@ -56,7 +56,12 @@ export async function installWriteFaults(url: string): Promise<{ add: (f: Fault)
       const counter = `test_fault_hits_${++n}`;
       await run(`CREATE SEQUENCE ${counter}`);
       await run(`INSERT INTO test_write_faults VALUES ($1, $2, $3, $4, $5, $6)`, [
-        f.marker, f.sqlstate, f.times, f.kinds ?? ['batch', 'content', 'thinking'], f.minSeq ?? 2, counter,
+        f.marker,
+        f.sqlstate,
+        f.times,
+        f.kinds ?? ['batch', 'content', 'thinking'],
+        f.minSeq ?? 2,
+        counter,
       ]);
     },
     clear: () => run(`DELETE FROM test_write_faults`),

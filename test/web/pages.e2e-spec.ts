@@ -106,7 +106,12 @@ describe('the chat page and the dashboard in a real browser', () => {
   });
 
   it('answers are sanitised: no script runs, no javascript: link survives', async () => {
-    p.backend.script = () => [{ delay: 20, event: { type: 'done', response: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>**sicher** [klick](javascript:window.pwned=3)' } }];
+    p.backend.script = () => [
+      {
+        delay: 20,
+        event: { type: 'done', response: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>**sicher** [klick](javascript:window.pwned=3)' },
+      },
+    ];
     await chat();
     await ask('XSS?');
     await page.waitForSelector('article.assistant.done');
@@ -192,7 +197,9 @@ describe('the chat page and the dashboard in a real browser', () => {
   });
 
   it('an admin API key signs in to the dashboard (it needs no stream cookie), but not to the chat page', async () => {
-    const { key } = await p.app.get(ApiKeysService).create({ userId: subFor('ops@example.com'), email: 'ops@example.com', name: 'ops', scopes: ['paliadin:admin'] });
+    const { key } = await p.app
+      .get(ApiKeysService)
+      .create({ userId: subFor('ops@example.com'), email: 'ops@example.com', name: 'ops', scopes: ['paliadin:admin'] });
     page = await (await browser.newContext({ locale: 'en-US' })).newPage();
     await signInPage(page, `${p.url}/admin/paliadin`, key);
     await page.waitForSelector('#board', { state: 'visible' });

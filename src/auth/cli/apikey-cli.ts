@@ -40,7 +40,10 @@ async function main(): Promise<void> {
 
   switch (verb) {
     case 'create': {
-      const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = (values.scopes ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const email = values.email;
       if (!email || scopes.length === 0) throw new Error(USAGE);
       const bad = scopes.filter((s) => !isScope(s));

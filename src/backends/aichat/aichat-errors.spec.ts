@@ -90,7 +90,12 @@ describe('classifying aichat failures by whether the request may have reached ai
     expect(envelopeError(503, env('mriver_unreachable')).code).toBe('mriver_unreachable');
     expect(envelopeError(504, env('timeout')).code).toBe('timeout');
     const proxy = envelopeError(502, '<html><head><title>502 Bad Gateway</title></head>\r\n<body><center><h1>502 Bad Gateway</h1></center></body></html>');
-    expect(proxy).toMatchObject({ code: 'upstream_error', retryable: true, status: 502, message: 'aichat answered 502 without an error envelope (a proxy in front of it?): 502 Bad Gateway 502 Bad Gateway' });
+    expect(proxy).toMatchObject({
+      code: 'upstream_error',
+      retryable: true,
+      status: 502,
+      message: 'aichat answered 502 without an error envelope (a proxy in front of it?): 502 Bad Gateway 502 Bad Gateway',
+    });
     expect(envelopeError(504, '').code).toBe('upstream_error');
     expect(envelopeError(500, '{"error":{"message":"no code"}}').code).toBe('upstream_error');
     expect(envelopeError(403, '<html>Forbidden</html>')).toMatchObject({ code: 'shim_error', status: 403 });

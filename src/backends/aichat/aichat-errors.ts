@@ -53,7 +53,12 @@ export function envelopeError(status: number, body: string): AichatError {
   const e = env && typeof env === 'object' && env.error && typeof env.error === 'object' ? env.error : undefined;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (!code && status >= 500) {
-    return new AichatError('upstream_error', `aichat answered ${status} without an error envelope (a proxy in front of it?): ${snippet(body) || `HTTP ${status}`}`, true, status);
+    return new AichatError(
+      'upstream_error',
+      `aichat answered ${status} without an error envelope (a proxy in front of it?): ${snippet(body) || `HTTP ${status}`}`,
+      true,
+      status,
+    );
   }
   const message = typeof e?.message === 'string' && e.message ? e.message : body.trim().slice(0, 200) || `HTTP ${status}`;
   const retryable = typeof e?.retryable === 'boolean' ? e.retryable : undefined;

@@ -26,6 +26,15 @@ describe('finding a late answer in an aichat conversation', () => {
   });
 
   it('a user entry from before the turn (beyond clock skew) is not ours', () => {
-    expect(findAnswer([{ role: 'user', content: 'Frage', created_at: at(10) }, { role: 'assistant', content: 'x', created_at: at(11) }], 'Frage', start)).toBeUndefined();
+    expect(
+      findAnswer(
+        [
+          { role: 'user', content: 'Frage', created_at: at(10) },
+          { role: 'assistant', content: 'x', created_at: at(11) },
+        ],
+        'Frage',
+        start,
+      ),
+    ).toBeUndefined();
   });
 });

@@ -244,7 +244,12 @@ export class AichatBackend implements PaliadinBackend {
           .map((c) => c.id);
       }
       for (const id of ids) {
-        const { turns } = await this.client.json<{ turns?: ConversationTurn[] }>('GET', `/chat/conversations/${encodeURIComponent(id)}/turns`, undefined, signal());
+        const { turns } = await this.client.json<{ turns?: ConversationTurn[] }>(
+          'GET',
+          `/chat/conversations/${encodeURIComponent(id)}/turns`,
+          undefined,
+          signal(),
+        );
         const answer = findAnswer(turns ?? [], message, turn.startedAt);
         if (answer !== undefined) return { status: 'found', response: answer };
       }

@@ -39,7 +39,9 @@ describe('which model the local agent uses', () => {
 
   it('the launch: configured command and args (no shell), the agent HOME, the model settings, no telemetry', () => {
     const h = home();
-    const launch = agentLaunch(config({ PALIADIN_AGENT_COMMAND: 'claude', PALIADIN_AGENT_ARGS: ' --model  sonnet ', PALIADIN_AGENT_HOME: h, ANTHROPIC_API_KEY: 'sk-ant-x' }));
+    const launch = agentLaunch(
+      config({ PALIADIN_AGENT_COMMAND: 'claude', PALIADIN_AGENT_ARGS: ' --model  sonnet ', PALIADIN_AGENT_HOME: h, ANTHROPIC_API_KEY: 'sk-ant-x' }),
+    );
     expect(launch.command).toBe('claude');
     expect(launch.args).toEqual(['--model', 'sonnet']);
     expect(launch.cwd).toBe('/tmp/paliadin-launch/workspace');

@@ -2,8 +2,7 @@ import { ENVELOPE_RE } from '../../contract/envelope.js';
 import type { ModelReply, ModelRequest } from './scripted-model.js';
 
 /** Stated in the log, in /health and in every answer while the demo model runs. */
-export const DEMO_NOTICE =
-  'demo model: no Anthropic credentials are configured, so answers come from a built-in scripted model, not a real AI';
+export const DEMO_NOTICE = 'demo model: no Anthropic credentials are configured, so answers come from a built-in scripted model, not a real AI';
 
 /** A dummy key the demo agent sends to the demo model; it is never valid anywhere else. */
 export const DEMO_API_KEY = 'sk-paliadin-demo-model-offline-0000000000';
@@ -31,7 +30,7 @@ function demoAnswer(rawQuestion: string, path: string): string {
   const question = rawQuestion.trim();
   const shown = question.length > 500 ? `${question.slice(0, 500)} …` : question;
   return [
-    '**Demo model.** This answer comes from Paliadin\'s built-in demo model, not from a real AI: no Anthropic credentials are configured.',
+    "**Demo model.** This answer comes from Paliadin's built-in demo model, not from a real AI: no Anthropic credentials are configured.",
     '',
     `You asked: “${shown}”`,
     '',

@@ -66,7 +66,8 @@ export class LocalAgentHost {
     const launch = this.launch;
     if (!launch) throw new AgentStartError('The local backend is still starting');
     const command = await resolveCommand(launch.command, launch.env.PATH);
-    if (!command) throw new AgentStartError(`The agent command "${launch.command}" was not found on the agent's PATH; install Claude Code or set PALIADIN_AGENT_COMMAND`);
+    if (!command)
+      throw new AgentStartError(`The agent command "${launch.command}" was not found on the agent's PATH; install Claude Code or set PALIADIN_AGENT_COMMAND`);
     // Started without a model, Claude Code would only sit at its login screen (or fail) until the start timeout.
     if (!this.hasModel()) throw new AgentStartError(`The agent cannot answer: ${NO_CREDENTIALS}`);
     return { ...launch, command };

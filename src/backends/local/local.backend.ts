@@ -23,4 +23,3 @@ export function createLocalBackend(config: AppConfig, sessions: AgentSessionStor
     }
   }
 }
-

@@ -70,7 +70,9 @@ export class ScriptedModelServer {
     try {
       body = JSON.parse(raw) as ModelRequest['body'];
     } catch {
-      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'bad json' } }));
+      res
+        .writeHead(400, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'bad json' } }));
       return;
     }
     if (req.url.startsWith('/v1/messages/count_tokens')) {
@@ -106,7 +108,12 @@ function describe(body: ModelRequest['body']): ModelRequest {
 function toBlocks(reply: ModelReply): Block[] {
   const blocks: Block[] = [];
   if (reply.text) blocks.push({ type: 'text', text: reply.text });
-  const toolUse = (name: string, input: Record<string, unknown>): Block => ({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 20)}`, name, input });
+  const toolUse = (name: string, input: Record<string, unknown>): Block => ({
+    type: 'tool_use',
+    id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+    name,
+    input,
+  });
   if (reply.write) blocks.push(toolUse('Write', { file_path: reply.write.path, content: reply.write.content }));
   for (const t of reply.tools ?? []) blocks.push(toolUse(t.name, t.input));
   if (blocks.length === 0) blocks.push({ type: 'text', text: 'OK' });

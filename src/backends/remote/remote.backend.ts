@@ -58,9 +58,19 @@ export class RemoteBackend implements PaliadinBackend {
           if (abort.signal.aborted) return;
           const err = e instanceof ShimError ? e : new ShimError('shim_error', (e as Error).message, null);
           if (err.code === 'timeout') {
-            sub.next({ type: 'error', code: 'timeout', message: 'The agent did not answer in time; if its answer comes later, it is added to this turn', retryable: true });
+            sub.next({
+              type: 'error',
+              code: 'timeout',
+              message: 'The agent did not answer in time; if its answer comes later, it is added to this turn',
+              retryable: true,
+            });
           } else if (err.code === 'upstream_error') {
-            sub.next({ type: 'error', code: 'upstream_error', message: `The connection to the agent host broke during the turn (${err.message}); if the agent still answers, the answer is added to this turn`, retryable: true });
+            sub.next({
+              type: 'error',
+              code: 'upstream_error',
+              message: `The connection to the agent host broke during the turn (${err.message}); if the agent still answers, the answer is added to this turn`,
+              retryable: true,
+            });
           } else sub.next({ type: 'error', code: err.code, message: err.message, retryable: err.code === 'mriver_unreachable' });
         });
       return () => abort.abort();
@@ -95,7 +105,8 @@ export class RemoteBackend implements PaliadinBackend {
   /** `health <session>` must print ok. */
   private async probe(session: string, signal?: AbortSignal): Promise<void> {
     const out = await callShim(this.target, ['health', session], { signal, timeoutMs: HEALTH_PROBE_TIMEOUT_MS });
-    if (out.trim() !== 'ok') throw new ShimError('mriver_unreachable', `the agent host's shim answered health with ${JSON.stringify(out.trim().slice(0, 80))}`, 0);
+    if (out.trim() !== 'ok')
+      throw new ShimError('mriver_unreachable', `the agent host's shim answered health with ${JSON.stringify(out.trim().slice(0, 80))}`, 0);
   }
 
   /** A timed-out turn's answer, fetched through the shim once the agent has written it. */

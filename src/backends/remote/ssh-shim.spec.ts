@@ -37,7 +37,9 @@ describe('classifying a failed ssh call by whether the verb may have reached the
 
   it('a key or host key not accepted: shim_auth_failed', () => {
     expect(classify(255, 'root@127.0.0.1: Permission denied (publickey,keyboard-interactive).\r\n')).toBe('shim_auth_failed');
-    expect(classify(255, 'Host key for [127.0.0.1]:22987 has changed and you have requested strict checking.\r\nHost key verification failed.\r\n')).toBe('shim_auth_failed');
+    expect(classify(255, 'Host key for [127.0.0.1]:22987 has changed and you have requested strict checking.\r\nHost key verification failed.\r\n')).toBe(
+      'shim_auth_failed',
+    );
   });
 
   it('the shim’s own exit codes: 124 timeout; 1, 2 (before it typed anything) and 126/127 (cannot run) shim_error; anything else upstream_error', () => {

@@ -40,18 +40,29 @@ const CHATTER_RE = /^(Authenticated to |Authentication succeeded|Transferred: |B
  */
 export function sshArgs(t: SshTarget, verb: string[]): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', t.keyPath,
-    '-p', String(t.port),
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${t.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=3',
-    '-o', 'ServerAliveInterval=10',
-    '-o', 'ServerAliveCountMax=3',
+    '-F',
+    '/dev/null',
+    '-i',
+    t.keyPath,
+    '-p',
+    String(t.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${t.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=3',
+    '-o',
+    'ServerAliveInterval=10',
+    '-o',
+    'ServerAliveCountMax=3',
     // "Authenticated to ..." on stderr tells a failure before the verb went out from one after.
-    '-o', 'LogLevel=VERBOSE',
+    '-o',
+    'LogLevel=VERBOSE',
     '-T',
     `${t.user}@${t.host}`,
     '--',
@@ -117,9 +128,15 @@ export function callShim(t: SshTarget, verb: string[], opts: { signal?: AbortSig
     child.on('close', (code) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', kill);
-      if (code === 0) { resolve(Buffer.concat(out).toString('utf8')); return; }
+      if (code === 0) {
+        resolve(Buffer.concat(out).toString('utf8'));
+        return;
+      }
       const line = reasonLine(err, code);
-      if (timedOut) { reject(new ShimError('mriver_unreachable', `the agent host did not answer ${verb[0]} in time`, code)); return; }
+      if (timedOut) {
+        reject(new ShimError('mriver_unreachable', `the agent host did not answer ${verb[0]} in time`, code));
+        return;
+      }
       reject(new ShimError(classify(code, err), `${verb[0]} over ssh failed: ${line}`, code));
     });
     if (opts.signal?.aborted) kill();

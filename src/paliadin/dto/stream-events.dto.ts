@@ -46,7 +46,11 @@ export const ApiTurnStream = () =>
         '`ping` (data `{}`, no id) keeps the connection alive. `end` or `error` closes a live stream; a finished turn replays and closes.',
       content: {
         'text/event-stream': {
-          schema: { type: 'string', example: 'id: 1\nevent: meta\nretry: 1000\ndata: {"turn_id":"…","started_at":"…"}\n\nid: 2\nevent: content\ndata: {"delta":"Hallo","streamed":true}\n\n' },
+          schema: {
+            type: 'string',
+            example:
+              'id: 1\nevent: meta\nretry: 1000\ndata: {"turn_id":"…","started_at":"…"}\n\nid: 2\nevent: content\ndata: {"delta":"Hallo","streamed":true}\n\n',
+          },
           // An OpenAPI extension: what `data` holds for each event name.
           'x-events': Object.fromEntries(Object.entries(EVENTS).map(([name, cls]) => [name, { $ref: getSchemaPath(cls) }])),
         } as never,

@@ -6,39 +6,56 @@ import { SESSION_STATUSES } from '../session-status.js';
 
 export class CreateSessionDto {
   @ApiPropertyOptional({ pattern: '^[a-z0-9][a-z0-9-]{0,30}$', example: 'ci-bot', description: 'Unique among your active sessions; `default` is reserved' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,30}$/, { message: 'name must be 1-31 characters of a-z, 0-9 and -, starting with a letter or digit' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,30}$/, { message: 'name must be 1-31 characters of a-z, 0-9 and -, starting with a letter or digit' })
   name?: string;
 
   @ApiPropertyOptional({ example: '24h', description: 'A duration like 90m, 24h or 7d; at most 30 days; default 24h' })
-  @IsOptional() @IsString() @MaxLength(32)
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
   expires_in?: string;
 
   @ApiPropertyOptional({ example: 'project-x', description: 'The agent’s working directory: a name under PALIADIN_WORKSPACES_DIR (created on demand)' })
-  @IsOptional() @IsString() @Matches(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/, { message: 'workspace must be 1-64 characters of A-Z a-z 0-9 _ . - (no "/", not "." or "..")' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/, { message: 'workspace must be 1-64 characters of A-Z a-z 0-9 _ . - (no "/", not "." or "..")' })
   workspace?: string;
 }
 
 export class ExecDto {
   @ApiProperty({ maxLength: 16_000, example: 'Fasse die offenen Fristen zusammen.' })
-  @IsString() @IsNotEmpty() @MaxLength(16_000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(16_000)
   input: string;
 
   @ApiPropertyOptional({ type: TurnContextDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => TurnContextDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TurnContextDto)
   context?: TurnContextDto;
 }
 
 export class ListSessionsQueryDto {
   @ApiPropertyOptional({ enum: ['active', 'ended', 'all'], default: 'active' })
-  @IsOptional() @IsIn(['active', 'ended', 'all'], { message: 'status must be active, ended or all' })
+  @IsOptional()
+  @IsIn(['active', 'ended', 'all'], { message: 'status must be active, ended or all' })
   status?: 'active' | 'ended' | 'all';
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Admins only: one user’s sessions' })
-  @IsOptional() @IsUUID('all', { message: 'user must be a UUID' })
+  @IsOptional()
+  @IsUUID('all', { message: 'user must be a UUID' })
   user?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'limit must be an integer' }) @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(500)
   limit?: number;
 }
 

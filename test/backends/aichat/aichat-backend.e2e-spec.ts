@@ -34,15 +34,28 @@ describe('aichat backend: turns', () => {
   const turn = async (email: string, body: Record<string, unknown> = { user_message: 'Hallo?' }) => {
     const turnId = await t.ask(email, body);
     const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 15_000 });
-    const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(email))).body;
+    const row = (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}`)
+        .set('Authorization', await t.auth(email))
+    ).body;
     return { turnId, read, row, events: read.events, last: read.events.at(-1)! };
   };
 
   it('a happy stream: content deltas, meta with rows_seen coerced, end with the conversation id, all stored', async () => {
-    fake.script = (body, f) => f.happy(body, 'Fall 42 gehört Anna: [Fall 42](paliad:case/42)', { meta: { used_tools: ['paliad.cases'], rows_seen: ['42', 'x', ' 7 ', '3.5'], classifier_tag: 'case_lookup' } });
+    fake.script = (body, f) =>
+      f.happy(body, 'Fall 42 gehört Anna: [Fall 42](paliad:case/42)', {
+        meta: { used_tools: ['paliad.cases'], rows_seen: ['42', 'x', ' 7 ', '3.5'], classifier_tag: 'case_lookup' },
+      });
     const { turnId, events, row } = await turn('happy@example.com', { user_message: 'Wem gehört Fall 42?' });
     expect(kinds(events)).toEqual(['meta', 'content', 'content', 'end']);
-    expect(events.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta).join('')).toBe('Fall 42 gehört Anna: [Fall 42](paliad:case/42)');
+    expect(
+      events
+        .filter((e) => e.event === 'content')
+        .map((e) => (e.data as { delta: string }).delta)
+        .join(''),
+    ).toBe('Fall 42 gehört Anna: [Fall 42](paliad:case/42)');
     expect(events[1].data).toMatchObject({ streamed: true });
     const conv = [...fake.conversations.values()].find((c) => c.username === 'happy')!;
     expect(events[3].data).toEqual({
@@ -58,7 +71,12 @@ describe('aichat backend: turns', () => {
     expect(row).toMatchObject({ response: 'Fall 42 gehört Anna: [Fall 42](paliad:case/42)', rows_seen: [42, 7], chip_count: 1, error_code: null });
     // Every call carried the bearer token; the body had the sanitised message, username and ids.
     expect(fake.requests.every((r) => r.authorization === `Bearer ${fake.token}`)).toBe(true);
-    expect(fake.turnBodies().at(-1)).toMatchObject({ persona: 'paliadin', username: 'happy', user_id: subFor('happy@example.com'), message: 'Wem gehört Fall 42?' });
+    expect(fake.turnBodies().at(-1)).toMatchObject({
+      persona: 'paliadin',
+      username: 'happy',
+      user_id: subFor('happy@example.com'),
+      message: 'Wem gehört Fall 42?',
+    });
   });
 
   it('heartbeats while aichat thinks become thinking events with upstream: true, then the chunks follow', async () => {
@@ -73,7 +91,9 @@ describe('aichat backend: turns', () => {
   });
 
   it('an error frame ends the turn with its mapped code', async () => {
-    fake.script = () => ({ stream: [frame({ type: 'chunk', content: 'Teil' }), frame({ type: 'error', error: { code: 'timeout', message: 'persona timed out', retryable: true } })] });
+    fake.script = () => ({
+      stream: [frame({ type: 'chunk', content: 'Teil' }), frame({ type: 'error', error: { code: 'timeout', message: 'persona timed out', retryable: true } })],
+    });
     const { events, last, row } = await turn('errframe@example.com');
     expect(kinds(events)).toEqual(['meta', 'content', 'error']);
     expect(last.data).toEqual({ code: 'timeout', message: 'aichat: persona timed out', retryable: true });
@@ -138,7 +158,9 @@ describe('aichat backend: turns', () => {
   });
 
   it('a malformed JSON frame ends the turn with upstream_error and a clear message', async () => {
-    fake.script = () => ({ stream: [frame({ type: 'chunk', content: 'ok so far' }), 'data: {"type":"chunk","content":\n\n', frame({ type: 'done', response: 'never' })] });
+    fake.script = () => ({
+      stream: [frame({ type: 'chunk', content: 'ok so far' }), 'data: {"type":"chunk","content":\n\n', frame({ type: 'done', response: 'never' })],
+    });
     const { events, last } = await turn('malformed@example.com');
     expect(kinds(events)).toEqual(['meta', 'content', 'error']);
     expect(last.data).toMatchObject({ code: 'upstream_error' });
@@ -208,7 +230,10 @@ describe('aichat backend: turns', () => {
       expect((await ask('Sechste Frage')).primer).toBeUndefined();
       for (const m of ['7', '8', '9']) await ask(m);
 
-      const reset = await p.http().post('/api/paliadin/reset').set('Authorization', await p.auth(email));
+      const reset = await p
+        .http()
+        .post('/api/paliadin/reset')
+        .set('Authorization', await p.auth(email));
       expect(reset.status).toBe(200);
       expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/chat/reset', body: { persona: 'paliadin', username: 'primer' } });
       const afterReset = await ask('Nach dem Reset');
@@ -233,12 +258,26 @@ describe('aichat backend: turns', () => {
         user_message: 'Und?',
         session_id: 's-long',
         page_origin: '/cases/42',
-        context: { route_name: 'case-detail', primary_entity_type: 'case', primary_entity_id: '42', view_mode: 'table', filter_summary: 'status=open', user_selection_text: 'x'.repeat(1500) },
+        context: {
+          route_name: 'case-detail',
+          primary_entity_type: 'case',
+          primary_entity_id: '42',
+          view_mode: 'table',
+          filter_summary: 'status=open',
+          user_selection_text: 'x'.repeat(1500),
+        },
       });
       await p.read(email, id2, { dropPings: true });
       const body = fake.turnBodies().at(-1)!;
       expect(body.primer).toEqual([{ user: 'ä'.repeat(2000) + '…', assistant: 'ä'.repeat(2000) + '…' }]);
-      expect(body.meta).toEqual({ page_origin: '/cases/42', route: 'case-detail', entity: 'case:42', view: 'table', filter: 'status=open', selection: 'x'.repeat(1000) + '…' });
+      expect(body.meta).toEqual({
+        page_origin: '/cases/42',
+        route: 'case-detail',
+        entity: 'case:42',
+        view: 'table',
+        filter: 'status=open',
+        selection: 'x'.repeat(1000) + '…',
+      });
     } finally {
       await p.app.close();
     }
@@ -275,7 +314,11 @@ describe('aichat backend: turns', () => {
     try {
       const before = fake.turnBodies().length;
       const token = await tokenFor('mint@example.com');
-      const res = await fetch(`${url}/api/paliadin/turn`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{"user_message":"x"}' });
+      const res = await fetch(`${url}/api/paliadin/turn`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: '{"user_message":"x"}',
+      });
       const { turn_id } = (await res.json()) as { turn_id: string };
       const read = await readSse(url, `/api/paliadin/stream/${turn_id}`, { token, dropPings: true });
       expect(read.events.at(-1)?.data).toMatchObject({ code: 'jwt_mint_failed', message: 'The per-turn token for aichat could not be signed' });
@@ -314,7 +357,12 @@ describe('aichat backend: turns', () => {
       expect(bodies.at(-1)!.primer).toBeUndefined();
       const third = await busy.ask(email, { user_message: 'Dritte Frage', session_id: session });
       await busy.read(email, third, { dropPings: true });
-      expect(fake.turnBodies().at(-1)!.primer?.map((x) => x.user)).toEqual(['Erste Frage', 'Zweite Frage']);
+      expect(
+        fake
+          .turnBodies()
+          .at(-1)!
+          .primer?.map((x) => x.user),
+      ).toEqual(['Erste Frage', 'Zweite Frage']);
     } finally {
       fake.onHealth = undefined;
       await busy.app.close();
@@ -337,7 +385,10 @@ describe('aichat backend: turns', () => {
   it('reset: aichat not confirming it is a 502 naming the problem; aichat down makes /health 503', async () => {
     fake.resetOk = false;
     try {
-      const res = await t.http().post('/api/paliadin/reset').set('Authorization', await t.auth('reset@example.com'));
+      const res = await t
+        .http()
+        .post('/api/paliadin/reset')
+        .set('Authorization', await t.auth('reset@example.com'));
       expect(res.status).toBe(502);
       expect(res.body.message).toBe('The agent backend could not reset the session; try again');
     } finally {
@@ -370,7 +421,16 @@ describe('aichat backend: one-shot mode', () => {
   it('POST /chat/turn: one content event with the whole answer, meta coerced', async () => {
     fake.script = (body, f): TurnScript => {
       const conv = f.record(body, 'Ganz.');
-      return { json: { turn_id: 'x', response: 'Ganz. [A](paliad:a/1)', meta: { used_tools: ['t'], rows_seen: ['5', 'no'], classifier_tag: 'k' }, duration_ms: 3, pane_spawned: false, conversation_id: conv.id } };
+      return {
+        json: {
+          turn_id: 'x',
+          response: 'Ganz. [A](paliad:a/1)',
+          meta: { used_tools: ['t'], rows_seen: ['5', 'no'], classifier_tag: 'k' },
+          duration_ms: 3,
+          pane_spawned: false,
+          conversation_id: conv.id,
+        },
+      };
     };
     const id = await t.ask('oneshot@example.com');
     const read = await t.read('oneshot@example.com', id, { dropPings: true });

@@ -31,7 +31,12 @@ describe.each(MODES)('aichat backend (%s): a broken connection after aichat took
   });
 
   const recover = async (email: string, turnId: string) =>
-    (await t.http().get(`/api/paliadin/turns/${turnId}/recover`).set('Authorization', await t.auth(email))).body;
+    (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}/recover`)
+        .set('Authorization', await t.auth(email))
+    ).body;
 
   it.each(BREAKAGES)('%s: upstream_error (retryable); /recover finds the answer and the stream resumed from the error ends with it', async (how, detail) => {
     const email = emailFor(mode, how);
@@ -76,7 +81,13 @@ describe.each(MODES)('aichat backend (%s): the janitor delivers answers lost to 
       turns.push({ how, email, id, errorId: first.events.at(-1)!.id!, answer });
     }
     for (const turn of turns) {
-      const row = async () => (await t.http().get(`/api/paliadin/turns/${turn.id}`).set('Authorization', await t.auth(turn.email))).body;
+      const row = async () =>
+        (
+          await t
+            .http()
+            .get(`/api/paliadin/turns/${turn.id}`)
+            .set('Authorization', await t.auth(turn.email))
+        ).body;
       await waitUntil(async () => (await row()).response !== null, 15_000, `the janitor to deliver the answer lost to ${turn.how}`);
       expect(await row()).toMatchObject({ response: turn.answer, error_code: null });
       const resumed = await t.read(turn.email, turn.id, { dropPings: true, lastEventId: turn.errorId });
@@ -125,7 +136,10 @@ describe('aichat backend: a definitive refusal is never asked about later', () =
 
     // /recover does not ask aichat about them: they stay pending (until the give-up age), unasked.
     for (const r of refused) {
-      const res = await t.http().get(`/api/paliadin/turns/${r.id}/recover`).set('Authorization', await t.auth(`${r.username}@example.com`));
+      const res = await t
+        .http()
+        .get(`/api/paliadin/turns/${r.id}/recover`)
+        .set('Authorization', await t.auth(`${r.username}@example.com`));
       expect({ username: r.username, body: res.body }).toMatchObject({ username: r.username, body: { recovery_state: 'pending', error_code: r.code } });
     }
 
@@ -135,7 +149,13 @@ describe('aichat backend: a definitive refusal is never asked about later', () =
     fake.script = (body, f) => f.lostButFinished(body, 'Die Kontrolle kam an.', 'reset-before-response');
     const id = await t.ask(`${control}@example.com`, { user_message: 'Kontrolle' });
     await t.read(`${control}@example.com`, id, { dropPings: true });
-    const row = async () => (await t.http().get(`/api/paliadin/turns/${id}`).set('Authorization', await t.auth(`${control}@example.com`))).body;
+    const row = async () =>
+      (
+        await t
+          .http()
+          .get(`/api/paliadin/turns/${id}`)
+          .set('Authorization', await t.auth(`${control}@example.com`))
+      ).body;
     await waitUntil(async () => (await row()).response !== null, 15_000, 'the janitor to deliver the control turn');
     expect(listedFor(control)).toBe(true);
     for (const r of refused) expect({ username: r.username, asked: listedFor(r.username) }).toEqual({ username: r.username, asked: false });

@@ -24,7 +24,12 @@ describe('aichat backend: stalls, lost connections and recovery', () => {
   });
 
   const recover = async (email: string, turnId: string) =>
-    (await t.http().get(`/api/paliadin/turns/${turnId}/recover`).set('Authorization', await t.auth(email))).body;
+    (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}/recover`)
+        .set('Authorization', await t.auth(email))
+    ).body;
 
   it('a stall ends the turn with upstream_silence after the configured timeout', async () => {
     fake.script = () => ({ stream: [frame({ type: 'chunk', content: 'Ich denke' }), { hang: true }] });
@@ -132,7 +137,13 @@ describe('aichat backend: the janitor recovers without any client', () => {
     const first = await t.read(email, id, { dropPings: true });
     expect(first.events.at(-1)?.data).toMatchObject({ code: 'upstream_error' });
     finish();
-    const row = async () => (await t.http().get(`/api/paliadin/turns/${id}`).set('Authorization', await t.auth(email))).body;
+    const row = async () =>
+      (
+        await t
+          .http()
+          .get(`/api/paliadin/turns/${id}`)
+          .set('Authorization', await t.auth(email))
+      ).body;
     await waitUntil(async () => (await row()).response !== null, 15_000, 'the janitor to deliver');
     expect(await row()).toMatchObject({ response: 'Vom Hausmeister zugestellt.', error_code: null });
     const resumed = await t.read(email, id, { dropPings: true, lastEventId: first.events.at(-1)!.id });

@@ -43,7 +43,16 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
   async function answered(email: string, message: string) {
     const turnId = await t.ask(email, { user_message: message });
     const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 });
-    return { turnId, read, row: (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(email))).body };
+    return {
+      turnId,
+      read,
+      row: (
+        await t
+          .http()
+          .get(`/api/paliadin/turns/${turnId}`)
+          .set('Authorization', await t.auth(email))
+      ).body,
+    };
   }
 
   it('health says the agent can be spawned', async () => {
@@ -65,7 +74,13 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
     const text = 'Fall 42 betreut **Anna Meier**: [Fall 42](paliad:case/42), [Anna](paliad:contact/7).';
     expect(read.events[1].data).toEqual({ text });
-    expect(read.events[2].data).toMatchObject({ turn_id: turnId, used_tools: ['Read', 'Grep'], rows_seen: [42, 7], chip_count: 2, classifier_tag: 'case_lookup' });
+    expect(read.events[2].data).toMatchObject({
+      turn_id: turnId,
+      used_tools: ['Read', 'Grep'],
+      rows_seen: [42, 7],
+      chip_count: 2,
+      classifier_tag: 'case_lookup',
+    });
     expect(row).toMatchObject({ response: text, error_code: null, chip_count: 2, rows_seen: [42, 7], classifier_tag: 'case_lookup' });
     // The agent saw the envelope docs/agent-protocol.md describes, with our turn id and answer path.
     expect(agent.envelopes().find((e) => e.turnId === turnId)).toEqual({ turnId, out: `${agent.responseDir}/${turnId}.md`, message: 'Wer betreut Fall 42?' });
@@ -76,7 +91,11 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     const created = await t.http().post('/api/sessions').set('Authorization', auth).send({ name: 'pty-proj', workspace: 'proj-pty' });
     expect(created.status).toBe(201);
     const dir = path.join(named(), 'proj-pty');
-    const exec = await t.http().post(`/api/sessions/${created.body.id as string}/exec`).set('Authorization', auth).send({ input: 'wo bist du' });
+    const exec = await t
+      .http()
+      .post(`/api/sessions/${created.body.id as string}/exec`)
+      .set('Authorization', auth)
+      .send({ input: 'wo bist du' });
     const read = await t.read(CAROL, exec.body.turn_id as string, { dropPings: true, timeoutMs: 30_000 });
     expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
     const state = JSON.parse(readFileSync(path.join(agent.home, '.claude.json'), 'utf8')) as { projects: Record<string, { hasTrustDialogAccepted?: boolean }> };
@@ -84,11 +103,16 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     // Claude Code tells the model where it works.
     const req = agent.model.requests.find((r) => r.body.tools?.length && r.userText.includes('wo bist du'))!;
     expect(JSON.stringify(req.body.system) + JSON.stringify(req.body.messages)).toContain(dir);
-    await t.http().post(`/api/sessions/${created.body.id as string}/checkin`).set('Authorization', auth);
+    await t
+      .http()
+      .post(`/api/sessions/${created.body.id as string}/checkin`)
+      .set('Authorization', auth);
   });
 
   it('an 8 KB message arrives whole', async () => {
-    const message = Array.from({ length: 820 }, (_, i) => `w${i.toString().padStart(4, '0')}+`).join('').padEnd(8192, 'x');
+    const message = Array.from({ length: 820 }, (_, i) => `w${i.toString().padStart(4, '0')}+`)
+      .join('')
+      .padEnd(8192, 'x');
     expect(message.length).toBe(8192);
     const { turnId, read } = await answered(ALICE, message);
     expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
@@ -161,7 +185,10 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
   it('reset kills the agent and its process group; the next turn gets a new process', async () => {
     await answered(CAROL, 'before reset');
     const pid = backend.pool.pidOf(session(CAROL))!;
-    const res = await t.http().post('/api/paliadin/reset').set('Authorization', await t.auth(CAROL));
+    const res = await t
+      .http()
+      .post('/api/paliadin/reset')
+      .set('Authorization', await t.auth(CAROL));
     expect(res.status).toBe(200);
     expect(backend.pool.pidOf(session(CAROL))).toBeUndefined();
     expect(() => process.kill(-pid, 0)).toThrow(); // no process of its group is left

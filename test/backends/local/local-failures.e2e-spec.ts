@@ -22,10 +22,21 @@ describe('local backend: an agent that cannot start', () => {
 
   const failWith = async (env: Record<string, string>) => {
     // A key (never used) so that the agent's start, not the missing credentials, is what fails.
-    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ANTHROPIC_API_KEY: 'sk-test-unused', ...env });
+    t = await startBackendApp({
+      PALIADIN_BACKEND: 'local',
+      PALIADIN_LOCAL_DRIVER: 'pty',
+      PALIADIN_AGENT_START_TIMEOUT_MS: '500',
+      ANTHROPIC_API_KEY: 'sk-test-unused',
+      ...env,
+    });
     const turnId = await t.ask(USER);
     const read = await t.read(USER, turnId, { dropPings: true, timeoutMs: 15_000 });
-    const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(USER))).body;
+    const row = (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}`)
+        .set('Authorization', await t.auth(USER))
+    ).body;
     return { error: read.events.at(-1)!, kinds: kinds(read.events), row };
   };
 
@@ -57,7 +68,10 @@ describe('local backend: an agent that cannot start', () => {
   it('no Anthropic credentials (production): health is down and says why, and a turn fails saying so', async () => {
     const home = testTempDir('paliadin-nocreds-');
     const r = await failWith({ PALIADIN_AGENT_COMMAND: 'cat', PALIADIN_AGENT_HOME: home, ANTHROPIC_API_KEY: '', NODE_ENV: 'production' });
-    expect(r.error.data).toMatchObject({ code: 'tmux_unavailable', message: 'The agent cannot answer: no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude' });
+    expect(r.error.data).toMatchObject({
+      code: 'tmux_unavailable',
+      message: 'The agent cannot answer: no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude',
+    });
     const health = await t!.http().get('/health');
     expect(health.status).toBe(503);
     expect(health.body.error.backend).toMatchObject({ status: 'down', detail: 'no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude' });
@@ -84,7 +98,7 @@ describe('local backend: pane limit and cancel', () => {
 
   beforeAll(async () => {
     agent = await startClaudeAgent((e) => writeAnswer(e, `answer to ${e.message}`, { hold: holds.get(e.message) }));
-    t = await startBackendApp({ ...agent.env, PALIADIN_MAX_PANES: '1', });
+    t = await startBackendApp({ ...agent.env, PALIADIN_MAX_PANES: '1' });
     backend = t.app.get(PALIADIN_BACKEND);
   });
 
@@ -132,7 +146,10 @@ describe('local backend: pane limit and cancel', () => {
     const turnId = await t.ask(email, { user_message: 'never answered' });
     await waitUntil(() => agent.envelopes().some((e) => e.turnId === turnId), 20_000, 'the turn to reach the model');
     const pid = backend.pool.pidOf(session(email));
-    const cancelled = await t.http().post(`/api/paliadin/turns/${turnId}/cancel`).set('Authorization', await t.auth(email));
+    const cancelled = await t
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/cancel`)
+      .set('Authorization', await t.auth(email));
     expect(cancelled.body.error_code).toBe('cancelled');
     const next = await answer(email, 'after cancel');
     expect(next.find((e) => e.event === 'content')?.data).toEqual({ text: 'answer to after cancel' });
@@ -152,7 +169,12 @@ describe('local backend: environment', () => {
     );
     // Secrets in this process's environment, as a deployment would have them.
     Object.assign(process.env, { PALIADIN_JWT_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://u:p@h/db', SOME_SECRET: 's' });
-    const t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_AGENT_COMMAND: script, ANTHROPIC_API_KEY: 'sk-visible-to-agent' });
+    const t = await startBackendApp({
+      PALIADIN_BACKEND: 'local',
+      PALIADIN_LOCAL_DRIVER: 'pty',
+      PALIADIN_AGENT_COMMAND: script,
+      ANTHROPIC_API_KEY: 'sk-visible-to-agent',
+    });
     try {
       const backend = t.app.get<LocalBackend>(PALIADIN_BACKEND);
       const pane = await backend.pool.acquire('env-check', new AbortController().signal);

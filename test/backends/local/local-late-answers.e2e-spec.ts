@@ -17,7 +17,9 @@ describe('local backend: answers that come after the wait window', () => {
     agent = await startClaudeAgent((e) =>
       e.message.startsWith('slow')
         ? // Held past the wait window: the Write comes only when the test says so.
-          writeAnswer(e, 'Spät, aber da: [Fall 9](paliad:case/9)\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[9],"classifier_tag":"late"} -->', { hold: late })
+          writeAnswer(e, 'Spät, aber da: [Fall 9](paliad:case/9)\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[9],"classifier_tag":"late"} -->', {
+            hold: late,
+          })
         : writeAnswer(e, `quick answer to ${e.message}`),
     );
     t = await startBackendApp({ ...agent.env, PALIADIN_RESPONSE_WAIT_MS: String(WAIT_MS), PALIADIN_JANITOR_INTERVAL_MS: '200' });
@@ -29,7 +31,13 @@ describe('local backend: answers that come after the wait window', () => {
     await agent?.stop();
   });
 
-  const row = async (turnId: string) => (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(USER))).body;
+  const row = async (turnId: string) =>
+    (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}`)
+        .set('Authorization', await t.auth(USER))
+    ).body;
 
   it('times out, then the janitor completes the row and the event log; a client resuming with Last-Event-ID gets the late answer', async () => {
     const turnId = await t.ask(USER, { user_message: 'slow question' });
@@ -37,7 +45,7 @@ describe('local backend: answers that come after the wait window', () => {
     expect(kinds(first.events).at(-1)).toBe('error');
     const error = first.events.at(-1)!;
     expect(error.data).toMatchObject({ code: 'timeout', retryable: true });
-    expect((error.data as { message: string }).message).toContain("1.5 s");
+    expect((error.data as { message: string }).message).toContain('1.5 s');
     expect(await row(turnId)).toMatchObject({ error_code: 'timeout', response: null });
 
     // Nobody asks: the agent writes the answer, the janitor finds it on its own.
@@ -60,7 +68,10 @@ describe('local backend: answers that come after the wait window', () => {
     expect(resumed.ended).toBe(true);
 
     // /recover agrees, and the next turn of the same user runs normally on the same agent.
-    const recovered = await t.http().get(`/api/paliadin/turns/${turnId}/recover`).set('Authorization', await t.auth(USER));
+    const recovered = await t
+      .http()
+      .get(`/api/paliadin/turns/${turnId}/recover`)
+      .set('Authorization', await t.auth(USER));
     expect(recovered.body).toMatchObject({ recovery_state: 'recovered', response: 'Spät, aber da: [Fall 9](paliad:case/9)' });
     const next = await t.ask(USER, { user_message: 'next' });
     const read = await t.read(USER, next, { dropPings: true, timeoutMs: 20_000 });

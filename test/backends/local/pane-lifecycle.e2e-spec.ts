@@ -33,7 +33,12 @@ const liveInGroups = (groups: Set<number>) => processes().filter(([, , pgrp, sta
 // An agent with a child of its own in the background, as Claude Code's tools have. The
 // child ignores SIGHUP (the kernel's signal when the terminal's leader dies), so only
 // killing the whole process group ends it: killing the direct child would leave it behind.
-const launch: AgentLaunch = { command: '/bin/sh', args: ['-c', 'trap "" HUP; sleep 300 & exec cat'], cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } };
+const launch: AgentLaunch = {
+  command: '/bin/sh',
+  args: ['-c', 'trap "" HUP; sleep 300 & exec cat'],
+  cwd: '/tmp',
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+};
 
 describe('agent panes: spawn and kill', () => {
   it('after 200 spawn/kill cycles the descriptors and child processes are back to baseline, and no process group survives', async () => {

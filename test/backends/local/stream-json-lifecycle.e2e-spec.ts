@@ -40,7 +40,8 @@ function rememberer(req: ModelRequest): ModelReply | undefined {
 }
 
 /** The fixture's model in full, for tests that swap it for a while. */
-const remembering = (req: ModelRequest): ModelReply => rememberer(req) ?? (req.afterToolResult ? { text: 'Done.' } : { text: `Echo: ${req.userMessage.length} chars` });
+const remembering = (req: ModelRequest): ModelReply =>
+  rememberer(req) ?? (req.afterToolResult ? { text: 'Done.' } : { text: `Echo: ${req.userMessage.length} chars` });
 
 describe('local backend, stream-json: a conversation outlives its process', () => {
   let agent: StreamJsonAgentFixture;
@@ -70,10 +71,15 @@ describe('local backend, stream-json: a conversation outlives its process', () =
     const oldPid = backendOf(first).pool.pidOf(session(email))!;
     const db = first.app.get(DataSource);
     // Stored on the session row, and shown on the session.
-    const [row] = await db.query(`SELECT id, backend, driver, agent_session_id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [session(email)]);
+    const [row] = await db.query(`SELECT id, backend, driver, agent_session_id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [
+      session(email),
+    ]);
     expect(row).toMatchObject({ backend: 'local', driver: 'stream-json' });
     expect(row.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
-    const shown = await first.http().get(`/api/sessions/${row.id}`).set('Authorization', await first.auth(email));
+    const shown = await first
+      .http()
+      .get(`/api/sessions/${row.id}`)
+      .set('Authorization', await first.auth(email));
     expect(shown.body.agent_session_id).toBe(row.agent_session_id);
     // A turn still running when the app stops ends interrupted, not as a crashed agent.
     agent.model.reply = (req) => (req.userMessage === 'held at shutdown' ? { text: 'never', hold: new Promise(() => undefined) } : remembering(req));
@@ -206,7 +212,13 @@ describe('local backend, stream-json: an agent that cannot start', () => {
 
   const failWith = async (env: Record<string, string>) => {
     // A key (never used) so that the agent's start, not the missing credentials, is what fails.
-    t = await startBackendApp({ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'stream-json', PALIADIN_AGENT_START_TIMEOUT_MS: '500', ANTHROPIC_API_KEY: 'sk-test-unused', ...env });
+    t = await startBackendApp({
+      PALIADIN_BACKEND: 'local',
+      PALIADIN_LOCAL_DRIVER: 'stream-json',
+      PALIADIN_AGENT_START_TIMEOUT_MS: '500',
+      ANTHROPIC_API_KEY: 'sk-test-unused',
+      ...env,
+    });
     const turnId = await t.ask('sj-broken@example.com');
     const read = await t.read('sj-broken@example.com', turnId, { dropPings: true, timeoutMs: 15_000 });
     return { kinds: kinds(read.events), error: read.events.at(-1)!.data as { code: string; message: string } };
@@ -258,7 +270,15 @@ describe('local backend, stream-json: how the agent is started', () => {
       expect(kinds(events).at(-1)).toBe('end');
       const args = readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
       const workspace = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor('sj-argv@example.com')));
-      for (const flag of ['--input-format', '--output-format', '--include-partial-messages', '--permission-mode', '--tools', '--allowedTools', '--setting-sources']) {
+      for (const flag of [
+        '--input-format',
+        '--output-format',
+        '--include-partial-messages',
+        '--permission-mode',
+        '--tools',
+        '--allowedTools',
+        '--setting-sources',
+      ]) {
         expect(args.some((a) => a === flag || a.startsWith(`${flag}=`))).toBe(true);
       }
       expect(flag(args, '--permission-mode')).toBe('dontAsk');

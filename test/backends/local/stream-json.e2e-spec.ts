@@ -59,7 +59,12 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
   async function answered(email: string, message: string, onEvent?: (ev: SseEvent) => void) {
     const turnId = await t.ask(email, { user_message: message });
     const read = await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000, onEvent });
-    const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(email))).body;
+    const row = (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}`)
+        .set('Authorization', await t.auth(email))
+    ).body;
     return { turnId, events: read.events, row };
   }
 
@@ -177,7 +182,11 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
             ],
           },
     );
-    const exec = await t.http().post(`/api/sessions/${created.body.id as string}/exec`).set('Authorization', auth).send({ input: 'write-named' });
+    const exec = await t
+      .http()
+      .post(`/api/sessions/${created.body.id as string}/exec`)
+      .set('Authorization', auth)
+      .send({ input: 'write-named' });
     expect(exec.status).toBe(200);
     const read = await t.read(BOB, exec.body.turn_id as string, { dropPings: true, timeoutMs: 30_000 });
     expect(kinds(read.events).at(-1)).toBe('end');
@@ -186,11 +195,16 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
     // Claude Code tells the model where it works.
     const first = agent.model.requests.find((r) => r.userMessage === 'write-named')!;
     expect(JSON.stringify(first.body.system) + conversation(first)).toContain(dir);
-    await t.http().post(`/api/sessions/${created.body.id as string}/checkin`).set('Authorization', auth);
+    await t
+      .http()
+      .post(`/api/sessions/${created.body.id as string}/checkin`)
+      .set('Authorization', auth);
   });
 
   it('an 8 KB message arrives whole', async () => {
-    const message = Array.from({ length: 820 }, (_, i) => `w${i.toString().padStart(4, '0')}+`).join('').padEnd(8192, 'x');
+    const message = Array.from({ length: 820 }, (_, i) => `w${i.toString().padStart(4, '0')}+`)
+      .join('')
+      .padEnd(8192, 'x');
     const { events } = await answered(ALICE, message);
     expect(kinds(events).at(-1)).toBe('end');
     expect(agent.turns().at(-1)!.userMessage).toBe(message);
@@ -201,11 +215,7 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
     const pid = backend.pool.pidOf(session(ALICE));
     const secret = path.join(agent.home, 'secret.txt');
     writeFileSync(secret, 'TOP-SECRET-FILE');
-    for (const message of [
-      `rot:\x1b[31mROT\x1b[0m \x03\x04 zeile1\nzeile2\r\n\ttab \u009b2J fin @${secret}`,
-      '/clear',
-      `@${secret} was steht da?`,
-    ]) {
+    for (const message of [`rot:\x1b[31mROT\x1b[0m \x03\x04 zeile1\nzeile2\r\n\ttab \u009b2J fin @${secret}`, '/clear', `@${secret} was steht da?`]) {
       const before = agent.turns().length;
       const { events } = await answered(ALICE, message);
       expect(kinds(events).at(-1)).toBe('end');
@@ -284,10 +294,14 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
     await answered(DAVE, 'remember the word Kiwi');
     // Claude Code writes its transcript a little after a turn; a kill before that loses the turn on its side.
     // What is tested here is our resume, so the kill waits until the exchange is on disk.
-    const [{ id }] = await t.app.get(DataSource).query(`SELECT agent_session_id AS id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [session(DAVE)]);
+    const [{ id }] = await t.app
+      .get(DataSource)
+      .query(`SELECT agent_session_id AS id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [session(DAVE)]);
     const transcript = () => {
       const projects = path.join(agent.home, '.claude', 'projects');
-      const file = readdirSync(projects).map((d) => path.join(projects, d, `${id as string}.jsonl`)).find((f) => existsSync(f));
+      const file = readdirSync(projects)
+        .map((d) => path.join(projects, d, `${id as string}.jsonl`))
+        .find((f) => existsSync(f));
       return file ? readFileSync(file, 'utf8') : '';
     };
     await waitUntil(() => transcript().includes('Kiwi'), 10_000, 'the transcript on disk');
@@ -298,7 +312,12 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
     process.kill(pid, 'SIGKILL');
     const read = await t.read(DAVE, turnId, { dropPings: true, timeoutMs: 20_000 });
     expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_error', retryable: true } });
-    const row = (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth(DAVE))).body;
+    const row = (
+      await t
+        .http()
+        .get(`/api/paliadin/turns/${turnId}`)
+        .set('Authorization', await t.auth(DAVE))
+    ).body;
     expect(row.error_code).toBe('upstream_error');
 
     const next = await answered(DAVE, 'what was the word?');
@@ -312,7 +331,10 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
   it('reset ends the process and its conversation: the next turn starts empty in a new process', async () => {
     await answered(CAROL, 'before reset');
     const pid = backend.pool.pidOf(session(CAROL))!;
-    const res = await t.http().post('/api/paliadin/reset').set('Authorization', await t.auth(CAROL));
+    const res = await t
+      .http()
+      .post('/api/paliadin/reset')
+      .set('Authorization', await t.auth(CAROL));
     expect(res.status).toBe(200);
     expect(backend.pool.pidOf(session(CAROL))).toBeUndefined();
     expect(() => process.kill(-pid, 0)).toThrow(); // no process of its group is left

@@ -46,7 +46,9 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
       e.message.startsWith('slow')
         ? writeAnswer(e, 'Spät per SSH.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[5],"classifier_tag":"late"} -->', { hold: slow })
         : e.message.startsWith('drop')
-          ? writeAnswer(e, 'Trotz Abbruch angekommen.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[11],"classifier_tag":"dropped"} -->', { hold: dropped })
+          ? writeAnswer(e, 'Trotz Abbruch angekommen.\n<!-- paliadin-meta {"used_tools":["Read"],"rows_seen":[11],"classifier_tag":"dropped"} -->', {
+              hold: dropped,
+            })
           : writeAnswer(e, `Antwort: ${e.message}\n<!-- paliadin-meta {"used_tools":["Grep"],"rows_seen":["9"],"classifier_tag":"ssh"} -->`),
     );
     sshd = await startSshd({});
@@ -109,7 +111,13 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
       const { turnId, last } = await turn('late@example.com', 'slow please');
       expect(last.data).toMatchObject({ code: 'timeout', retryable: true });
       releaseSlow();
-      const row = async () => (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await t.auth('late@example.com'))).body;
+      const row = async () =>
+        (
+          await t
+            .http()
+            .get(`/api/paliadin/turns/${turnId}`)
+            .set('Authorization', await t.auth('late@example.com'))
+        ).body;
       await waitUntil(async () => (await row()).response !== null, 30_000, 'the janitor to fetch the late answer');
       expect(await row()).toMatchObject({ response: 'Spät per SSH.', error_code: null, rows_seen: [5], classifier_tag: 'late' });
       const resumed = await t.read('late@example.com', turnId, { dropPings: true, lastEventId: last.id });
@@ -131,11 +139,23 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     expect(last.data).toMatchObject({ code: 'upstream_error', retryable: true });
     expect((last.data as { message: string }).message).toContain('closed by remote host');
     // A candidate: /recover asks the host (shim fetch), which has nothing yet.
-    const recover = async () => (await t.http().get(`/api/paliadin/turns/${turnId}/recover`).set('Authorization', await auth())).body;
+    const recover = async () =>
+      (
+        await t
+          .http()
+          .get(`/api/paliadin/turns/${turnId}/recover`)
+          .set('Authorization', await auth())
+      ).body;
     expect(await recover()).toMatchObject({ recovery_state: 'pending', response: null, error_code: 'upstream_error' });
 
     releaseDropped();
-    const row = async () => (await t.http().get(`/api/paliadin/turns/${turnId}`).set('Authorization', await auth())).body;
+    const row = async () =>
+      (
+        await t
+          .http()
+          .get(`/api/paliadin/turns/${turnId}`)
+          .set('Authorization', await auth())
+      ).body;
     await waitUntil(async () => (await row()).response !== null, 30_000, 'the late answer to be fetched');
     expect(await row()).toMatchObject({ response: 'Trotz Abbruch angekommen.', error_code: null, rows_seen: [11], classifier_tag: 'dropped' });
     expect(await recover()).toMatchObject({ recovery_state: 'recovered', response: 'Trotz Abbruch angekommen.' });
@@ -149,7 +169,10 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     await turn(email, 'vorher');
     const pane = async () => (await tmux('display-message', '-p', '-t', `=${session(email)}:`, '#{pane_pid}')).stdout.trim();
     const before = await pane();
-    const res = await t.http().post('/api/paliadin/reset').set('Authorization', await t.auth(email));
+    const res = await t
+      .http()
+      .post('/api/paliadin/reset')
+      .set('Authorization', await t.auth(email));
     expect(res.status).toBe(200);
     await expect(tmux('has-session', '-t', `=${session(email)}`)).rejects.toThrow();
     expect((await turn(email, 'nachher')).last.event).toBe('end');
@@ -231,12 +254,16 @@ describe('paliadin-shim input checks (run directly)', () => {
     const install = () => run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'gw.pub')], { env: { ...process.env, HOME: home } });
     await install();
     await install();
-    const lines = readFileSync(path.join(home, '.ssh', 'authorized_keys'), 'utf8').trim().split('\n');
+    const lines = readFileSync(path.join(home, '.ssh', 'authorized_keys'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toEqual([`command="${home}/.local/bin/paliadin-shim",restrict ${key}`]);
     expect(statSync(path.join(home, '.local', 'bin', 'paliadin-shim')).mode & 0o777).toBe(0o755);
     expect(statSync(path.join(home, '.ssh', 'authorized_keys')).mode & 0o777).toBe(0o600);
     writeFileSync(path.join(home, 'bad.pub'), 'rm -rf / ; not a key');
-    await expect(run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'bad.pub')], { env: { ...process.env, HOME: home } })).rejects.toMatchObject({ code: 2 });
+    await expect(
+      run(path.resolve('scripts/install-paliadin-shim'), [path.join(home, 'bad.pub')], { env: { ...process.env, HOME: home } }),
+    ).rejects.toMatchObject({ code: 2 });
   });
 
   it('fetch says "no answer" with exit 3 while there is none', async () => {

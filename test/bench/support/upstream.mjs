@@ -13,7 +13,8 @@ const server = http.createServer(async (req, res) => {
   let raw = '';
   for await (const c of req) raw += c;
   const url = new URL(req.url, 'http://x');
-  if (url.pathname === '/chat/health') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true,"claude_reachable":true,"tmux_reachable":true}');
+  if (url.pathname === '/chat/health')
+    return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true,"claude_reachable":true,"tmux_reachable":true}');
   if (url.pathname === '/chat/conversations') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"conversations":[]}');
   if (url.pathname !== '/chat/turn/stream') return res.writeHead(404).end();
   const [mode, n, ms] = JSON.parse(raw).message.split(':');

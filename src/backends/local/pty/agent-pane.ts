@@ -87,7 +87,10 @@ export class AgentPane {
   waitFor(ready: (lines: string[]) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const check = () => {
-        if (!this.alive || signal?.aborted) { done(false); return; }
+        if (!this.alive || signal?.aborted) {
+          done(false);
+          return;
+        }
         if (ready(this.screen())) done(true);
       };
       const timer = setTimeout(() => done(false), timeoutMs);

@@ -51,7 +51,10 @@ export function waitForAnswerFile(file: string, opts: { timeoutMs: number; signa
     const onAbort = () => finish({ kind: 'aborted' });
     const poll = setInterval(() => void check(), POLL_MS);
     const timer = setTimeout(() => finish({ kind: 'timeout' }), opts.timeoutMs);
-    if (opts.signal.aborted) { onAbort(); return; }
+    if (opts.signal.aborted) {
+      onAbort();
+      return;
+    }
     opts.signal.addEventListener('abort', onAbort);
     try {
       const name = path.basename(file);

@@ -122,7 +122,10 @@ export class PanePool {
   /** Frees a place for one more pane, waiting while every pane is busy. */
   private async makeRoom(signal: AbortSignal): Promise<void> {
     while (this.slots.size + this.starting.size >= this.opts.maxPanes) {
-      const idle = [...this.slots.entries()].filter(([, s]) => !s.busy).sort((a, b) => a[1].lastUsed - b[1].lastUsed).at(0);
+      const idle = [...this.slots.entries()]
+        .filter(([, s]) => !s.busy)
+        .sort((a, b) => a[1].lastUsed - b[1].lastUsed)
+        .at(0);
       if (idle) {
         this.logger.log(`closing the least recently used agent pane ${idle[0]} to make room`);
         await this.close(idle[0]);

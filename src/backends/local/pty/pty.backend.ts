@@ -81,7 +81,10 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       } catch (e) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (signal.aborted) return;
-        if (e instanceof AgentStartError) { sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message }); return; }
+        if (e instanceof AgentStartError) {
+          sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
+          return;
+        }
         throw e;
       }
       const outPath = path.join(this.config.responseDir, `${req.turnId}.md`);
@@ -102,7 +105,12 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
           retryable: true,
         });
       } else {
-        sub.next({ type: 'error', code: 'upstream_error', message: `The agent exited (code ${answer.exitCode}) before answering; the next turn starts it again`, retryable: true });
+        sub.next({
+          type: 'error',
+          code: 'upstream_error',
+          message: `The agent exited (code ${answer.exitCode}) before answering; the next turn starts it again`,
+          retryable: true,
+        });
       }
     } finally {
       this.pool.release(req.agentSession);

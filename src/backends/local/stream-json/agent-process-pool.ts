@@ -106,7 +106,10 @@ export class AgentProcessPool {
   /** Frees a place for one more agent, waiting while every one is busy. */
   private async makeRoom(signal: AbortSignal): Promise<void> {
     while (this.slots.size + this.starting.size >= this.opts.maxAgents) {
-      const idle = [...this.slots.entries()].filter(([, s]) => !s.busy).sort((a, b) => a[1].lastUsed - b[1].lastUsed).at(0);
+      const idle = [...this.slots.entries()]
+        .filter(([, s]) => !s.busy)
+        .sort((a, b) => a[1].lastUsed - b[1].lastUsed)
+        .at(0);
       if (idle) {
         this.logger.log(`stopping the least recently used agent ${idle[0]} to make room`);
         await this.close(idle[0]);

@@ -169,7 +169,10 @@ export class AgentProcess {
   send(text: string, listener: AgentListener): void {
     this.turns++;
     this.listener = listener;
-    if (!this.alive) { listener.ended(this.endReason ?? 'the agent is not running'); return; }
+    if (!this.alive) {
+      listener.ended(this.endReason ?? 'the agent is not running');
+      return;
+    }
     this.inbox.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
   }
 

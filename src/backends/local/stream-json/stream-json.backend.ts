@@ -92,7 +92,10 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       } catch (e) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (signal.aborted) return;
-        if (e instanceof AgentStartError) { sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message }); return; }
+        if (e instanceof AgentStartError) {
+          sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
+          return;
+        }
         throw e;
       }
       await this.converse(agent, req, sub, signal);
