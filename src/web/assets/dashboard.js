@@ -2,23 +2,71 @@ import { api, el, lang, signIn } from './common.js';
 
 const COPY = {
   de: {
-    signInLabel: 'Token eines Owners oder Admin-API-Schlüssel', signIn: 'Anmelden', signInFailed: 'Dieser Token wurde nicht angenommen: nur Owner oder Admin-Schlüssel.',
-    denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.', updated: 'Stand', perDay: 'Turns und Fehler pro Tag (14 Tage)',
-    errorCodes: 'Fehlercodes (24 h)', topTools: 'Meistgenutzte Werkzeuge (7 Tage)', backends: 'Backends (7 Tage)', tags: 'Kategorien (7 Tage)',
-    recent: 'Letzte Turns', none: '—', turns: 'Turns', errors: 'Fehler',
-    sessions: 'Aktive Agent-Sitzungen', end: 'Beenden', endConfirm: 'Diese Sitzung beenden? Ihr laufender Turn wird abgebrochen.',
+    signInLabel: 'Token eines Owners oder Admin-API-Schlüssel',
+    signIn: 'Anmelden',
+    signInFailed: 'Dieser Token wurde nicht angenommen: nur Owner oder Admin-Schlüssel.',
+    denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.',
+    updated: 'Stand',
+    perDay: 'Turns und Fehler pro Tag (14 Tage)',
+    errorCodes: 'Fehlercodes (24 h)',
+    topTools: 'Meistgenutzte Werkzeuge (7 Tage)',
+    backends: 'Backends (7 Tage)',
+    tags: 'Kategorien (7 Tage)',
+    recent: 'Letzte Turns',
+    none: '—',
+    turns: 'Turns',
+    errors: 'Fehler',
+    sessions: 'Aktive Agent-Sitzungen',
+    end: 'Beenden',
+    endConfirm: 'Diese Sitzung beenden? Ihr laufender Turn wird abgebrochen.',
     sessionColumns: ['Nutzer', 'Name', 'Backend', 'Status', 'Turns', 'Zuletzt aktiv', 'Läuft ab', ''],
-    cards: { sessions_active: 'Agent-Sitzungen', total_turns: 'Turns gesamt', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 Tage', errors_24h: 'Fehler 24 h', error_rate_24h: 'Fehlerquote 24 h', p50: 'Dauer p50', p95: 'Dauer p95', in_flight: 'Laufend', active_sessions: 'Aktive Sitzungen', last_turn_at: 'Letzter Turn' },
+    cards: {
+      sessions_active: 'Agent-Sitzungen',
+      total_turns: 'Turns gesamt',
+      turns_24h: 'Turns 24 h',
+      turns_7d: 'Turns 7 Tage',
+      errors_24h: 'Fehler 24 h',
+      error_rate_24h: 'Fehlerquote 24 h',
+      p50: 'Dauer p50',
+      p95: 'Dauer p95',
+      in_flight: 'Laufend',
+      active_sessions: 'Aktive Sitzungen',
+      last_turn_at: 'Letzter Turn',
+    },
     columns: ['Beginn', 'Nutzer', 'Frage', 'Ergebnis', 'Dauer', 'Backend'],
   },
   en: {
-    signInLabel: 'An owner’s token or an admin API key', signIn: 'Sign in', signInFailed: 'This token was not accepted: owners and admin keys only.',
-    denied: 'No access: owners and admin keys only.', updated: 'Updated', perDay: 'Turns and errors per day (14 days)',
-    errorCodes: 'Error codes (24 h)', topTools: 'Top tools (7 days)', backends: 'Backends (7 days)', tags: 'Classifier tags (7 days)',
-    recent: 'Recent turns', none: '—', turns: 'Turns', errors: 'Errors',
-    sessions: 'Active agent sessions', end: 'End', endConfirm: 'End this session? Its running turn is cancelled.',
+    signInLabel: 'An owner’s token or an admin API key',
+    signIn: 'Sign in',
+    signInFailed: 'This token was not accepted: owners and admin keys only.',
+    denied: 'No access: owners and admin keys only.',
+    updated: 'Updated',
+    perDay: 'Turns and errors per day (14 days)',
+    errorCodes: 'Error codes (24 h)',
+    topTools: 'Top tools (7 days)',
+    backends: 'Backends (7 days)',
+    tags: 'Classifier tags (7 days)',
+    recent: 'Recent turns',
+    none: '—',
+    turns: 'Turns',
+    errors: 'Errors',
+    sessions: 'Active agent sessions',
+    end: 'End',
+    endConfirm: 'End this session? Its running turn is cancelled.',
     sessionColumns: ['User', 'Name', 'Backend', 'Status', 'Turns', 'Last activity', 'Expires', ''],
-    cards: { sessions_active: 'Agent sessions', total_turns: 'Total turns', turns_24h: 'Turns 24 h', turns_7d: 'Turns 7 days', errors_24h: 'Errors 24 h', error_rate_24h: 'Error rate 24 h', p50: 'Duration p50', p95: 'Duration p95', in_flight: 'In flight', active_sessions: 'Active sessions', last_turn_at: 'Last turn' },
+    cards: {
+      sessions_active: 'Agent sessions',
+      total_turns: 'Total turns',
+      turns_24h: 'Turns 24 h',
+      turns_7d: 'Turns 7 days',
+      errors_24h: 'Errors 24 h',
+      error_rate_24h: 'Error rate 24 h',
+      p50: 'Duration p50',
+      p95: 'Duration p95',
+      in_flight: 'In flight',
+      active_sessions: 'Active sessions',
+      last_turn_at: 'Last turn',
+    },
     columns: ['Started', 'User', 'Question', 'Result', 'Duration', 'Backend'],
   },
 }[lang];
@@ -32,17 +80,34 @@ let chart;
 
 function cards(s) {
   const values = {
-    total_turns: s.total_turns, turns_24h: s.turns_24h, turns_7d: s.turns_7d, errors_24h: s.errors_24h,
-    error_rate_24h: `${(s.error_rate_24h * 100).toFixed(1)} %`, p50: ms(s.duration_ms.p50), p95: ms(s.duration_ms.p95),
-    in_flight: s.in_flight, active_sessions: s.active_sessions, last_turn_at: when(s.last_turn_at), sessions_active: s.sessions_active,
+    total_turns: s.total_turns,
+    turns_24h: s.turns_24h,
+    turns_7d: s.turns_7d,
+    errors_24h: s.errors_24h,
+    error_rate_24h: `${(s.error_rate_24h * 100).toFixed(1)} %`,
+    p50: ms(s.duration_ms.p50),
+    p95: ms(s.duration_ms.p95),
+    in_flight: s.in_flight,
+    active_sessions: s.active_sessions,
+    last_turn_at: when(s.last_turn_at),
+    sessions_active: s.sessions_active,
   };
   $('cards').replaceChildren(
-    ...Object.entries(values).map(([key, value]) => el('div', { class: 'card', 'data-stat': key }, el('span', { class: 'value', text: String(value) }), el('span', { class: 'label', text: COPY.cards[key] }))),
+    ...Object.entries(values).map(([key, value]) =>
+      el(
+        'div',
+        { class: 'card', 'data-stat': key },
+        el('span', { class: 'value', text: String(value) }),
+        el('span', { class: 'label', text: COPY.cards[key] }),
+      ),
+    ),
   );
 }
 
 function table(id, rows) {
-  $(id).replaceChildren(...(rows.length ? rows : [[COPY.none, '']]).map(([k, v]) => el('tr', {}, el('td', { text: String(k) }), el('td', { class: 'num', text: String(v) }))));
+  $(id).replaceChildren(
+    ...(rows.length ? rows : [[COPY.none, '']]).map(([k, v]) => el('tr', {}, el('td', { text: String(k) }), el('td', { class: 'num', text: String(v) }))),
+  );
 }
 
 function perDay(days) {
@@ -65,7 +130,9 @@ function turns(rows) {
   $('turns').tHead.replaceChildren(el('tr', {}, ...COPY.columns.map((c) => el('th', { text: c }))));
   $('turns').tBodies[0].replaceChildren(
     ...rows.map((t) =>
-      el('tr', { 'data-turn': t.turn_id, class: t.error_code ? 'failed' : t.finished_at ? '' : 'running' },
+      el(
+        'tr',
+        { 'data-turn': t.turn_id, class: t.error_code ? 'failed' : t.finished_at ? '' : 'running' },
         el('td', { text: when(t.started_at) }),
         el('td', { text: t.user_email || t.user_id.slice(0, 8) }),
         el('td', { class: 'question', text: t.user_message }),
@@ -89,7 +156,9 @@ function sessions(rows) {
         await api(`/api/sessions/${s.id}`, { method: 'DELETE' });
         await refresh();
       });
-      return el('tr', { 'data-session': s.id, class: s.running_turn_id ? 'running' : '' },
+      return el(
+        'tr',
+        { 'data-session': s.id, class: s.running_turn_id ? 'running' : '' },
         el('td', { text: s.user_email || s.user_id.slice(0, 8) }),
         el('td', { text: s.name }),
         el('td', { text: s.driver ? `${s.backend} (${s.driver})` : s.backend }),
@@ -118,7 +187,10 @@ async function refresh() {
   cards(s);
   perDay(s.turns_per_day);
   table('error-codes', Object.entries(s.by_error_code));
-  table('top-tools', s.top_tools.map((t) => [t.tool, t.count]));
+  table(
+    'top-tools',
+    s.top_tools.map((t) => [t.tool, t.count]),
+  );
   table('backends', Object.entries(s.by_backend));
   table('tags', Object.entries(s.by_classifier_tag));
   turns(await turnsRes.json());
