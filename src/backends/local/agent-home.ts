@@ -69,8 +69,9 @@ export async function prepareAgentHome(s: AgentHomeSetup): Promise<string[]> {
 let trusting: Promise<unknown> = Promise.resolve();
 
 /**
- * Marks `dir` trusted in the agent HOME's `.claude.json` (a named session's
- * workspace), merging into what is there. One write at a time in this
+ * Marks `dir` trusted in the agent HOME's `.claude.json` (Claude Code also
+ * trusts what lies below a trusted directory: named sessions' workspaces),
+ * merging into what is there. One write at a time in this
  * process, each renamed into place.
  */
 export function trustDirectory(home: string, dir: string): Promise<void> {

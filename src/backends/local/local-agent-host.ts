@@ -44,6 +44,11 @@ export class LocalAgentHost {
     }
   }
 
+  /** The agent's HOME, once started. */
+  get home(): string | undefined {
+    return this.launch?.env.HOME;
+  }
+
   async stop(): Promise<void> {
     await this.demoModel?.stop();
   }

@@ -99,7 +99,7 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
     const read = await t.read(CAROL, exec.body.turn_id as string, { dropPings: true, timeoutMs: 30_000 });
     expect(kinds(read.events)).toEqual(['meta', 'content', 'end']);
     const state = JSON.parse(readFileSync(path.join(agent.home, '.claude.json'), 'utf8')) as { projects: Record<string, { hasTrustDialogAccepted?: boolean }> };
-    expect(state.projects[dir]?.hasTrustDialogAccepted).toBe(true);
+    expect(state.projects[named()]?.hasTrustDialogAccepted).toBe(true);
     // Claude Code tells the model where it works.
     const req = agent.model.requests.find((r) => r.body.tools?.length && r.userText.includes('wo bist du'))!;
     expect(JSON.stringify(req.body.system) + JSON.stringify(req.body.messages)).toContain(dir);

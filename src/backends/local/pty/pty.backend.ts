@@ -50,6 +50,10 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
 
   async onModuleInit(): Promise<void> {
     await this.host.start();
+    // Named sessions' workspaces are trusted through their parent, written once before any agent of
+    // ours runs: a running Claude Code rewrites .claude.json and could undo a later write.
+    const home = this.host.home;
+    if (home) await trustDirectory(home, this.config.workspacesDir);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -151,15 +155,14 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   }
 
   /**
-   * The launch for a new pane, in its session's workspace when it has one:
-   * that directory is marked trusted in the agent's HOME first, or Claude
-   * Code's trust dialog would hold the pane short of its prompt.
+   * The launch for a new pane, in its session's workspace when it has one
+   * (trusted through PALIADIN_WORKSPACES_DIR since the start, or Claude
+   * Code's trust dialog would hold the pane short of its prompt).
    */
   private async launchIn(workspace: string | undefined): Promise<AgentLaunch> {
     const launch = await this.host.resolvedLaunch();
     if (!workspace) return launch;
     await mkdir(workspace, { recursive: true });
-    await trustDirectory(launch.env.HOME, workspace);
     return { ...launch, cwd: workspace };
   }
 

@@ -65,18 +65,31 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
     return new Observable<BackendEvent>((sub) => {
       const abort = new AbortController();
+      // Until the message is with the agent (this session's previous turn still settling, its process
+      // starting: each bounded by its own timeout), the backend is the one at work, and says so; the
+      // silence watch is for an agent that has the message and says nothing.
+      const startedMs = Date.now();
+      const waiting = setInterval(
+        () => sub.next({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) }),
+        this.config.env.PALIADIN_THINKING_INTERVAL_MS,
+      );
+      const sending = () => clearInterval(waiting);
       this.turns
-        .run(req.agentSession, () => this.turn(req, sub, abort.signal))
+        .run(req.agentSession, () => this.turn(req, sub, abort.signal, sending))
         .catch((e: unknown) => {
           this.logger.error({ err: e, turnId: req.turnId }, 'local turn failed');
           sub.next({ type: 'error', code: 'upstream_error', message: 'The local agent backend failed' });
-        });
+        })
+        .finally(sending);
       // Unsubscribed (cancel, shutdown, silence, the turn's ceiling): the agent is interrupted.
-      return () => abort.abort();
+      return () => {
+        sending();
+        abort.abort();
+      };
     });
   }
 
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal): Promise<void> {
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, sending: () => void): Promise<void> {
     if (signal.aborted) return;
     try {
       let agent: AgentProcess;
@@ -98,6 +111,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
         }
         throw e;
       }
+      sending();
       await this.converse(agent, req, sub, signal);
     } finally {
       this.pool.release(req.agentSession);
