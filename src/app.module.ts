@@ -14,6 +14,7 @@ import { ErrorEnvelopeFilter } from './http/error-envelope.filter.js';
 import { loggerOptions } from './http/logger-options.js';
 import { PostRateLimitModule } from './http/post-rate-limit.js';
 import { createValidationPipe } from './http/validation.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
@@ -27,6 +28,7 @@ export class AppModule {
         AppConfigModule.forRoot(options),
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
         DatabaseModule,
+        MetricsModule,
         ScheduleModule.forRoot(),
         AuthModule,
         // After AuthModule: the limit counts per caller, so the auth guard must run first.

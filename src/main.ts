@@ -7,6 +7,7 @@ import { devOwnerEmail, mintDevToken } from './auth/dev-token.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from './backends/backend.interface.js';
 import { AppConfig } from './config/app-config.js';
 import { exitWithError } from './config/load-cli-config.js';
+import { MetricsPortError } from './metrics/metrics-port.js';
 
 // A rejection nobody handled is a bug, but crashing would take every live turn (and an
 // embedded Postgres) down with it: it is logged loudly, and the process serves on.
@@ -37,6 +38,7 @@ async function bootstrap(): Promise<void> {
 /** Why the listen address cannot be had, in one line naming the setting to change. */
 function listenFailure(e: unknown, config: AppConfig): string {
   const { PORT, HOST } = config.env;
+  if (e instanceof MetricsPortError) return e.message;
   switch ((e as NodeJS.ErrnoException).code) {
     case 'EADDRINUSE':
       return `PORT ${PORT} is already in use on ${HOST}: stop the other process or set another PORT`;

@@ -95,6 +95,8 @@ export interface PaliadinBackend {
    * must reach whichever instance holds it, not only the one asked.
    */
   readonly agentsPerInstance?: boolean;
+  /** How many agent processes this instance runs now (local backend; metrics). */
+  agentProcesses?(): number;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
   readonly mode: 'oneshot' | 'streaming';
   runTurn(req: BackendTurnRequest): Observable<BackendEvent>;

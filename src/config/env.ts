@@ -75,6 +75,14 @@ export class Env {
   @IsNotEmpty()
   HOST = '127.0.0.1';
 
+  // Also serve GET /metrics on this port, without auth, for a scraper on a private network (docs/metrics.md).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value)) : value))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PALIADIN_METRICS_PORT?: number;
+
   // Behind a reverse proxy: whose X-Forwarded-For gives the client address (Express's `trust proxy`).
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
   @ValidateBy(

@@ -5,6 +5,7 @@ import type { StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events
 import { isPermanentDbError } from '../database/db-errors.js';
 import { MAX_EVENTS_PER_ROW, TurnEventLog, type TurnEventBatch } from './turn-event-log.js';
 import { storedForm } from './turn-event-rows.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 // One statement carries at most this many events; the rest go in the next one.
 const MAX_EVENTS_PER_FLUSH = 20_000;
@@ -103,6 +104,7 @@ export class TurnEventWriter {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly log: TurnEventLog,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A sink for one turn whose stored events end at `lastSeq`. */
@@ -162,7 +164,10 @@ export class TurnEventWriter {
         const { open } = await this.log.insertBatches(batches);
         for (const t of live) {
           if (!open.has(t.q.turnId)) this.giveUp(t.q, 'refused');
-          else t.q.rows += Math.ceil(t.events.length / MAX_EVENTS_PER_ROW);
+          else {
+            t.q.rows += Math.ceil(t.events.length / MAX_EVENTS_PER_ROW);
+            this.metrics.eventsStored.inc(t.events.length);
+          }
         }
         return;
       } catch (e) {

@@ -3,6 +3,7 @@ import { Observable, Subject, type Subscription } from 'rxjs';
 import { isTerminal, type StoredTurnEvent } from '../contract/stream-events.js';
 import { PgListener } from '../database/pg-listener.js';
 import { EVENTS_CHANNEL, parseNotifyPayload, TurnEventLog } from './turn-event-log.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * One live subscription per turn on this instance, shared by all its SSE
@@ -98,9 +99,11 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly listener: PgListener,
     private readonly log: TurnEventLog,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.provide('sseReaders', () => this.stats().readers);
     // The local fast path: readers here see an event right after its commit, without NOTIFY and a read.
     this.committed = this.log.committed$.subscribe(({ turnId, events, reread }) => {
       const feed = this.feeds.get(turnId);

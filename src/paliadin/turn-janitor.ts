@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TurnRunners } from './turn-runners.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 // Any fixed number; all instances share it so only one janitor runs at a time.
 const JANITOR_LOCK_KEY = 7_243_002;
@@ -40,6 +41,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     private readonly scheduler: SchedulerRegistry,
     private readonly runners: TurnRunners,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -69,6 +71,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     try {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return;
+      this.metrics.janitorRuns.inc();
       try {
         await this.step('ending interrupted turns', () => this.endInterrupted());
         await this.step('looking for late answers', () => this.recovery.sweep());
@@ -126,7 +129,10 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
           message: 'The server running this turn stopped; please ask again',
           retryable: true,
         });
-        if (ended) this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
+        if (ended) {
+          this.metrics.turnsInterrupted.inc();
+          this.logger.warn(`turn ${row.turn_id} ended as interrupted: its runner stopped heartbeating`);
+        }
       } catch (e) {
         this.logger.error({ err: e, turnId: row.turn_id }, `could not end turn ${row.turn_id} as interrupted`);
       }

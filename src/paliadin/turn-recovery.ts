@@ -9,6 +9,7 @@ import { storableText } from '../contract/storable-text.js';
 import { answeredTurn } from './turn-answer.js';
 import { TurnEventLog } from './turn-event-log.js';
 import type { TurnRecord } from './turn-rows.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 export type RecoveryState = 'recovered' | 'pending' | 'lost';
 
@@ -41,6 +42,7 @@ export class TurnRecovery {
     @Inject(PALIADIN_BACKEND) private readonly backend: PaliadinBackend,
     @InjectDataSource() private readonly db: DataSource,
     private readonly log: TurnEventLog,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The recovery state of one of the caller's turns, delivering its late answer when there is one. */
@@ -114,8 +116,10 @@ export class TurnRecovery {
       aichatConversationId: row.aichat_conversation_id ?? undefined,
     });
     // false: someone else delivered it first, which is just as good.
-    if (await this.log.deliverLate(row.turn_id, events, completion))
+    if (await this.log.deliverLate(row.turn_id, events, completion)) {
+      this.metrics.lateAnswersDelivered.inc();
       this.logger.log(`late answer delivered to turn ${row.turn_id} (it ended with ${row.error_code})`);
+    }
     return 'recovered';
   }
 

@@ -34,6 +34,8 @@ export interface TurnRunDeps {
   waitForTurn?: (signal: AbortSignal) => Promise<void>;
   onSettled: (run: TurnRun) => void;
   logError: (err: unknown, msg: string) => void;
+  /** Told the first content's time and the stored outcome (metrics). */
+  observe?: { firstContent: (ms: number) => void; ended: (errorCode: string | null, durationMs: number, closingEvents: number) => void };
 }
 
 /**
@@ -56,6 +58,7 @@ export class TurnRun {
   private readonly tools = new Set<string>();
   private conversationId?: string;
   private ending = false;
+  private hadContent = false;
   private queued = false;
   private readonly stopWaiting = new AbortController();
   readonly settled: Promise<void>;
@@ -224,6 +227,7 @@ export class TurnRun {
           completion = { ...completion, response: null, errorCode: NOT_STORED.code, tokens: null, chipCount: 0 };
         }
         if (await this.finishWithRetry(closing, completion)) {
+          this.deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
           // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
           await this.deps.log.compact(this.turnId, this.sink.rows).catch((e: unknown) => this.deps.logError(e, "could not compact the turn's events"));
         }
@@ -269,6 +273,10 @@ export class TurnRun {
   }
 
   private emit(ev: TurnStreamEvent): void {
+    if (ev.kind === 'content' && !this.hadContent) {
+      this.hadContent = true;
+      this.deps.observe?.firstContent(Date.now() - this.startedMs);
+    }
     this.sink.append(ev);
   }
 

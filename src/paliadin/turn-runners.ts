@@ -9,6 +9,8 @@ import { TurnEventLog } from './turn-event-log.js';
 import { TurnEventWriter } from './turn-event-writer.js';
 import { AgentSessionQueue } from './agent-session-queue.js';
 import { TurnRun } from './turn-run.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { rawPool } from '../database/raw-pool.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
 export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
@@ -37,9 +39,16 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     private readonly writer: TurnEventWriter,
     private readonly listener: PgListener,
     private readonly queue: AgentSessionQueue,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.provide('liveTurns', () => this.runs.size);
+    this.metrics.provide('agentProcesses', () => this.backend.agentProcesses?.() ?? 0);
+    this.metrics.provide('dbPool', () => {
+      const pool = rawPool(this.db);
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    });
     await this.listener.listen(CANCEL_CHANNEL, (turnId) => void this.runs.get(turnId)?.cancel());
     this.heartbeat = setInterval(() => void this.beat(), this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -67,8 +76,18 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
         this.queue.released(request.agentSession);
       },
       logError: (err, msg) => this.logger.error({ err, turnId: request.turnId }, msg),
+      observe: {
+        firstContent: (ms) => this.metrics.timeToFirstContent.observe({ backend: this.backend.kind }, ms / 1000),
+        ended: (errorCode, ms, closingEvents) => {
+          this.metrics.eventsStored.inc(closingEvents);
+          this.metrics.turnEnded(this.backend.kind, errorCode, ms);
+        },
+      },
     });
     this.runs.set(request.turnId, run);
+    this.metrics.turnsStarted.inc({ backend: this.backend.kind });
+    // Its meta event went in with its row.
+    this.metrics.eventsStored.inc();
     run.start();
     return run;
   }

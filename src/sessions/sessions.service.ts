@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { hasScope } from '../auth/scopes.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PgListener } from '../database/pg-listener.js';
 import { SESSION_NAME_RE, agentSessionName } from '../contract/agent-session.js';
 import { TurnService } from '../paliadin/turn.service.js';
@@ -45,9 +46,13 @@ export class SessionsService implements OnModuleInit {
     @InjectDataSource() private readonly db: DataSource,
     private readonly turns: TurnService,
     private readonly listener: PgListener,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.provide('sessions', () =>
+      this.db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM paliadin_sessions GROUP BY status`),
+    );
     await this.listener.listen(AGENT_STOP_CHANNEL, (payload) => {
       if (!this.backend.agentsPerInstance) return;
       let msg: { origin?: string; agent_session?: string; user_id?: string; email?: string };

@@ -6,6 +6,9 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 export interface RouteInfo {
   method: string;
   path: string;
+  /** The handler and its controller, where Nest keeps the route's metadata. */
+  handler: object;
+  controller: object;
 }
 
 /** Every controller route the app serves, read from Nest's own metadata. */
@@ -24,7 +27,7 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (sub === undefined || method === undefined) continue;
       const path = ('/' + [base, sub].filter((s) => s && s !== '/').join('/')).replace(/\/+/g, '/');
-      routes.push({ method: RequestMethod[method], path });
+      routes.push({ method: RequestMethod[method], path, handler, controller: wrapper.metatype });
     }
   }
   return routes;

@@ -42,6 +42,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<{ app: IN
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, forceCloseConnections: true });
   configureApp(app);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (e) {
+    // A start that fails half way (a hook threw) must not leave its pool, listeners and timers running.
+    await app.close().catch(() => undefined);
+    throw e;
+  }
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }

@@ -32,6 +32,10 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   readonly driver = 'pty';
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
+
+  agentProcesses(): number {
+    return this.pool.size;
+  }
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
   readonly pool: PanePool;

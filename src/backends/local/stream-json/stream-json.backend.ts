@@ -32,6 +32,10 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   readonly driver = 'stream-json';
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
+
+  agentProcesses(): number {
+    return this.pool.size;
+  }
   readonly mode = 'streaming';
   readonly pool: AgentProcessPool;
   private readonly logger = new Logger('LocalBackend');

@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Where the gauges read their values at scrape time; each module provides its own. */
+export interface MetricSources {
+  liveTurns: () => number;
+  sseReaders: () => number;
+  agentProcesses: () => number;
+  sessions: () => Promise<{ status: string; n: number }[]>;
+  dbPool: () => { total: number; idle: number; waiting: number };
+}
+
+/**
+ * Paliadin's Prometheus metrics, all in one place (docs/metrics.md), in a
+ * registry of this app's own (several apps in one process, as in the tests,
+ * never share counters). Counters are bumped where things happen; gauges
+ * are read at scrape time from the sources other modules provide, so a
+ * scrape costs the turn path nothing.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly sources: Partial<MetricSources> = {};
+
+  readonly turnsStarted = new Counter({
+    name: 'paliadin_turns_started_total',
+    help: 'Turns started on this instance',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+  readonly turnsFinished = new Counter({
+    name: 'paliadin_turns_finished_total',
+    help: 'Turns this instance finished, by result (ok | error) and error code ("" when ok)',
+    labelNames: ['backend', 'result', 'error_code'] as const,
+    registers: [this.registry],
+  });
+  readonly turnDuration = new Histogram({
+    name: 'paliadin_turn_duration_seconds',
+    help: 'From the turn being started to its end or error',
+    labelNames: ['backend'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly timeToFirstContent = new Histogram({
+    name: 'paliadin_time_to_first_content_seconds',
+    help: "From the turn being started to its first content event (a one-shot backend's whole answer)",
+    labelNames: ['backend'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly eventsStored = new Counter({
+    name: 'paliadin_events_stored_total',
+    help: 'Turn events this instance stored',
+    registers: [this.registry],
+  });
+  readonly janitorRuns = new Counter({
+    name: 'paliadin_janitor_runs_total',
+    help: 'Janitor passes this instance ran (one instance at a time holds the janitor lock)',
+    registers: [this.registry],
+  });
+  readonly lateAnswersDelivered = new Counter({
+    name: 'paliadin_late_answers_delivered_total',
+    help: 'Answers that arrived after their turn ended and were added to it (janitor and /recover)',
+    registers: [this.registry],
+  });
+  readonly turnsInterrupted = new Counter({
+    name: 'paliadin_turns_interrupted_total',
+    help: 'Turns ended as interrupted by this instance (its shutdown, its storage failing, or the janitor ending a dead instance’s turns)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const sources = this.sources;
+    new Gauge({
+      name: 'paliadin_live_turns',
+      help: 'Turns this instance runs now',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.liveTurns?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_sse_readers',
+      help: 'Open turn streams (SSE readers) on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.sseReaders?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_agent_processes',
+      help: 'Agent processes this instance runs (local backend; 0 for the others)',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.agentProcesses?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_sessions',
+      help: 'Agent sessions of all instances, by status (read from the database at scrape time)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const status of ['active', 'ended', 'expired', 'terminated']) this.set({ status }, 0);
+        for (const { status, n } of (await sources.sessions?.()) ?? []) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_db_pool_connections',
+      help: "This instance's database pool: connections open (total), idle, and requests waiting for one",
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = sources.dbPool?.() ?? { total: 0, idle: 0, waiting: 0 };
+        for (const [state, n] of Object.entries(pool)) this.set({ state }, n);
+      },
+    });
+  }
+
+  /** A module says where a gauge reads its value. */
+  provide<K extends keyof MetricSources>(name: K, source: MetricSources[K]): void {
+    this.sources[name] = source;
+  }
+
+  /** A turn ended: its result, duration and (once it had content) time to first content. */
+  turnEnded(backend: string, errorCode: string | null, durationMs: number): void {
+    this.turnsFinished.inc({ backend, result: errorCode ? 'error' : 'ok', error_code: errorCode ?? '' });
+    this.turnDuration.observe({ backend }, durationMs / 1000);
+    if (errorCode === 'interrupted') this.turnsInterrupted.inc();
+  }
+
+  /** The Prometheus text exposition. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
