@@ -29,6 +29,15 @@ export interface BackendTurnRequest {
   earlierExchanges?: (limit: number) => Promise<{ user: string; assistant: string }[]>;
 }
 
+/** An agent's terminal as it is now (docs/sessions.md#the-terminal). */
+export interface TerminalScreen {
+  cols: number;
+  rows: number;
+  /** One string per row, trailing blanks trimmed. */
+  lines: string[];
+  cursor: { x: number; y: number };
+}
+
 /** What the model consumed for a turn, where the driver reports it. */
 export interface TurnUsage {
   inputTokens: number;
@@ -95,6 +104,14 @@ export interface PaliadinBackend {
    * must reach whichever instance holds it, not only the one asked.
    */
   readonly agentsPerInstance?: boolean;
+  /**
+   * The agent's terminal, for backends that have one (local pty, remote):
+   * undefined when the session has no live terminal here. Backends without
+   * a terminal leave this out.
+   */
+  screen?(agentSession: string): Promise<TerminalScreen | undefined>;
+  /** How often a watched screen may be read (a remote one costs an SSH round trip); default 100 ms. */
+  readonly screenPollMs?: number;
   /** How many agent processes this instance runs now (local backend; metrics). */
   agentProcesses?(): number;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */

@@ -51,6 +51,11 @@ export class SseWriter {
     this.write(`id: ${id}\nevent: ${type}\n${retryMs !== undefined ? `retry: ${retryMs}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** An event that is not stored and has no id (a terminal screen): a reconnect starts afresh. */
+  unnumbered(type: string, data: unknown): void {
+    this.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
   /** Ends the response after what is buffered. */
   end(): void {
     if (this.ending) return;

@@ -28,8 +28,10 @@ import {
   ListSessionsQueryDto,
   SessionDto,
   SessionListDto,
+  ScreenDto,
   TerminatedDto,
 } from './dto/session.dto.js';
+import { SessionScreen } from './session-screen.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionStream, parseSessionEventId } from './session-stream.js';
 
@@ -47,6 +49,7 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly stream: SessionStream,
+    private readonly screens: SessionScreen,
   ) {}
 
   @Get()
@@ -117,6 +120,35 @@ export class SessionsController {
     // Before the first byte: another user's session is a real 404.
     await this.sessions.find(user, sid);
     this.stream.open(sid, from, res);
+  }
+
+  @Get(':sid/screen')
+  @PaliadinRoute('sessions:read')
+  @ApiOperation({
+    summary: "The agent's terminal now",
+    description:
+      'Scope: sessions:read. The local pty driver and the remote backend have one; the others answer 409 NO_TERMINAL (read the events instead). ' +
+      "409 NO_SCREEN while the session's agent is not running (here); 400 when the session has ended.",
+  })
+  @ApiOkResponse({ type: ScreenDto })
+  @ApiErrors(400, 409)
+  async screen(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string): Promise<ScreenDto> {
+    return this.screens.now(await this.sessions.find(user, sid));
+  }
+
+  @Get(':sid/screen/stream')
+  @PaliadinRoute('sessions:read')
+  @StreamAuth()
+  @ApiOperation({
+    summary: "The agent's terminal as Server-Sent Events",
+    description:
+      'Scope: sessions:read. `screen` events (the shape of GET …/screen) whenever it changed, at most 10 a second; not stored, no id; ' +
+      'pings while idle; closes when the session ends. 409 NO_TERMINAL for drivers without a terminal.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiErrors(400, 409)
+  async screenStream(@CurrentUser() user: Principal, @Param('sid', SessionId()) sid: string, @Res() res: Response): Promise<void> {
+    this.screens.open(await this.sessions.find(user, sid), res);
   }
 
   @Post(':sid/checkin')

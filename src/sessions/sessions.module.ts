@@ -3,6 +3,7 @@ import { BackendsModule } from '../backends/backends.module.js';
 import { PaliadinModule } from '../paliadin/paliadin.module.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
+import { SessionScreen } from './session-screen.js';
 import { SessionStream } from './session-stream.js';
 import { SessionExpiry } from './session-expiry.js';
 
@@ -10,7 +11,7 @@ import { SessionExpiry } from './session-expiry.js';
 @Module({
   imports: [BackendsModule, PaliadinModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionStream, SessionExpiry],
+  providers: [SessionsService, SessionStream, SessionExpiry, SessionScreen],
   exports: [SessionsService],
 })
 export class SessionsModule {}

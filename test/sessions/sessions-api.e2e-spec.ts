@@ -164,6 +164,33 @@ describe('the session lifecycle API', () => {
     ]);
   });
 
+  it("screen: a backend without a terminal answers 409 NO_TERMINAL on both routes; another user's session is a 404; a bad sid a 400", async () => {
+    const created = await create('screen-owner@example.com', { name: 'watch' });
+    const sid = created.body.id as string;
+    for (const path of [`/api/sessions/${sid}/screen`, `/api/sessions/${sid}/screen/stream`]) {
+      const res = await p
+        .http()
+        .get(path)
+        .set('Authorization', await bearer('screen-owner@example.com'));
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'NO_TERMINAL', message: expect.stringContaining(`GET /api/sessions/${sid}/events`) });
+      expect(
+        (
+          await p
+            .http()
+            .get(path)
+            .set('Authorization', await bearer('screen-other@example.com'))
+        ).status,
+      ).toBe(404);
+    }
+    const bad = await p
+      .http()
+      .get('/api/sessions/not-a-uuid/screen')
+      .set('Authorization', await bearer('screen-owner@example.com'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('sid must be a UUID');
+  });
+
   it('reset ends the default session; the next turn starts a new one', async () => {
     const email = 'hank@example.com';
     await p.ask(email, { user_message: 'eins' });

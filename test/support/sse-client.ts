@@ -29,6 +29,8 @@ export interface SseOptions {
   /** Skip pings in `events`. */
   dropPings?: boolean;
   timeoutMs?: number;
+  /** Cuts the connection when aborted; the read resolves with what arrived. */
+  signal?: AbortSignal;
   /** Called with every event as it arrives (to act while the stream is open). */
   onEvent?: (ev: SseEvent, all: SseEvent[]) => void;
 }
@@ -56,6 +58,12 @@ export function readSse(baseUrl: string, path: string, opts: SseOptions = {}): P
         req.destroy();
         reject(new Error(`SSE read of ${path} timed out with ${events.length} events: ${JSON.stringify(events.slice(-3))}`));
       }, opts.timeoutMs ?? 20_000);
+      const cut = () => {
+        req.destroy();
+        finish(false);
+      };
+      if (opts.signal?.aborted) cut();
+      else opts.signal?.addEventListener('abort', cut, { once: true });
       if (res.statusCode !== 200) {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));

@@ -2,11 +2,20 @@ import { Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { AppConfig } from '../../config/app-config.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
-import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import type {
+  BackendEvent,
+  BackendHealth,
+  BackendTurnRequest,
+  LateAnswer,
+  LateAnswers,
+  PaliadinBackend,
+  TerminalScreen,
+  UnansweredTurn,
+} from '../backend.interface.js';
 import { LATE_ANSWER_WINDOW_MS } from '../../contract/envelope.js';
 import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
 import { SerialQueue } from '../serial-queue.js';
-import { SHIM_NO_ANSWER, ShimError, callShim, type SshTarget } from './ssh-shim.js';
+import { SHIM_NO_ANSWER, ShimError, callShim, parseCapture, type SshTarget } from './ssh-shim.js';
 
 const FETCH_TIMEOUT_MS = 8_000;
 
@@ -18,6 +27,8 @@ const FETCH_TIMEOUT_MS = 8_000;
 export class RemoteBackend implements PaliadinBackend {
   readonly kind = 'remote';
   readonly mode = 'oneshot';
+  // Each look at the screen is an SSH round trip.
+  readonly screenPollMs = 1_000;
   readonly lateAnswers: LateAnswers;
   private readonly logger = new Logger(RemoteBackend.name);
   private readonly target: SshTarget;
@@ -75,6 +86,17 @@ export class RemoteBackend implements PaliadinBackend {
         });
       return () => abort.abort();
     });
+  }
+
+  /** The session's tmux pane on the agent host (the shim's `capture`); undefined when there is none. */
+  async screen(agentSession: string): Promise<TerminalScreen | undefined> {
+    try {
+      return parseCapture(await callShim(this.target, ['capture', agentSession], { timeoutMs: FETCH_TIMEOUT_MS }));
+    } catch (e) {
+      // The shim's "nothing there": no tmux session of that name.
+      if (e instanceof ShimError && e.exitCode === SHIM_NO_ANSWER) return undefined;
+      throw e;
+    }
   }
 
   async reset(user: { agentSession: string }): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classify, reasonLine } from './ssh-shim.js';
+import { ShimError, classify, parseCapture, reasonLine } from './ssh-shim.js';
 
 // stderr of OpenSSH 9.2 with `-o LogLevel=VERBOSE` (as sshArgs runs it), recorded against a real sshd
 // (and fake servers that reset or close during the handshake); those marked * could not be provoked on
@@ -57,5 +57,16 @@ describe('classifying a failed ssh call by whether the verb may have reached the
     expect(reasonLine(notSent[0][1], 255)).toBe('ssh: connect to host 127.0.0.1 port 22988: Connection refused');
     expect(reasonLine(`${AUTHENTICATED}${TRANSFERRED}`, 255)).toBe('exit 255');
     expect(reasonLine('', 3)).toBe('exit 3');
+  });
+});
+
+describe("reading the shim's capture", () => {
+  it('takes the size and cursor from the first line and pads the rows to the pane height', () => {
+    expect(parseCapture('4 3 1 2\nab  \n❯ x\n')).toEqual({ cols: 4, rows: 3, lines: ['ab', '❯ x', ''], cursor: { x: 1, y: 2 } });
+  });
+
+  it('refuses a first line that is not four numbers', () => {
+    expect(() => parseCapture('hello\nrow')).toThrow(ShimError);
+    expect(() => parseCapture('1 2 3\n')).toThrow(/unexpected first line/);
   });
 });

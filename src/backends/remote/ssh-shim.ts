@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ErrorCode } from '../../contract/error-codes.js';
+import type { TerminalScreen } from '../backend.interface.js';
 
 export interface SshTarget {
   host: string;
@@ -141,4 +142,17 @@ export function callShim(t: SshTarget, verb: string[], opts: { signal?: AbortSig
     });
     if (opts.signal?.aborted) kill();
   });
+}
+
+/** The shim's `capture` output: "<cols> <rows> <cursor_x> <cursor_y>", then the pane's rows. */
+export function parseCapture(out: string): TerminalScreen {
+  const [head = '', ...rest] = out.split('\n');
+  const nums = head.trim().split(/\s+/).map(Number);
+  if (nums.length !== 4 || nums.some((n) => !Number.isInteger(n) || n < 0))
+    throw new ShimError('shim_error', `capture answered an unexpected first line: ${head.slice(0, 80)}`, null);
+  const [cols, rows, x, y] = nums;
+  // tmux prints every row, the last one followed by a line break.
+  const lines = rest.slice(0, rows).map((l) => l.trimEnd());
+  while (lines.length < rows) lines.push('');
+  return { cols, rows, lines, cursor: { x, y } };
 }

@@ -112,3 +112,17 @@ export class TerminatedDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() message: string;
 }
+
+export class ScreenCursorDto {
+  @ApiProperty() x: number;
+  @ApiProperty() y: number;
+}
+
+/** The agent's terminal now (docs/sessions.md#the-terminal). */
+export class ScreenDto {
+  @ApiProperty() cols: number;
+  @ApiProperty() rows: number;
+  @ApiProperty({ type: [String], description: 'One string per row, trailing blanks trimmed' }) lines: string[];
+  @ApiProperty({ type: ScreenCursorDto }) cursor: ScreenCursorDto;
+  @ApiProperty({ format: 'date-time' }) captured_at: string;
+}

@@ -7,7 +7,8 @@ import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture, type Envelope } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
-import { subFor } from '../../support/tokens.js';
+import { readSse } from '../../support/sse-client.js';
+import { subFor, tokenFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
 
 const ALICE = 'alice@example.com';
@@ -107,6 +108,49 @@ describe('local backend: the real Claude Code in a pseudo-terminal', () => {
       .http()
       .post(`/api/sessions/${created.body.id as string}/checkin`)
       .set('Authorization', auth);
+  });
+
+  it("the session's screen is its pane's terminal: now, and live while a turn types into it", async () => {
+    const auth = await t.auth(ALICE);
+    await answered(ALICE, 'bildschirm eins');
+    const [s] = (await t.http().get('/api/sessions').set('Authorization', auth)).body.sessions;
+    const now = await t
+      .http()
+      .get(`/api/sessions/${s.id as string}/screen`)
+      .set('Authorization', auth);
+    expect(now.status).toBe(200);
+    expect(now.body).toMatchObject({ cols: 120, rows: 40, cursor: { x: expect.any(Number), y: expect.any(Number) } });
+    expect(now.body.lines).toHaveLength(40);
+    expect(new Date(now.body.captured_at as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    // Watching while a turn runs: the screen changes as the envelope is typed and the agent works.
+    const screens: string[][] = [];
+    const stop = new AbortController();
+    const watching = readSse(t.url, `/api/sessions/${s.id as string}/screen/stream`, {
+      token: await tokenFor(ALICE),
+      timeoutMs: 30_000,
+      onEvent: (ev) => {
+        if (ev.event === 'screen') screens.push((ev.data as { lines: string[] }).lines);
+      },
+      signal: stop.signal,
+    });
+    await answered(ALICE, 'bildschirm zwei');
+    await waitUntil(() => screens.some((l) => l.join('\n').includes('bildschirm zwei')), 10_000, 'the typed message on the watched screen');
+    stop.abort();
+    const read = await watching;
+    expect(read.events.every((e) => e.id === undefined)).toBe(true);
+    expect(screens.length).toBeGreaterThan(1);
+    // Each screen differs from the one before: only changes are sent.
+    screens.slice(1).forEach((l, i) => expect(l).not.toEqual(screens[i]));
+    // Another user's session is not there.
+    expect(
+      (
+        await t
+          .http()
+          .get(`/api/sessions/${s.id as string}/screen`)
+          .set('Authorization', await t.auth(BOB))
+      ).status,
+    ).toBe(404);
   });
 
   it('an 8 KB message arrives whole', async () => {

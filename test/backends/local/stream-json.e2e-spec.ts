@@ -201,6 +201,24 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
       .set('Authorization', auth);
   });
 
+  it("has no terminal: the screen routes answer 409 NO_TERMINAL and point to the session's events", async () => {
+    const auth = await t.auth(ALICE);
+    const [s] = (await t.http().get('/api/sessions?status=active').set('Authorization', auth)).body.sessions;
+    for (const path of ['screen', 'screen/stream']) {
+      const res = await t
+        .http()
+        .get(`/api/sessions/${s.id as string}/${path}`)
+        .set('Authorization', auth);
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'NO_TERMINAL',
+        message: `The local backend's stream-json driver has no terminal to show; read the session's events instead: GET /api/sessions/${s.id as string}/events`,
+      });
+    }
+  });
+
   it('an 8 KB message arrives whole', async () => {
     const message = Array.from({ length: 820 }, (_, i) => `w${i.toString().padStart(4, '0')}+`)
       .join('')

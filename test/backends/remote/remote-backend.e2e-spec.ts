@@ -8,7 +8,8 @@ import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { startSshd, type SshdFixture } from '../../support/sshd.js';
-import { subFor } from '../../support/tokens.js';
+import { readSse } from '../../support/sse-client.js';
+import { subFor, tokenFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
 import { testTempDir } from '../../support/temp-dirs.js';
 
@@ -81,6 +82,47 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     expect(read.events[1].data).toEqual({ text: 'Antwort: Hallo über SSH' });
     expect(read.events[2].data).toMatchObject({ turn_id: turnId, used_tools: ['Grep'], rows_seen: [9], classifier_tag: 'ssh' });
     await tmux('has-session', '-t', `=${session('ssh@example.com')}`); // the shim's tmux session for this user
+  });
+
+  it("the session's screen is the tmux pane on the agent host (the shim's capture), live as SSE; none before the agent runs", async () => {
+    const email = 'ssh-screen@example.com';
+    const auth = await t.auth(email);
+    await turn(email, 'Zeig mir den Bildschirm');
+    const [s] = (await t.http().get('/api/sessions').set('Authorization', auth)).body.sessions;
+    const res = await t
+      .http()
+      .get(`/api/sessions/${s.id as string}/screen`)
+      .set('Authorization', auth);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ cols: expect.any(Number), rows: expect.any(Number), cursor: { x: expect.any(Number), y: expect.any(Number) } });
+    expect(res.body.lines).toHaveLength(res.body.rows);
+    // Claude Code's prompt box, as tmux shows it.
+    expect((res.body.lines as string[]).some((l) => l.startsWith('❯'))).toBe(true);
+    const stream = await readSse(t.url, `/api/sessions/${s.id as string}/screen/stream`, {
+      token: await tokenFor(email),
+      stopAfterEvents: 1,
+      timeoutMs: 10_000,
+    });
+    expect(stream.events[0]).toMatchObject({ event: 'screen', data: { cols: res.body.cols, rows: res.body.rows } });
+    expect(stream.events[0].id).toBeUndefined();
+    // Another user's session is not there at all.
+    expect(
+      (
+        await t
+          .http()
+          .get(`/api/sessions/${s.id as string}/screen`)
+          .set('Authorization', await t.auth('other@example.com'))
+      ).status,
+    ).toBe(404);
+
+    // No tmux session (yet) for a new named session: 409 NO_SCREEN.
+    const created = await t.http().post('/api/sessions').set('Authorization', auth).send({ name: 'fresh' });
+    const none = await t
+      .http()
+      .get(`/api/sessions/${created.body.id as string}/screen`)
+      .set('Authorization', auth);
+    expect(none.status).toBe(409);
+    expect(none.body).toMatchObject({ code: 'NO_SCREEN' });
   });
 
   it('an injection corpus is delivered literally, and the canary file is never created', async () => {
@@ -231,7 +273,9 @@ describe('paliadin-shim input checks (run directly)', () => {
     [['run-turn', 'ok-session', uuid, 'not base64!'], 'invalid base64 message'],
     [['run-turn', 'ok-session', uuid, 'aGk'], 'invalid base64 message'],
     [['run-turn', 'ok-session', uuid, '$(id)'], 'invalid base64 message'],
-    [['launch-missiles'], 'unknown verb (health, run-turn, fetch, reset)'],
+    [['launch-missiles'], 'unknown verb (health, run-turn, fetch, reset, capture)'],
+    [['capture', '$(id)'], 'invalid session name'],
+    [['capture'], 'usage: capture <session>'],
     [['health'], 'usage: health <session>'],
   ])('%j fails with exit 2: %s', async (args, message) => {
     const r = await shim(args);

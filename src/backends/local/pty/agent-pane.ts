@@ -71,6 +71,12 @@ export class AgentPane {
     return lines;
   }
 
+  /** The terminal as it is now: size, visible rows and cursor. */
+  snapshot(): { cols: number; rows: number; lines: string[]; cursor: { x: number; y: number } } {
+    const buf = this.term.buffer.active;
+    return { cols: COLS, rows: ROWS, lines: this.screen(), cursor: { x: buf.cursorX, y: buf.cursorY } };
+  }
+
   /** The last non-empty rows, for error messages and logs. */
   tail(rows = 8): string {
     return this.screen()

@@ -39,6 +39,12 @@ export class PanePool {
     return slot?.pane.isAlive ? slot.pane.pid : undefined;
   }
 
+  /** A live pane's terminal (the session page's view), or undefined. */
+  screenOf(session: string): ReturnType<AgentPane['snapshot']> | undefined {
+    const pane = this.slots.get(session)?.pane;
+    return pane?.isAlive ? pane.snapshot() : undefined;
+  }
+
   /** The bottom of a session's screen (diagnostics). */
   tailOf(session: string): string | undefined {
     return this.slots.get(session)?.pane.tail(15);

@@ -5,6 +5,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
 import { LATE_ANSWER_WINDOW_MS, buildEnvelope } from '../../../contract/envelope.js';
 import { seconds } from '../../../contract/seconds.js';
+import type { TerminalScreen } from '../../backend.interface.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import type { AgentLaunch } from '../agent-launch.js';
@@ -35,6 +36,11 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
 
   agentProcesses(): number {
     return this.pool.size;
+  }
+
+  /** The session's pane as its headless terminal shows it; undefined when it has no live pane on this instance. */
+  screen(agentSession: string): Promise<TerminalScreen | undefined> {
+    return Promise.resolve(this.pool.screenOf(agentSession));
   }
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
