@@ -29,6 +29,7 @@ const browserGlobals = Object.fromEntries(
     'Terminal',
     'FitAddon',
     'TextDecoder',
+    'TextDecoderStream',
     'TextEncoder',
     'Intl',
     'crypto',

@@ -30,6 +30,12 @@ export class PagesController {
     this.send(req, res, 'dashboard.html');
   }
 
+  @Get('admin/paliadin/sessions/:sid')
+  @Header('Cache-Control', 'no-cache')
+  session(@Req() req: Request, @Res() res: Response): void {
+    this.send(req, res, 'session.html');
+  }
+
   private send(req: Request, res: Response, file: string): void {
     if (!this.config.env.PALIADIN_ENABLED) throw unrouted(req);
     res.sendFile(path.join(ASSETS_DIR, file));

@@ -10,13 +10,17 @@ const VENDOR: Record<string, string> = {
   'marked.js': 'node_modules/marked/lib/marked.umd.js',
   'purify.js': 'node_modules/dompurify/dist/purify.min.js',
   'chart.js': 'node_modules/chart.js/dist/chart.umd.min.js',
+  'xterm.js': 'node_modules/@xterm/xterm/lib/xterm.js',
+  'xterm.css': 'node_modules/@xterm/xterm/css/xterm.css',
 };
 
 /** Mounts /paliadin-assets/ (ours) and /paliadin-assets/vendor/ (the list above). */
 export function mountStaticAssets(app: Express): void {
   const root = projectRoot();
   for (const [name, file] of Object.entries(VENDOR)) {
-    app.get(`/paliadin-assets/vendor/${name}`, (_req, res) => res.type('application/javascript').sendFile(path.join(root, file), { maxAge: '1h' }));
+    app.get(`/paliadin-assets/vendor/${name}`, (_req, res) => res.type(path.extname(name)).sendFile(path.join(root, file), { maxAge: '1h' }));
   }
   app.use('/paliadin-assets', express.static(ASSETS_DIR, { index: false, maxAge: 0 }));
+  // Browsers ask for it whatever the page says.
+  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(path.join(ASSETS_DIR, 'favicon.svg'), { maxAge: '1d' }));
 }

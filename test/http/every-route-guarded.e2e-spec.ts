@@ -8,7 +8,7 @@ import { listRoutes, type RouteInfo } from '../support/routes.js';
 import { startTestApp } from '../support/test-app.js';
 
 /** Routes that are public on purpose. Anything else must demand credentials. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /paliadin', 'GET /admin/paliadin', 'DELETE /auth/session']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /paliadin', 'GET /admin/paliadin', 'GET /admin/paliadin/sessions/:sid', 'DELETE /auth/session']);
 
 /** How the global guard treats a route: its @Public/@PaliadinRoute/@AdminRoute metadata, handler first; none means a signed-in user. */
 function accessOf(reflector: Reflector, r: RouteInfo): Access {

@@ -189,6 +189,79 @@ describe('the chat page and the dashboard in a real browser', () => {
     expect(after.body.status).toBe('terminated');
   });
 
+  it('an empty chat says what to do; right after Send the answer shows dots, never an empty bubble; no request of the page fails (favicon included)', async () => {
+    p.backend.script = () => streamed(1500, 60);
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    // A fresh browser session id: no history, so the page is empty.
+    await page.addInitScript(() => localStorage.setItem('paliadin_session', crypto.randomUUID()));
+    await signInPage(page, `${p.url}/paliadin`, owner);
+    await page.waitForSelector('#ask', { state: 'visible' });
+    await expect(page.locator('#conversation .hint').innerText()).resolves.toMatch(/^Ask Paliadin something/);
+    await screenshot(page, 'chat-empty');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'chat-empty-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await ask('Was gibt es Neues?');
+    const answer = answerOf(0);
+    await answer.waitFor();
+    // Before the turn is even accepted: the dots (a pseudo-element with a size), or already the thinking pulse.
+    const look = await answer.evaluate((node) => ({
+      empty: node.childElementCount === 0,
+      pending: node.classList.contains('pending'),
+      dots: getComputedStyle(node, '::after').content !== 'none' && getComputedStyle(node, '::after').width !== '0px',
+    }));
+    expect(look.empty ? look.pending && look.dots : true).toBe(true);
+    await expect(page.locator('#conversation .hint').count()).resolves.toBe(0);
+    await answer.locator('.pulse').waitFor();
+    await page.waitForSelector('article.assistant.done');
+    // The header links to the user's own session page.
+    await expect(page.locator('#session-link').getAttribute('href')).resolves.toMatch(/^\/admin\/paliadin\/sessions\/[0-9a-f-]{36}$/);
+    expect(failed).toEqual([]);
+    const icon = await fetch(`${p.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('the dashboard on a phone: the chart keeps its height, dates do not wrap, sessions link to their page', async () => {
+    page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 } })).newPage();
+    await signInPage(page, `${p.url}/admin/paliadin?refresh=300`, owner);
+    await page.waitForSelector('#board', { state: 'visible' });
+    const chart = await page.locator('#per-day').boundingBox();
+    expect(chart!.height).toBeGreaterThanOrEqual(200);
+    await expect(
+      page
+        .locator('#turns td.when')
+        .first()
+        .evaluate((td) => getComputedStyle(td).whiteSpace),
+    ).resolves.toBe('nowrap');
+    const link = page.locator('#sessions a.session-link').first();
+    if ((await link.count()) > 0) await expect(link.getAttribute('href')).resolves.toMatch(/^\/admin\/paliadin\/sessions\//);
+    await screenshot(page, 'dashboard-390');
+  });
+
+  it('a signed-in user who may not see the dashboard is told who may, and can sign out to use another token', async () => {
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    const someone = await tokenFor('someone@example.com');
+    // Signed in already (the chat page keeps the token for the tab), then off to the dashboard.
+    await page.addInitScript((t) => {
+      if (sessionStorage.getItem('seeded')) return;
+      sessionStorage.setItem('seeded', '1');
+      sessionStorage.setItem('paliadin_token', t);
+    }, someone);
+    await page.goto(`${p.url}/admin/paliadin`);
+    await page.locator('#denied').waitFor();
+    await expect(page.locator('#denied-text').innerText()).resolves.toBe('No access with this token.');
+    await expect(page.locator('#denied-who').innerText()).resolves.toContain('PALIADIN_OWNER_EMAILS');
+    await screenshot(page, 'dashboard-denied');
+    await page.click('#denied-signout');
+    await page.locator('#signin').waitFor({ state: 'visible' });
+  });
+
   it('the dashboard tells a non-owner there is no access', async () => {
     page = await (await browser.newContext({ locale: 'en-US' })).newPage();
     await refusedAtSignIn(page, `${p.url}/admin/paliadin`, await tokenFor('someone@example.com'));

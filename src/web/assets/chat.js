@@ -30,6 +30,8 @@ const COPY = {
       cancelled: 'Abgebrochen.',
     },
     unknownError: 'Etwas ist schiefgegangen.',
+    hint: 'Frag Paliadin etwas – zum Beispiel „Welche Fristen laufen diese Woche ab?“ oder „Wer betreut Fall 42?“. Enter sendet, Umschalt+Enter macht eine neue Zeile.',
+    session: 'Sitzung ansehen',
   },
   en: {
     signInLabel: 'User token (JWT)',
@@ -60,6 +62,8 @@ const COPY = {
       cancelled: 'Cancelled.',
     },
     unknownError: 'Something went wrong.',
+    hint: 'Ask Paliadin something – for example “Which deadlines run out this week?” or “Who handles case 42?”. Enter sends, Shift+Enter starts a new line.',
+    session: 'Watch session',
   },
 }[lang];
 
@@ -146,6 +150,8 @@ function follow(turnId, sseUrl, node) {
   let lastSeq = 0;
   let failures = 0;
   const thinking = pulse(node);
+  // Something to see from the first moment, before the first event.
+  thinking.show(0);
   const source = new EventSource(sseUrl);
   running = { id: turnId, source };
   $('cancel').hidden = false;
@@ -247,8 +253,11 @@ async function loadHistory() {
 }
 
 async function ask(message) {
+  document.querySelector('#conversation .hint')?.remove();
   bubble('user').append(el('p', { text: message }));
   const node = bubble('assistant');
+  // Three dots until the turn is accepted and its stream shows the thinking pulse.
+  node.classList.add('pending');
   const res = await api('/api/paliadin/turn', {
     method: 'POST',
     body: JSON.stringify({ user_message: message, session_id: sessionId(), page_origin: location.pathname }),
@@ -260,6 +269,16 @@ async function ask(message) {
   const { turn_id, sse_url } = await res.json();
   node.dataset.turn = turn_id;
   follow(turn_id, sse_url, node);
+  void showSessionLink();
+}
+
+/** A link to the session page of the user's own default session (once it exists: after the first turn). */
+async function showSessionLink() {
+  const res = await api('/api/sessions?status=active');
+  if (!res.ok) return;
+  const own = (await res.json()).sessions.find((s) => s.name === 'default');
+  $('session-link').hidden = !own;
+  if (own) $('session-link').href = `/admin/paliadin/sessions/${own.id}`;
 }
 
 async function main() {
@@ -275,6 +294,9 @@ async function main() {
   await signIn($('signin'), COPY);
   document.querySelector('header .actions').hidden = false;
   if (!(await loadHistory())) return;
+  if (!$('conversation').children.length) $('conversation').append(el('p', { class: 'hint', text: COPY.hint }));
+  $('session-link').textContent = COPY.session;
+  void showSessionLink();
   $('ask').hidden = false;
   $('ask').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -293,7 +315,8 @@ async function main() {
   $('reset').addEventListener('click', async () => {
     await api('/api/paliadin/reset', { method: 'POST' });
     localStorage.removeItem(SESSION_KEY);
-    $('conversation').replaceChildren();
+    $('conversation').replaceChildren(el('p', { class: 'hint', text: COPY.hint }));
+    $('session-link').hidden = true;
   });
   $('signout').addEventListener('click', () => void signOut());
 }

@@ -68,3 +68,67 @@ export function el(tag, attrs = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+/**
+ * Reads a Server-Sent Events route with the bearer token (fetch, not
+ * EventSource: API keys work too, and no cookie is needed). A dropped
+ * connection is opened again after a second with Last-Event-ID, so the
+ * server resumes after the last event we have: nothing is missed or shown
+ * twice. Resolves when the server ends the stream or `signal` aborts;
+ * rejects with the response for a non-200 answer.
+ */
+export async function readEvents(path, { onEvent, onState, signal, lastEventId } = {}) {
+  let last = lastEventId;
+  for (;;) {
+    if (signal?.aborted) return;
+    let res;
+    try {
+      res = await fetch(path, {
+        headers: { Authorization: `Bearer ${token()}`, Accept: 'text/event-stream', ...(last ? { 'Last-Event-ID': last } : {}) },
+        signal,
+      });
+    } catch {
+      if (signal?.aborted) return;
+      onState?.('reconnecting');
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    if (res.status !== 200) throw res;
+    onState?.('open');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    let ended = false;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          ended = true;
+          break;
+        }
+        buffer += value;
+        let cut;
+        while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
+          const frame = buffer.slice(0, cut);
+          buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
+          const ev = { event: 'message', data: '' };
+          for (const line of frame.split(/\r?\n/)) {
+            const i = line.indexOf(':');
+            if (i <= 0) continue;
+            const [field, v] = [line.slice(0, i), line.slice(i + 1).replace(/^ /, '')];
+            if (field === 'id') ev.id = v;
+            else if (field === 'event') ev.event = v;
+            else if (field === 'data') ev.data += ev.data ? `\n${v}` : v;
+          }
+          if (ev.id !== undefined) last = ev.id;
+          if (ev.event !== 'ping') onEvent?.({ ...ev, data: ev.data ? JSON.parse(ev.data) : undefined });
+        }
+      }
+    } catch {
+      // The connection dropped: resume below.
+    }
+    if (signal?.aborted) return;
+    if (ended) return;
+    onState?.('reconnecting');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

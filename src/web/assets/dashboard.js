@@ -1,11 +1,14 @@
-import { api, el, lang, signIn } from './common.js';
+import { api, el, lang, signIn, signOut } from './common.js';
 
 const COPY = {
   de: {
     signInLabel: 'Token eines Owners oder Admin-API-Schlüssel',
     signIn: 'Anmelden',
     signInFailed: 'Dieser Token wurde nicht angenommen: nur Owner oder Admin-Schlüssel.',
-    denied: 'Kein Zugriff: nur Owner oder Admin-Schlüssel.',
+    denied: 'Kein Zugriff mit diesem Token.',
+    deniedWho:
+      'Das Dashboard sehen Owner (die E-Mail-Adressen in PALIADIN_OWNER_EMAILS) und API-Schlüssel mit dem Scope admin oder paliadin:admin. Melde dich mit einem solchen Token an.',
+    signOut: 'Abmelden und anderen Token verwenden',
     updated: 'Stand',
     perDay: 'Turns und Fehler pro Tag (14 Tage)',
     errorCodes: 'Fehlercodes (24 h)',
@@ -22,6 +25,7 @@ const COPY = {
     sessionColumns: ['Nutzer', 'Name', 'Backend', 'Status', 'Turns', 'Zuletzt aktiv', 'Läuft ab', ''],
     cards: {
       sessions_active: 'Agent-Sitzungen',
+      sessions_created_24h: 'Neue Sitzungen 24 h',
       total_turns: 'Turns gesamt',
       turns_24h: 'Turns 24 h',
       turns_7d: 'Turns 7 Tage',
@@ -39,7 +43,10 @@ const COPY = {
     signInLabel: 'An owner’s token or an admin API key',
     signIn: 'Sign in',
     signInFailed: 'This token was not accepted: owners and admin keys only.',
-    denied: 'No access: owners and admin keys only.',
+    denied: 'No access with this token.',
+    deniedWho:
+      'The dashboard is for owners (the emails in PALIADIN_OWNER_EMAILS) and API keys with the admin or paliadin:admin scope. Sign in with such a token.',
+    signOut: 'Sign out and use another token',
     updated: 'Updated',
     perDay: 'Turns and errors per day (14 days)',
     errorCodes: 'Error codes (24 h)',
@@ -56,6 +63,7 @@ const COPY = {
     sessionColumns: ['User', 'Name', 'Backend', 'Status', 'Turns', 'Last activity', 'Expires', ''],
     cards: {
       sessions_active: 'Agent sessions',
+      sessions_created_24h: 'New sessions 24 h',
       total_turns: 'Total turns',
       turns_24h: 'Turns 24 h',
       turns_7d: 'Turns 7 days',
@@ -91,6 +99,7 @@ function cards(s) {
     active_sessions: s.active_sessions,
     last_turn_at: when(s.last_turn_at),
     sessions_active: s.sessions_active,
+    sessions_created_24h: s.sessions_created_24h,
   };
   $('cards').replaceChildren(
     ...Object.entries(values).map(([key, value]) =>
@@ -122,7 +131,12 @@ function perDay(days) {
     chart.data = data;
     chart.update('none');
   } else {
-    chart = new Chart($('per-day'), { type: 'bar', data, options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+    // The chart fills its box (240 px high) at any width, rather than keeping a wide aspect ratio that squashes it on a phone.
+    chart = new Chart($('per-day'), {
+      type: 'bar',
+      data,
+      options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
   }
 }
 
@@ -133,7 +147,7 @@ function turns(rows) {
       el(
         'tr',
         { 'data-turn': t.turn_id, class: t.error_code ? 'failed' : t.finished_at ? '' : 'running' },
-        el('td', { text: when(t.started_at) }),
+        el('td', { class: 'when', text: when(t.started_at) }),
         el('td', { text: t.user_email || t.user_id.slice(0, 8) }),
         el('td', { class: 'question', text: t.user_message }),
         el('td', { text: t.error_code || (t.finished_at ? 'ok' : '…') }),
@@ -160,12 +174,12 @@ function sessions(rows) {
         'tr',
         { 'data-session': s.id, class: s.running_turn_id ? 'running' : '' },
         el('td', { text: s.user_email || s.user_id.slice(0, 8) }),
-        el('td', { text: s.name }),
+        el('td', {}, el('a', { href: `/admin/paliadin/sessions/${s.id}`, class: 'session-link', text: s.name })),
         el('td', { text: s.driver ? `${s.backend} (${s.driver})` : s.backend }),
         el('td', { text: s.running_turn_id ? `${s.status} …` : s.status }),
         el('td', { class: 'num', text: String(s.turns) }),
-        el('td', { text: when(s.last_activity_at) }),
-        el('td', { text: when(s.expires_at) }),
+        el('td', { class: 'when', text: when(s.last_activity_at) }),
+        el('td', { class: 'when', text: when(s.expires_at) }),
         el('td', {}, end),
       );
     }),
@@ -206,7 +220,10 @@ async function main() {
   document.documentElement.lang = lang;
   $('token-input').previousElementSibling.textContent = COPY.signInLabel;
   $('signin').querySelector('button').textContent = COPY.signIn;
-  $('denied').textContent = COPY.denied;
+  $('denied-text').textContent = COPY.denied;
+  $('denied-who').textContent = COPY.deniedWho;
+  $('denied-signout').textContent = COPY.signOut;
+  $('denied-signout').addEventListener('click', () => void signOut());
   for (const node of document.querySelectorAll('[data-copy]')) node.textContent = COPY[node.dataset.copy];
   // The dashboard never streams, so it needs no cookie: an owner's token or an admin API key is checked against the stats.
   await signIn($('signin'), COPY, { method: 'GET', url: '/api/admin/paliadin/stats' });
