@@ -224,6 +224,9 @@ describe('the session lifecycle API', () => {
         ['get', `/api/sessions/${id}`, 'sessions:read'],
         ['post', `/api/sessions/${id}/exec`, 'sessions:execute'],
         ['post', `/api/sessions/${id}/checkin`, 'sessions:execute'],
+        // (This backend has no terminal: an allowed caller gets 409 NO_TERMINAL, never a stream that stays open.)
+        ['get', `/api/sessions/${id}/screen`, 'sessions:read'],
+        ['get', `/api/sessions/${id}/screen/stream`, 'sessions:read'],
         ['delete', `/api/sessions/${id}`, 'admin'],
       ] as const;
     const call = (method: 'get' | 'post' | 'delete', path: string, auth?: string) => {
