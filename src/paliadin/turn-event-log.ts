@@ -78,15 +78,6 @@ export class TurnEventLog {
     return { events: rows.flatMap((r) => fromRow(r, afterSeq)), more: rows.length === rowLimit };
   }
 
-  /** The highest seq stored for the turn (0: none). */
-  async maxSeq(turnId: string): Promise<number> {
-    const [row]: { seq: number }[] = await this.db.query(
-      `SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0)::int AS seq FROM paliadin_turn_events WHERE turn_id = $1`,
-      [turnId],
-    );
-    return row.seq;
-  }
-
   /** Every stored event after `afterSeq`. */
   async readAll(turnId: string, afterSeq: number): Promise<StoredTurnEvent[]> {
     const out: StoredTurnEvent[] = [];

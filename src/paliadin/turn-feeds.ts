@@ -23,14 +23,22 @@ class TurnFeed {
   /** Where the feed starts: readers replay from the table after this, so nothing between can be missed. */
   readonly ready: Promise<void>;
 
+  /**
+   * `firstRead` is the first reader's replay (every stored event after a
+   * point, ascending): its last seq is the highest stored, so the feed needs
+   * no read of its own. When it found nothing the feed starts at 0, which is
+   * safe: starting low costs one more read of the table, starting high
+   * would skip events.
+   */
   constructor(
     private readonly turnId: string,
     private readonly log: TurnEventLog,
+    firstRead: Promise<StoredTurnEvent[]>,
     private readonly onRead: () => void,
     private readonly onFailed: (e: unknown) => void,
   ) {
-    this.ready = log.maxSeq(turnId).then((s) => {
-      this.lastSeq = Math.max(this.lastSeq ?? 0, s);
+    this.ready = firstRead.then((events) => {
+      this.lastSeq = Math.max(this.lastSeq ?? 0, events.at(-1)?.seq ?? 0);
     });
     this.ready.catch((e: unknown) => this.fail(e));
   }
@@ -133,7 +141,9 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
    */
   watch(turnId: string, afterSeq: number): Observable<StoredTurnEvent> {
     return new Observable<StoredTurnEvent>((sub) => {
-      const feed = this.acquire(turnId);
+      // The read starts at `afterSeq` itself, to learn whether the client's last event was terminal.
+      const replay = () => this.log.readAll(turnId, Math.max(afterSeq - 1, 0));
+      const { feed, firstRead } = this.acquire(turnId, replay);
       let delivered = afterSeq;
       let buffered: StoredTurnEvent[] | undefined = [];
       let closed = false;
@@ -151,9 +161,8 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
         next: (ev) => (buffered ? buffered.push(ev) : deliver(ev, true)),
         error: (e: unknown) => sub.error(e),
       });
-      // The read starts at `afterSeq` itself, to learn whether the client's last event was terminal.
-      feed.ready
-        .then(() => this.log.readAll(turnId, Math.max(afterSeq - 1, 0)))
+      // A new feed starts from this reader's replay; a feed already running is joined after it is ready.
+      (firstRead ?? feed.ready.then(replay))
         .then((stored) => {
           if (closed) return;
           const finished = stored.some((e) => isTerminal(e.kind));
@@ -184,12 +193,15 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
     return { feeds: this.feeds.size, readers };
   }
 
-  private acquire(turnId: string): TurnFeed {
+  private acquire(turnId: string, replay: () => Promise<StoredTurnEvent[]>): { feed: TurnFeed; firstRead?: Promise<StoredTurnEvent[]> } {
     let feed = this.feeds.get(turnId);
+    let firstRead: Promise<StoredTurnEvent[]> | undefined;
     if (!feed) {
+      firstRead = replay();
       const created = new TurnFeed(
         turnId,
         this.log,
+        firstRead,
         () => this.liveReads++,
         (e) => {
           this.logger.error({ err: e, turnId }, 'turn feed read failed');
@@ -201,7 +213,7 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
       this.feeds.set(turnId, feed);
     }
     feed.readers++;
-    return feed;
+    return { feed, firstRead };
   }
 
   private release(turnId: string, feed: TurnFeed): void {

@@ -13,7 +13,6 @@ import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
-import { AgentSessionQueue } from './agent-session-queue.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { BusyException } from '../http/busy.exception.js';
 
@@ -35,7 +34,6 @@ export class TurnService {
     private readonly runners: TurnRunners,
     private readonly log: TurnEventLog,
     private readonly recovery: TurnRecovery,
-    private readonly queue: AgentSessionQueue,
   ) {}
 
   /**
@@ -56,7 +54,8 @@ export class TurnService {
 
   private async create(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
     const turnId = randomUUID();
-    const sessionId = dto.session_id?.trim() || randomUUID();
+    const givenSessionId = dto.session_id?.trim();
+    const sessionId = givenSessionId || randomUUID();
     const context: Record<string, string> | undefined = dto.context
       ? Object.fromEntries(Object.entries(dto.context).filter(([, v]) => typeof v === 'string'))
       : undefined;
@@ -75,15 +74,20 @@ export class TurnService {
         { turnId, input: dto.user_message, startedAt },
       );
       if (!sessionRef) throw new BadRequestException('session is not active');
-      const [{ n }]: { n: number }[] = await tx.query(
+      // The turn is claimed as it goes in when nothing else of its agent session is unfinished: no later
+      // claim round trip. The per-user lock above covers it, as every agent session belongs to one user
+      // (AgentSessionQueue has the rules; a turn that must wait is claimed there later).
+      const [{ n, claimed }]: { n: number; claimed: boolean | null }[] = await tx.query(
         `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
          turn AS (
-           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12, $13 FROM inflight WHERE n < $10
-           RETURNING turn_id
+           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref, claimed_at)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12, $13,
+                  CASE WHEN NOT EXISTS (SELECT 1 FROM paliadin_turns o WHERE o.agent_session = $12 AND o.finished_at IS NULL) THEN now() END
+           FROM inflight WHERE n < $10
+           RETURNING turn_id, claimed_at IS NOT NULL AS claimed
          ),
          meta AS (INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT turn_id, 1, 'meta', $11 FROM turn)
-         SELECT n FROM inflight`,
+         SELECT n, (SELECT claimed FROM turn) AS claimed FROM inflight`,
         [
           turnId,
           user.userId,
@@ -103,8 +107,7 @@ export class TurnService {
       if (n >= cap) {
         throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
       }
-      // Usually nothing runs in the agent session: the turn is claimed here, with no extra round trip later.
-      return this.queue.claim(tx, turnId, agentSession);
+      return claimed === true;
     });
 
     this.runners.start(
@@ -118,7 +121,8 @@ export class TurnService {
         message: dto.user_message,
         pageOrigin: pageOrigin ?? undefined,
         context,
-        earlierExchanges: (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit),
+        // A browser session made up just now has no earlier exchanges: no need to look.
+        earlierExchanges: givenSessionId ? (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit) : () => Promise.resolve([]),
       },
       claimed,
     );

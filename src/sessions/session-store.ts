@@ -105,42 +105,36 @@ export const SessionStore = {
     target: { sessionId: string } | { userId: string; agentSession: string; backend: string; driver: string | null },
     turn: { turnId: string; input: string; startedAt: Date },
   ): Promise<string | undefined> {
-    let row: { id: string; seq: number } | undefined;
-    if ('sessionId' in target) {
-      [row] = rowsOf<{ id: string; seq: number } | undefined>(
-        await db.query(
-          `UPDATE paliadin_sessions SET turns = turns + 1, last_activity_at = now(), events_seq = events_seq + 1
-           WHERE id = $1 AND status = 'active' RETURNING id, events_seq AS seq`,
-          [target.sessionId],
-        ),
-      );
-    } else {
-      [row] = rowsOf<{ id: string; seq: number } | undefined>(
-        await db.query(
-          `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
-           VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 2)
-           ON CONFLICT (user_id, name) WHERE status = 'active'
-           DO UPDATE SET turns = s.turns + 1, last_activity_at = now(), events_seq = s.events_seq + 1
-           RETURNING id, events_seq AS seq, (xmax = 0) AS created, created_at`,
-          [target.userId, target.agentSession, target.backend, target.driver],
-        ),
-      );
-      const created = row as { id: string; created?: boolean; created_at?: Date } | undefined;
-      // A default session just made gets its `session {status: active}` event first, as every session does.
-      if (created?.created) {
-        await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, 1, 'session', $2)`, [
-          created.id,
-          JSON.stringify({ status: 'active', at: (created.created_at ?? new Date()).toISOString(), reason: 'created' }),
-        ]);
-      }
-    }
-    if (!row) return undefined;
-    await db.query(`INSERT INTO paliadin_session_events (session_id, seq, kind, data) VALUES ($1, $2, 'turn', $3)`, [
-      row.id,
-      row.seq,
-      JSON.stringify({ turn_id: turn.turnId, input: turn.input, started_at: turn.startedAt.toISOString() }),
-    ]);
-    return row.id;
+    const turnEvent = JSON.stringify({ turn_id: turn.turnId, input: turn.input, started_at: turn.startedAt.toISOString() });
+    // One statement either way (it runs inside POST turn's transaction, where every round trip counts).
+    const counted =
+      'sessionId' in target
+        ? {
+            sql: `UPDATE paliadin_sessions SET turns = turns + 1, last_activity_at = now(), events_seq = events_seq + 1
+                  WHERE id = $1 AND status = 'active' RETURNING id, events_seq AS seq, false AS created, created_at`,
+            params: [target.sessionId],
+          }
+        : {
+            // A default session just made gets its `session {status: active}` event first, as every session does.
+            sql: `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
+                  VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 2)
+                  ON CONFLICT (user_id, name) WHERE status = 'active'
+                  DO UPDATE SET turns = s.turns + 1, last_activity_at = now(), events_seq = s.events_seq + 1
+                  RETURNING id, events_seq AS seq, (xmax = 0) AS created, created_at`,
+            params: [target.userId, target.agentSession, target.backend, target.driver],
+          };
+    const n = counted.params.length;
+    const [row] = rowsOf<{ id: string } | undefined>(
+      await db.query(
+        `WITH s AS (${counted.sql}),
+         opened AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data)
+                    SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', ${ISO('created_at')}, 'reason', 'created') FROM s WHERE created),
+         started AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data) SELECT id, seq, 'turn', $${n + 1}::jsonb FROM s)
+         SELECT id FROM s`,
+        [...counted.params, turnEvent],
+      ),
+    );
+    return row?.id;
   },
 
   /** Ends an active session with `status`; false when it was not active. */

@@ -2,6 +2,7 @@ import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import { AdminProbeController, PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, startTestApp } from '../support/test-app.js';
@@ -101,6 +102,21 @@ describe('auth matrix', () => {
   it('a token whose email belongs to another user id is refused, never merged into that user', async () => {
     expect((await get(PROBE, await tokenFor(OWNER_EMAIL))).status).toBe(200);
     expect((await get(PROBE, await userToken({ email: OWNER_EMAIL, sub: crypto.randomUUID() }))).status).toBe(401);
+  });
+
+  it("a user's new email is recorded at once, even right after a request with the old one (recently seen users are remembered per email)", async () => {
+    const sub = crypto.randomUUID();
+    const db = app.get(DataSource);
+    const stored = async () => ((await db.query(`SELECT email FROM users WHERE id = $1`, [sub])) as { email: string }[])[0]?.email;
+    // This app lets only its owner use Paliadin: the others are recorded, then get the unrouted 404 (a refused token: 401).
+    for (const email of ['first@example.com', 'second@example.com', 'first@example.com']) {
+      expect((await get(PROBE, await userToken({ email, sub }))).status).toBe(404);
+      expect(await stored()).toBe(email);
+    }
+    // A remembered user whose email another user id takes meanwhile is still refused with that email.
+    const other = crypto.randomUUID();
+    expect((await get(PROBE, await userToken({ email: 'third@example.com', sub: other }))).status).toBe(404);
+    expect((await get(PROBE, await userToken({ email: 'third@example.com', sub }))).status).toBe(401);
   });
 
   describe('admin routes', () => {
