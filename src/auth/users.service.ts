@@ -43,7 +43,8 @@ export class UsersService {
   private remember(id: string, email: string): void {
     this.recorded.delete(id);
     this.recorded.set(id, { email, at: Date.now() });
-    if (this.recorded.size > RECORDED_MAX) this.recorded.delete(this.recorded.keys().next().value as string);
+    const oldest = this.recorded.keys().next();
+    if (this.recorded.size > RECORDED_MAX && !oldest.done) this.recorded.delete(oldest.value);
   }
 
   async idForEmail(email: string): Promise<string | undefined> {

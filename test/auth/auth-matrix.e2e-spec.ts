@@ -107,7 +107,10 @@ describe('auth matrix', () => {
   it("a user's new email is recorded at once, even right after a request with the old one (recently seen users are remembered per email)", async () => {
     const sub = crypto.randomUUID();
     const db = app.get(DataSource);
-    const stored = async () => ((await db.query(`SELECT email FROM users WHERE id = $1`, [sub])) as { email: string }[])[0]?.email;
+    const stored = async () => {
+      const rows: { email: string }[] = await db.query(`SELECT email FROM users WHERE id = $1`, [sub]);
+      return rows.at(0)?.email;
+    };
     // This app lets only its owner use Paliadin: the others are recorded, then get the unrouted 404 (a refused token: 401).
     for (const email of ['first@example.com', 'second@example.com', 'first@example.com']) {
       expect((await get(PROBE, await userToken({ email, sub }))).status).toBe(404);
