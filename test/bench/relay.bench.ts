@@ -34,9 +34,12 @@ function child(args: string[], env: Record<string, string> = {}): Promise<{ proc
   });
 }
 
+// The V8 heap settings `npm start` runs the gateway with (package.json, config.nodeFlags).
+const NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string } }).config.nodeFlags.split(' ');
+
 async function gateway(upstream: string, dbUrl: string, env: Record<string, string> = {}): Promise<{ base: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['dist/src/main.js'], {
+  const proc = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
