@@ -72,30 +72,21 @@ export class MetricsService {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const sources = this.sources;
-    new Gauge({
-      name: 'paliadin_live_turns',
-      help: 'Turns this instance runs now',
-      registers: [this.registry],
-      collect() {
-        this.set(sources.liveTurns?.() ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'paliadin_sse_readers',
-      help: 'Open turn streams (SSE readers) on this instance',
-      registers: [this.registry],
-      collect() {
-        this.set(sources.sseReaders?.() ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'paliadin_agent_processes',
-      help: 'Agent processes this instance runs (local backend; 0 for the others)',
-      registers: [this.registry],
-      collect() {
-        this.set(sources.agentProcesses?.() ?? 0);
-      },
-    });
+    const counts: [name: string, help: string, source: 'liveTurns' | 'sseReaders' | 'agentProcesses'][] = [
+      ['paliadin_live_turns', 'Turns this instance runs now', 'liveTurns'],
+      ['paliadin_sse_readers', 'Open turn streams (SSE readers) on this instance', 'sseReaders'],
+      ['paliadin_agent_processes', 'Agent processes this instance runs (local backend; 0 for the others)', 'agentProcesses'],
+    ];
+    for (const [name, help, source] of counts) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(sources[source]?.() ?? 0);
+        },
+      });
+    }
     new Gauge({
       name: 'paliadin_sessions',
       help: 'Agent sessions of all instances, by status (read from the database at scrape time)',

@@ -5,8 +5,16 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
 import { LATE_ANSWER_WINDOW_MS, buildEnvelope } from '../../../contract/envelope.js';
 import { seconds } from '../../../contract/seconds.js';
-import type { TerminalScreen } from '../../backend.interface.js';
-import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../../backend.interface.js';
+import type {
+  BackendEvent,
+  BackendHealth,
+  BackendTurnRequest,
+  LateAnswer,
+  LateAnswers,
+  PaliadinBackend,
+  TerminalScreen,
+  UnansweredTurn,
+} from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import { trustDirectory } from '../agent-home.js';
@@ -33,15 +41,6 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   readonly driver = 'pty';
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
-
-  agentProcesses(): number {
-    return this.pool.size;
-  }
-
-  /** The session's pane as its headless terminal shows it; undefined when it has no live pane on this instance. */
-  screen(agentSession: string): Promise<TerminalScreen | undefined> {
-    return Promise.resolve(this.pool.screenOf(agentSession));
-  }
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
   readonly pool: PanePool;
@@ -56,6 +55,15 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       startTimeoutMs: config.env.PALIADIN_AGENT_START_TIMEOUT_MS,
     });
     this.lateAnswers = { codes: ['timeout'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.findLateAnswer(t) };
+  }
+
+  agentProcesses(): number {
+    return this.pool.size;
+  }
+
+  /** The session's pane as its headless terminal shows it; undefined when it has no live pane on this instance. */
+  screen(agentSession: string): Promise<TerminalScreen | undefined> {
+    return Promise.resolve(this.pool.screenOf(agentSession));
   }
 
   async onModuleInit(): Promise<void> {

@@ -32,10 +32,6 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   readonly driver = 'stream-json';
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
-
-  agentProcesses(): number {
-    return this.pool.size;
-  }
   readonly mode = 'streaming';
   readonly pool: AgentProcessPool;
   private readonly logger = new Logger('LocalBackend');
@@ -53,6 +49,10 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       maxAgents: config.env.PALIADIN_MAX_PANES,
       idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
     });
+  }
+
+  agentProcesses(): number {
+    return this.pool.size;
   }
 
   async onModuleInit(): Promise<void> {
