@@ -1,19 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AichatClient } from './aichat-client.js';
 import { AichatError, envelopeError, networkError } from './aichat-errors.js';
 
 type Behaviour = 'reset' | 'close' | 'cut-body';
 
-/** What node's fetch throws (or the body read throws) against a real server on 127.0.0.1 misbehaving this way. */
-async function fetchFailure(port: number, behaviour: Behaviour): Promise<unknown> {
+/** What our client throws against a real server on 127.0.0.1 misbehaving this way. */
+async function clientFailure(port: number, behaviour: Behaviour): Promise<unknown> {
+  const client = new AichatClient(`http://127.0.0.1:${port}`, 'token');
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/${behaviour}`, { method: 'POST', body: '{"message":"x"}' });
-    await res.text();
+    await client.json('POST', `/${behaviour}`, { message: 'x' }, AbortSignal.timeout(5_000));
   } catch (e) {
     return e;
+  } finally {
+    client.close();
   }
-  throw new Error(`fetch did not fail for ${behaviour}`);
+  throw new Error(`the client did not fail for ${behaviour}`);
 }
 
 describe('classifying aichat failures by whether the request may have reached aichat', () => {
@@ -48,23 +51,39 @@ describe('classifying aichat failures by whether the request may have reached ai
   });
 
   it('connection refused: never sent, mriver_unreachable', async () => {
-    let err: unknown;
-    try {
-      await fetch(`http://127.0.0.1:${closedPort}/chat/turn`, { method: 'POST', body: '{}' });
-    } catch (e) {
-      err = e;
-    }
-    expect(networkError(err, 'POST /chat/turn')).toMatchObject({ code: 'mriver_unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    const client = new AichatClient(`http://127.0.0.1:${closedPort}`, 'token');
+    const err = await client.json('POST', '/chat/turn', {}, AbortSignal.timeout(5_000)).catch((e: unknown) => e);
+    client.close();
+    expect(err).toMatchObject({ code: 'mriver_unreachable', message: expect.stringContaining('ECONNREFUSED') });
   });
 
   it.each([
     ['reset', 'ECONNRESET'],
-    ['close', 'UND_ERR_SOCKET'],
-    ['cut-body', 'UND_ERR_SOCKET'],
-  ] as [Behaviour, string][])('the connection %s after the request went out: upstream_error, retryable (%s)', async (behaviour, code) => {
-    const e = await fetchFailure(port, behaviour);
-    expect((e as { cause?: { code?: string } }).cause?.code).toBe(code);
-    expect(networkError(e, 'POST /chat/turn')).toMatchObject({ code: 'upstream_error', retryable: true, message: expect.stringContaining(code) });
+    ['close', 'socket hang up'],
+    ['cut-body', 'aborted'],
+  ] as [Behaviour, string][])('the connection %s after the request went out: upstream_error, retryable (%s)', async (behaviour, detail) => {
+    const e = await clientFailure(port, behaviour);
+    expect(e).toBeInstanceOf(AichatError);
+    expect(e).toMatchObject({ code: 'upstream_error', retryable: true, message: expect.stringContaining(detail) });
+  });
+
+  it('our own time limit, before or during the answer: timeout', async () => {
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      if (req.url === '/half') res.writeHead(200).write('{"resp');
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const client = new AichatClient(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, 'token');
+    try {
+      for (const path of ['/silent', '/half']) {
+        const err = await client.json('GET', path, undefined, AbortSignal.timeout(100)).catch((e: unknown) => e);
+        expect({ path, err }).toMatchObject({ path, err: { code: 'timeout', retryable: true } });
+      }
+    } finally {
+      client.close();
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 
   it('failures before a connection exists (DNS, connect timeout, TLS) are not sent; our own time limit is timeout; unknown is upstream_error', () => {
@@ -77,6 +96,18 @@ describe('classifying aichat failures by whether the request may have reached ai
     expect(networkError(fetchFailed({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'x').code).toBe('shim_error');
     expect(networkError(new DOMException('The operation timed out.', 'TimeoutError'), 'x')).toMatchObject({ code: 'timeout', retryable: true });
     expect(networkError(fetchFailed({ code: 'UND_ERR_BODY_TIMEOUT' }), 'x')).toMatchObject({ code: 'upstream_error', retryable: true });
+    // node:http puts the code on the error itself.
+    const nodeFailed = (code: string, syscall?: string) => Object.assign(new Error(`${syscall ?? 'read'} ${code}`), { code, syscall });
+    expect(networkError(nodeFailed('ENOTFOUND', 'getaddrinfo'), 'x').code).toBe('mriver_unreachable');
+    expect(networkError(nodeFailed('ETIMEDOUT', 'connect'), 'x').code).toBe('mriver_unreachable');
+    expect(networkError(nodeFailed('ERR_TLS_CERT_ALTNAME_INVALID'), 'x').code).toBe('shim_error');
+    expect(networkError(nodeFailed('ECONNRESET'), 'x')).toMatchObject({
+      code: 'upstream_error',
+      retryable: true,
+      message: expect.stringContaining('(ECONNRESET)'),
+    });
+    // A cancel's AbortError carries a numeric legacy code, which is no errno name.
+    expect(networkError(new DOMException('This operation was aborted', 'AbortError'), 'x').code).toBe('upstream_error');
     expect(networkError(new Error('something else'), 'x')).toMatchObject({ code: 'upstream_error', retryable: true });
     const own = new AichatError('shim_error', 'already classified');
     expect(networkError(own, 'x')).toBe(own);

@@ -70,10 +70,18 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUN
 // TLS handshake failures: also before any byte of the request.
 const TLS_FAILURE = /^ERR_TLS_|^ERR_SSL_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
+interface RequestFailure {
+  name?: string;
+  message?: string;
+  code?: unknown;
+  syscall?: string;
+  cause?: RequestFailure;
+}
+
 /**
- * A thrown fetch error (no HTTP answer) as an AichatError. What matters for
- * the turn is whether aichat may have received the request (node's fetch puts
- * the cause in err.cause: {code, syscall}):
+ * A thrown request error (no HTTP answer) as an AichatError. What matters for
+ * the turn is whether aichat may have received the request (node:http puts
+ * {code, syscall} on the error itself, fetch in err.cause):
  * - never connected (refused, DNS, connect timeout, TLS handshake): the
  *   request was not sent, a definitive `mriver_unreachable` (`shim_error` for TLS);
  * - our own time limit ran out: `timeout`, the upstream may still answer;
@@ -83,10 +91,11 @@ const TLS_FAILURE = /^ERR_TLS_|^ERR_SSL_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)
  */
 export function networkError(err: unknown, what: string): AichatError {
   if (err instanceof AichatError) return err;
-  const e = (err ?? {}) as { name?: string; message?: string; cause?: { code?: string; syscall?: string; message?: string } };
+  const e = (err ?? {}) as RequestFailure;
   if (e.name === 'TimeoutError') return new AichatError('timeout', `aichat did not answer ${what} in time`, true);
-  const code = e.cause?.code;
-  const syscall = e.cause?.syscall;
+  // A DOMException's `code` is a legacy number, not an errno name.
+  const code = [e.code, e.cause?.code].find((c): c is string => typeof c === 'string');
+  const syscall = e.syscall ?? e.cause?.syscall;
   if ((code && NOT_CONNECTED.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo') {
     return new AichatError('mriver_unreachable', `aichat cannot be reached (${code ?? syscall}) for ${what}`, true);
   }

@@ -34,7 +34,7 @@ function body(...parts: Uint8Array[]): ReadableStream<Uint8Array> {
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<AichatStreamEvent[]> {
   const out: AichatStreamEvent[] = [];
-  for await (const ev of readTurnStream(stream)) out.push(ev);
+  for await (const events of readTurnStream(stream)) out.push(...events);
   return out;
 }
 
@@ -58,7 +58,7 @@ describe('reading the aichat turn stream', () => {
     const stream = body(new TextEncoder().encode('data: {"type":"chunk","content":"a"}\n\ndata: {nope\n\ndata: {"type":"chunk","content":"b"}\n\n'));
     await expect(
       (async () => {
-        for await (const ev of readTurnStream(stream)) out.push(ev);
+        for await (const events of readTurnStream(stream)) out.push(...events);
       })(),
     ).rejects.toMatchObject({ code: 'upstream_error', message: expect.stringContaining('malformed data frame') });
     expect(out).toEqual([{ type: 'chunk', text: 'a' }]);

@@ -11,8 +11,10 @@ export type AichatStreamEvent = BackendEvent | { type: 'pane_spawned' };
  * TextDecoder into eventsource-parser (any line ending, comments, frames
  * split anywhere), each frame mapped to backend events. Unknown frame types
  * are skipped; a frame that is not JSON ends the turn with `upstream_error`.
+ * Yields the events of each network read together: a fast upstream's
+ * thousands of frames a second then cost one await per read, not per frame.
  */
-export async function* readTurnStream(body: ReadableStream<Uint8Array>): AsyncGenerator<AichatStreamEvent> {
+export async function* readTurnStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<AichatStreamEvent[]> {
   const decoder = new TextDecoder();
   let ready: AichatStreamEvent[] = [];
   let bad: AichatError | undefined;
@@ -26,22 +28,21 @@ export async function* readTurnStream(body: ReadableStream<Uint8Array>): AsyncGe
       }
     },
   });
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      // At the end, one more "\n": a stream ending in CR-only line breaks leaves its last
-      // "\r" waiting for a possible "\n"; as CRLF it closes the frame, and it completes nothing else.
-      parser.feed(done ? `${decoder.decode()}\n` : decoder.decode(value, { stream: true }));
-      const out = ready;
-      ready = [];
-      yield* out;
-      if (bad) throw bad;
-      if (done) return;
-    }
-  } finally {
-    reader.releaseLock();
+  const take = () => {
+    const out = ready;
+    ready = [];
+    return out;
+  };
+  for await (const chunk of body) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (ready.length > 0) yield take();
+    if (bad) throw bad;
   }
+  // At the end, one more "\n": a stream ending in CR-only line breaks leaves its last
+  // "\r" waiting for a possible "\n"; as CRLF it closes the frame, and it completes nothing else.
+  parser.feed(`${decoder.decode()}\n`);
+  if (ready.length > 0) yield take();
+  if (bad) throw bad;
 }
 
 function mapFrame(msg: EventSourceMessage): AichatStreamEvent[] {

@@ -126,23 +126,25 @@ export class AichatBackend implements PaliadinBackend {
     }
     const res = await this.client.stream('/chat/turn/stream', body, signal);
     try {
-      if (!res.body) throw new AichatError('upstream_error', 'aichat answered the turn stream with no body', true);
-      for await (const ev of readTurnStream(res.body)) {
-        if (ev.type === 'pane_spawned') {
-          paneSpawned = true;
-          continue;
+      for await (const events of readTurnStream(res.body)) {
+        for (const ev of events) {
+          if (ev.type === 'pane_spawned') {
+            paneSpawned = true;
+            continue;
+          }
+          if (ev.type === 'done') {
+            answered = true;
+            this.notePrimer(window, paneSpawned || primer === undefined);
+          }
+          sub.next(ev);
+          if (ev.type === 'done' || ev.type === 'error') return;
         }
-        if (ev.type === 'done') {
-          answered = true;
-          this.notePrimer(window, paneSpawned || primer === undefined);
-        }
-        sub.next(ev);
-        if (ev.type === 'done' || ev.type === 'error') return;
       }
     } catch (e) {
       if (e instanceof AichatError) throw e;
-      const cause = (e as { cause?: { message?: string; code?: string } }).cause;
-      const detail = cause?.message ? `${cause.message}${cause.code ? ` (${cause.code})` : ''}` : (e as Error).message;
+      const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+      const source = err.cause?.message ? err.cause : err;
+      const detail = `${source.message ?? String(e)}${source.code ? ` (${source.code})` : ''}`;
       throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${detail}`, true);
     }
     if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);

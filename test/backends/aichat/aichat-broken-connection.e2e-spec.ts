@@ -6,8 +6,8 @@ import { waitUntil } from '../../support/wait.js';
 // aichat took the turn and finishes it, but the connection to us breaks: each way it can break.
 const BREAKAGES: [Breakage, string][] = [
   ['reset-before-response', 'ECONNRESET'],
-  ['close-before-response', 'other side closed'],
-  ['cut-mid-response', 'other side closed'],
+  ['close-before-response', 'socket hang up'],
+  ['cut-mid-response', 'aborted'],
   ['proxy-502', 'aichat answered 502 without an error envelope (a proxy in front of it?): 502 Bad Gateway'],
 ];
 const MODES: [string, Record<string, string>][] = [
