@@ -3,6 +3,7 @@ import { EventBatches1764000000000 } from './1764000000000-EventBatches.js';
 import { AgentSessionQueue1764100000000 } from './1764100000000-AgentSessionQueue.js';
 import { Sessions1764200000000 } from './1764200000000-Sessions.js';
 import { AgentConversations1764300000000 } from './1764300000000-AgentConversations.js';
+import { EventDataUncompressed1764400000000 } from './1764400000000-EventDataUncompressed.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AgentSessionQueue1764100000000,
   Sessions1764200000000,
   AgentConversations1764300000000,
+  EventDataUncompressed1764400000000,
 ];

@@ -16,12 +16,20 @@ import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js'
  * readers already). Ids only: data is read from the table.
  */
 export const EVENTS_CHANNEL = 'paliadin_turn_events';
+/**
+ * A reader on some instance follows a turn live (payload: the turn id): the
+ * instance writing it then NOTIFYs its flushes on EVENTS_CHANNEL. Without a
+ * follower elsewhere a flush sends no NOTIFY at all.
+ */
+export const INTEREST_CHANNEL = 'paliadin_turn_interest';
 // Postgres refuses NOTIFY payloads of 8000 bytes or more.
 const MAX_PAYLOAD = 7_000;
 // One batch row holds at most this many events, so rows stay small enough to read in one go.
 export const MAX_EVENTS_PER_ROW = 2_000;
 // Fewer rows than this are not worth a rewrite.
 const ROWS_WORTH_COMPACTING = 4;
+// Rows holding this many events on average already cost next to nothing each: a rewrite would only cost the database.
+const EVENTS_PER_ROW_WORTH_KEEPING = 100;
 
 /** What finishing a turn writes onto its row. */
 export interface TurnCompletion {
@@ -91,13 +99,18 @@ export class TurnEventLog {
 
   /**
    * Stores runs of events of many turns in one statement (one row per run, a
-   * batch row when it holds several) and notifies, in one round trip. A turn
-   * that is finished already (cancelled on another instance, ended by the
-   * janitor) gets nothing stored: it is missing from the returned `open` set.
-   * Rows already there (a retry after a commit whose answer was lost) are
-   * left as they are.
+   * batch row when it holds several) and notifies `notify` ([turn_id, seq]
+   * pairs, for turns followed elsewhere), in one round trip. A turn that is
+   * finished already (cancelled on another instance, ended by the janitor)
+   * gets nothing stored: it is missing from the returned `open` set. Rows
+   * already there (a retry after a commit whose answer was lost) are left as
+   * they are.
    */
-  async insertBatches(batches: TurnEventBatch[]): Promise<{ open: Set<string> }> {
+  async insertBatches(batches: TurnEventBatch[], notify: [string, number][] = []): Promise<{ open: Set<string> }> {
+    if (batches.length === 0) {
+      if (notify.length > 0) await this.db.query(`SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($1::text[]) AS p`, [notifyPayloads(this.instanceId, notify)]);
+      return { open: new Set() };
+    }
     const rows: (EventRow & { turn_id: string })[] = [];
     for (const b of batches) {
       for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) rows.push({ turn_id: b.turnId, ...toRow(b.events.slice(i, i + MAX_EVENTS_PER_ROW)) });
@@ -127,10 +140,7 @@ export class TurnEventLog {
         rows.map((r) => r.last_seq),
         rows.map((r) => r.kind),
         rows.map((r) => JSON.stringify(r.data)),
-        notifyPayloads(
-          this.instanceId,
-          batches.map((b) => [b.turnId, b.events[b.events.length - 1].seq]),
-        ),
+        notifyPayloads(this.instanceId, notify),
       ],
     });
     const result = answer.rows[0];
@@ -148,6 +158,11 @@ export class TurnEventLog {
       this.committed$.next({ turnId: b.turnId, events, ...(missing ? { reread: true as const } : {}) });
     }
     return { open };
+  }
+
+  /** Tells whichever instance writes the turn that a reader here follows it live (INTEREST_CHANNEL). */
+  async follow(turnId: string): Promise<void> {
+    await this.db.query(`SELECT pg_notify('${INTEREST_CHANNEL}', $1)`, [turnId]);
   }
 
   /** Finishes a turn that produced nothing with an error (cancel, janitor): see finish(). */
@@ -236,10 +251,12 @@ export class TurnEventLog {
   /**
    * Folds a finished turn's rows into as few as possible, keeping every
    * event and its seq (a stream resumed from any id stays exact): a streamed
-   * answer then costs about its own text. `rows` is how many the turn has.
+   * answer then costs about its own text. `rows` is how many rows the turn
+   * has, `events` how many events. A turn that streamed fast has few full
+   * rows already and is left as it is.
    */
-  async compact(turnId: string, rows: number): Promise<void> {
-    if (rows < ROWS_WORTH_COMPACTING) return;
+  async compact(turnId: string, rows: number, events: number): Promise<void> {
+    if (rows < ROWS_WORTH_COMPACTING || events / rows >= EVENTS_PER_ROW_WORTH_KEEPING) return;
     await this.db.query(
       `WITH old AS (
          DELETE FROM paliadin_turn_events WHERE turn_id = $1 RETURNING seq, last_seq, kind, data

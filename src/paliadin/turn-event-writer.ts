@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
 import type { StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import { isPermanentDbError } from '../database/db-errors.js';
-import { MAX_EVENTS_PER_ROW, TurnEventLog, type TurnEventBatch } from './turn-event-log.js';
+import { PgListener } from '../database/pg-listener.js';
+import { INTEREST_CHANNEL, MAX_EVENTS_PER_ROW, TurnEventLog, type TurnEventBatch } from './turn-event-log.js';
 import { storedForm } from './turn-event-rows.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -25,10 +26,17 @@ export interface TurnEventSink {
    * Whatever is stored is always a gap-free prefix of what was appended.
    */
   readonly state: 'writing' | 'refused' | 'failed';
-  /** How many rows the turn's events took so far (compaction skips turns with few). */
+  /** How many rows the turn's events took so far (compaction skips turns with few, or full ones). */
   readonly rows: number;
+  /** The highest seq stored so far. */
+  readonly stored: number;
   /** The run is over: forget the turn. */
   close(): void;
+}
+
+interface Taken {
+  q: TurnQueue;
+  events: StoredTurnEvent[];
 }
 
 export interface SinkHandlers {
@@ -41,6 +49,12 @@ class TurnQueue implements TurnEventSink {
   state: 'writing' | 'refused' | 'failed' = 'writing';
   rows = 0;
   inFlight = false;
+  /** The highest seq stored. */
+  stored: number;
+  /** Some other instance follows this turn live: its flushes NOTIFY (docs/event-log.md). */
+  followed = false;
+  /** The next flush must NOTIFY even without events: a follower just arrived. */
+  ackDue = false;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -48,7 +62,9 @@ class TurnQueue implements TurnEventSink {
     private seq: number,
     readonly handlers: SinkHandlers,
     private readonly writer: TurnEventWriter,
-  ) {}
+  ) {
+    this.stored = seq;
+  }
 
   append(ev: TurnStreamEvent): void {
     if (this.state !== 'writing') return;
@@ -63,10 +79,11 @@ class TurnQueue implements TurnEventSink {
 
   close(): void {
     this.stop(this.state === 'writing' ? 'refused' : this.state);
+    this.writer.forget(this);
   }
 
   get idle(): boolean {
-    return this.pending.length === 0 && !this.inFlight;
+    return this.pending.length === 0 && !this.inFlight && !this.ackDue;
   }
 
   /** Wakes flush() callers once nothing is pending or in flight. */
@@ -81,6 +98,7 @@ class TurnQueue implements TurnEventSink {
     this.state = state;
     this.pending = [];
     this.inFlight = false;
+    this.ackDue = false;
     this.settleWaiters();
   }
 }
@@ -94,22 +112,61 @@ class TurnQueue implements TurnEventSink {
  * retried, the same events at the same seqs, until PALIADIN_DB_RETRY_MS has
  * passed; then its turns are given up (`failed`). A statement that is refused
  * outright is split per turn, so one bad turn never holds up the others.
+ *
+ * A flush NOTIFYs only for turns that a reader on another instance follows
+ * (it said so on INTEREST_CHANNEL): readers here get the events from the
+ * log directly, and a NOTIFY nobody needs costs every commit a lock and a
+ * wake-up of every listening connection.
  */
 @Injectable()
-export class TurnEventWriter {
+export class TurnEventWriter implements OnModuleInit {
   private readonly logger = new Logger(TurnEventWriter.name);
   private readonly dirty = new Set<TurnQueue>();
+  /** The turns this instance writes, by id. */
+  private readonly writing = new Map<string, TurnQueue>();
   private draining = false;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly log: TurnEventLog,
+    private readonly listener: PgListener,
     private readonly metrics: MetricsService,
   ) {}
 
+  async onModuleInit(): Promise<void> {
+    await this.listener.listen(INTEREST_CHANNEL, (turnId) => this.followed(turnId));
+    // Interest announced while this instance's LISTEN connection was down is lost: assume every turn is followed.
+    this.listener.onReconnect(() => this.writing.forEach((_, turnId) => this.followed(turnId)));
+  }
+
   /** A sink for one turn whose stored events end at `lastSeq`. */
   open(turnId: string, lastSeq: number, handlers: SinkHandlers): TurnEventSink {
-    return new TurnQueue(turnId, lastSeq, handlers, this);
+    const q = new TurnQueue(turnId, lastSeq, handlers, this);
+    this.writing.set(turnId, q);
+    return q;
+  }
+
+  /** Whether this instance writes the turn's events (its readers then need no NOTIFY). */
+  writes(turnId: string): boolean {
+    return this.writing.has(turnId);
+  }
+
+  forget(q: TurnQueue): void {
+    if (this.writing.get(q.turnId) === q) this.writing.delete(q.turnId);
+  }
+
+  /**
+   * A reader elsewhere follows the turn: from now on its flushes NOTIFY, and
+   * the next flush does even without events, after any flush in flight (that
+   * one went without, and the reader may have read the table before it
+   * committed). A turn that is ending NOTIFYs with its closing events anyway.
+   */
+  private followed(turnId: string): void {
+    const q = this.writing.get(turnId);
+    if (!q || q.state !== 'writing' || q.followed) return;
+    q.followed = true;
+    q.ackDue = true;
+    this.schedule(q);
   }
 
   schedule(q: TurnQueue): void {
@@ -121,18 +178,19 @@ export class TurnEventWriter {
 
   private async drain(): Promise<void> {
     // Let the current burst of synchronous appends join this flush.
-    await nextTurn();
+    await Promise.resolve();
     try {
       while (this.dirty.size > 0) {
-        const taken: { q: TurnQueue; events: StoredTurnEvent[] }[] = [];
+        const taken: Taken[] = [];
         let room = MAX_EVENTS_PER_FLUSH;
         for (const q of this.dirty) {
           if (room <= 0) break;
           const events = q.pending.splice(0, room);
           room -= events.length;
           if (q.pending.length === 0) this.dirty.delete(q);
-          if (events.length === 0 || q.state !== 'writing') continue;
+          if ((events.length === 0 && !q.ackDue) || q.state !== 'writing') continue;
           q.inFlight = true;
+          q.ackDue = false;
           taken.push({ q, events });
         }
         if (taken.length > 0) await this.store(taken);
@@ -154,17 +212,20 @@ export class TurnEventWriter {
     }
   }
 
-  private async store(taken: { q: TurnQueue; events: StoredTurnEvent[] }[]): Promise<void> {
+  private async store(taken: Taken[]): Promise<void> {
     const started = Date.now();
     for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       const live = taken.filter((t) => t.q.state === 'writing');
       if (live.length === 0) return;
       try {
-        const batches: TurnEventBatch[] = live.map((t) => ({ turnId: t.q.turnId, events: t.events }));
-        const { open } = await this.log.insertBatches(batches);
+        const batches: TurnEventBatch[] = live.filter((t) => t.events.length > 0).map((t) => ({ turnId: t.q.turnId, events: t.events }));
+        const notify = live.filter((t) => t.q.followed).map((t): [string, number] => [t.q.turnId, t.events.at(-1)?.seq ?? t.q.stored]);
+        const { open } = await this.log.insertBatches(batches, notify);
         for (const t of live) {
+          if (t.events.length === 0) continue;
           if (!open.has(t.q.turnId)) this.giveUp(t.q, 'refused');
           else {
+            t.q.stored = t.events[t.events.length - 1].seq;
             t.q.rows += Math.ceil(t.events.length / MAX_EVENTS_PER_ROW);
             this.metrics.eventsStored.inc(t.events.length);
           }

@@ -3,6 +3,7 @@ import { Observable, Subject, type Subscription } from 'rxjs';
 import { isTerminal, type StoredTurnEvent } from '../contract/stream-events.js';
 import { PgListener } from '../database/pg-listener.js';
 import { EVENTS_CHANNEL, parseNotifyPayload, TurnEventLog } from './turn-event-log.js';
+import { TurnEventWriter } from './turn-event-writer.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
@@ -11,7 +12,8 @@ import { MetricsService } from '../metrics/metrics.service.js';
  * their commit; events stored elsewhere are announced by NOTIFY (ids only)
  * and read from the table. Either way the feed passes on each seq once, in
  * order: anything that does not follow on from what it has (a gap) makes it
- * read the table instead.
+ * read the table instead. A feed of a live turn that another instance writes
+ * tells that instance so (`follow`), which then NOTIFYs its flushes.
  */
 class TurnFeed {
   readonly events$ = new Subject<StoredTurnEvent>();
@@ -28,17 +30,21 @@ class TurnFeed {
    * point, ascending): its last seq is the highest stored, so the feed needs
    * no read of its own. When it found nothing the feed starts at 0, which is
    * safe: starting low costs one more read of the table, starting high
-   * would skip events.
+   * would skip events. `follow`, for a turn written elsewhere, is called
+   * once the replay shows it unfinished: what was committed between the
+   * replay and the writer hearing of it comes with the writer's first NOTIFY.
    */
   constructor(
     private readonly turnId: string,
     private readonly log: TurnEventLog,
     firstRead: Promise<StoredTurnEvent[]>,
+    follow: (() => Promise<void>) | undefined,
     private readonly onRead: () => void,
     private readonly onFailed: (e: unknown) => void,
   ) {
-    this.ready = firstRead.then((events) => {
+    this.ready = firstRead.then(async (events) => {
       this.lastSeq = Math.max(this.lastSeq ?? 0, events.at(-1)?.seq ?? 0);
+      if (follow && !events.some((e) => isTerminal(e.kind))) await follow();
     });
     this.ready.catch((e: unknown) => this.fail(e));
   }
@@ -107,6 +113,7 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly listener: PgListener,
     private readonly log: TurnEventLog,
+    private readonly writer: TurnEventWriter,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -202,6 +209,7 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
         turnId,
         this.log,
         firstRead,
+        this.writer.writes(turnId) ? undefined : () => this.log.follow(turnId),
         () => this.liveReads++,
         (e) => {
           this.logger.error({ err: e, turnId }, 'turn feed read failed');
