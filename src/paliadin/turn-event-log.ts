@@ -108,7 +108,8 @@ export class TurnEventLog {
    */
   async insertBatches(batches: TurnEventBatch[], notify: [string, number][] = []): Promise<{ open: Set<string> }> {
     if (batches.length === 0) {
-      if (notify.length > 0) await this.db.query(`SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($1::text[]) AS p`, [notifyPayloads(this.instanceId, notify)]);
+      if (notify.length > 0)
+        await this.db.query(`SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($1::text[]) AS p`, [notifyPayloads(this.instanceId, notify)]);
       return { open: new Set() };
     }
     const rows: (EventRow & { turn_id: string })[] = [];

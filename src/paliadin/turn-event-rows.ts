@@ -55,7 +55,11 @@ function fromElement(el: BatchElement): TurnStreamEvent {
  * instance, or a later replay, gets.
  */
 export function storedForm(ev: TurnStreamEvent): TurnStreamEvent {
-  if (ev.kind === 'content' && 'delta' in ev.data) return { kind: 'content', data: { delta: storableText(ev.data.delta), streamed: true } };
+  if (ev.kind === 'content' && 'delta' in ev.data) {
+    // The most frequent event by far: kept as it is when it already is in stored form.
+    const delta = storableText(ev.data.delta);
+    return delta === ev.data.delta ? ev : { kind: 'content', data: { delta, streamed: true } };
+  }
   return { kind: ev.kind, data: jsonbOrdered(ev.data) } as TurnStreamEvent;
 }
 

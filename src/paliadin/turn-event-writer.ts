@@ -68,7 +68,8 @@ class TurnQueue implements TurnEventSink {
 
   append(ev: TurnStreamEvent): void {
     if (this.state !== 'writing') return;
-    this.pending.push({ ...storedForm(ev), seq: ++this.seq });
+    const stored = storedForm(ev);
+    this.pending.push({ kind: stored.kind, data: stored.data, seq: ++this.seq } as StoredTurnEvent);
     this.writer.schedule(this);
   }
 
@@ -163,7 +164,7 @@ export class TurnEventWriter implements OnModuleInit {
    */
   private followed(turnId: string): void {
     const q = this.writing.get(turnId);
-    if (!q || q.state !== 'writing' || q.followed) return;
+    if (q?.state !== 'writing' || q.followed) return;
     q.followed = true;
     q.ackDue = true;
     this.schedule(q);

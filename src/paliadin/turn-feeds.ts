@@ -16,7 +16,8 @@ import { MetricsService } from '../metrics/metrics.service.js';
  * tells that instance so (`follow`), which then NOTIFYs its flushes.
  */
 class TurnFeed {
-  readonly events$ = new Subject<StoredTurnEvent>();
+  /** Runs of new events, contiguous and ascending: one per commit or read, not one per event. */
+  readonly events$ = new Subject<StoredTurnEvent[]>();
   readers = 0;
   /** The highest seq passed on (or stored when the feed began: its readers replay up to there). */
   private lastSeq?: number;
@@ -70,11 +71,12 @@ class TurnFeed {
   }
 
   private pass(events: StoredTurnEvent[]): void {
-    for (const ev of events) {
-      if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) continue;
-      this.lastSeq = ev.seq;
-      this.events$.next(ev);
-    }
+    if (events.length === 0) return;
+    const last = this.lastSeq;
+    const fresh = last === undefined || events[0].seq > last ? events : events.filter((ev) => ev.seq > last);
+    if (fresh.length === 0) return;
+    this.lastSeq = fresh[fresh.length - 1].seq;
+    this.events$.next(fresh);
   }
 
   /** Never rejects: a failed read ends this feed's readers with an error (they reconnect and resume). */
@@ -144,28 +146,38 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
    * what is stored, then the live tail. A turn whose stored events already
    * include a terminal one is replayed whole (a late answer comes after its
    * turn's error, so a fresh reader must see past the first terminal event)
-   * and completes; a live one completes after its terminal event.
+   * and completes; a live one completes after its terminal event. Events
+   * come in runs (ascending, never empty): a fast stream's thousands of
+   * events a second cost its readers one call per commit, not one per event.
    */
-  watch(turnId: string, afterSeq: number): Observable<StoredTurnEvent> {
-    return new Observable<StoredTurnEvent>((sub) => {
+  watch(turnId: string, afterSeq: number): Observable<StoredTurnEvent[]> {
+    return new Observable<StoredTurnEvent[]>((sub) => {
       // The read starts at `afterSeq` itself, to learn whether the client's last event was terminal.
       const replay = () => this.log.readAll(turnId, Math.max(afterSeq - 1, 0));
       const { feed, firstRead } = this.acquire(turnId, replay);
       let delivered = afterSeq;
       let buffered: StoredTurnEvent[] | undefined = [];
       let closed = false;
-      const deliver = (ev: StoredTurnEvent, live: boolean) => {
-        if (closed || ev.seq <= delivered) return;
-        delivered = ev.seq;
-        sub.next(ev);
-        if (live && isTerminal(ev.kind)) {
+      const deliver = (events: StoredTurnEvent[], live: boolean) => {
+        if (closed) return;
+        const fresh = events.length > 0 && events[0].seq > delivered ? events : events.filter((ev) => ev.seq > delivered);
+        if (fresh.length === 0) return;
+        // Live, a reading ends with the turn's terminal event.
+        const end = live ? fresh.findIndex((ev) => isTerminal(ev.kind)) : -1;
+        const run = end >= 0 ? fresh.slice(0, end + 1) : fresh;
+        delivered = run[run.length - 1].seq;
+        sub.next(run);
+        if (end >= 0) {
           closed = true;
           sub.complete();
         }
       };
       // Subscribe to the live feed first, then replay: events arriving meanwhile wait in `buffered`.
       const live = feed.events$.subscribe({
-        next: (ev) => (buffered ? buffered.push(ev) : deliver(ev, true)),
+        next: (events) => {
+          if (!buffered) deliver(events, true);
+          else for (const ev of events) buffered.push(ev);
+        },
         error: (e: unknown) => sub.error(e),
       });
       // A new feed starts from this reader's replay; a feed already running is joined after it is ready.
@@ -173,16 +185,16 @@ export class TurnFeeds implements OnModuleInit, OnModuleDestroy {
         .then((stored) => {
           if (closed) return;
           const finished = stored.some((e) => isTerminal(e.kind));
-          stored.forEach((ev) => deliver(ev, false));
+          deliver(stored, false);
           const held = buffered ?? [];
           buffered = undefined;
           if (finished) {
-            held.forEach((ev) => deliver(ev, false));
+            deliver(held, false);
             closed = true;
             sub.complete();
             return;
           }
-          held.forEach((ev) => deliver(ev, true));
+          deliver(held, true);
         })
         .catch((e: unknown) => sub.error(e));
       return () => {

@@ -229,7 +229,9 @@ export class TurnRun {
         if (await this.finishWithRetry(closing, completion)) {
           this.deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
           // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
-          await this.deps.log.compact(this.turnId, this.sink.rows, this.sink.stored).catch((e: unknown) => this.deps.logError(e, "could not compact the turn's events"));
+          await this.deps.log
+            .compact(this.turnId, this.sink.rows, this.sink.stored)
+            .catch((e: unknown) => this.deps.logError(e, "could not compact the turn's events"));
         }
       } catch (e) {
         // The row stays unfinished; with this runner gone, the janitor ends it as interrupted.

@@ -26,9 +26,9 @@ export class TurnStream {
     const out = new SseWriter(res, this.config.env.PALIADIN_PING_INTERVAL_MS);
     let lastSeq = afterSeq;
     const events = this.feeds.watch(turnId, afterSeq).subscribe({
-      next: (ev) => {
-        lastSeq = ev.seq;
-        out.event(ev.seq, ev.kind, ev.data, ev.seq === 1 ? RECONNECT_MS : undefined);
+      next: (run) => {
+        for (const ev of run) out.event(ev.seq, ev.kind, ev.data, ev.seq === 1 ? RECONNECT_MS : undefined);
+        lastSeq = run[run.length - 1].seq;
       },
       error: (err: unknown) => {
         // Never the raw exception: a coded error whose id repeats the last one delivered,

@@ -91,8 +91,8 @@ export class SessionStream {
   private turn(turnId: string, n: number, m: number, out: SseWriter, gone: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const sub = this.feeds.watch(turnId, m).subscribe({
-        next: (ev) => {
-          if (ev.kind !== 'meta') out.event(`${n}.${ev.seq}`, ev.kind, { ...(ev.data as object), turn_id: turnId });
+        next: (run) => {
+          for (const ev of run) if (ev.kind !== 'meta') out.event(`${n}.${ev.seq}`, ev.kind, { ...(ev.data as object), turn_id: turnId });
         },
         error: reject,
         complete: resolve,

@@ -107,7 +107,10 @@ describe('NOTIFY only for turns followed from another instance', () => {
       expect(deltas(seen)).toEqual(['first ', 'SLOW ']);
       cut.abort();
       await reading;
-      await a.http().post(`/api/paliadin/turns/${id}/cancel`).set('Authorization', await a.auth('in-flight@example.com'));
+      await a
+        .http()
+        .post(`/api/paliadin/turns/${id}/cancel`)
+        .set('Authorization', await a.auth('in-flight@example.com'));
     } finally {
       await admin.query(`DROP TRIGGER IF EXISTS test_slow_write ON paliadin_turn_events`);
     }

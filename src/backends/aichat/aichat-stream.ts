@@ -22,7 +22,7 @@ export async function* readTurnStream(body: AsyncIterable<Uint8Array>): AsyncGen
     onEvent: (msg) => {
       if (bad) return;
       try {
-        ready.push(...mapFrame(msg));
+        mapFrame(msg, ready);
       } catch (e) {
         bad = e as AichatError;
       }
@@ -45,7 +45,8 @@ export async function* readTurnStream(body: AsyncIterable<Uint8Array>): AsyncGen
   if (bad) throw bad;
 }
 
-function mapFrame(msg: EventSourceMessage): AichatStreamEvent[] {
+/** Appends the backend events of one frame to `out` (most frames are one chunk: no array of their own). */
+function mapFrame(msg: EventSourceMessage, out: AichatStreamEvent[]): void {
   let data: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(msg.data);
@@ -55,37 +56,38 @@ function mapFrame(msg: EventSourceMessage): AichatStreamEvent[] {
     throw new AichatError('upstream_error', `aichat sent a malformed ${msg.event ?? 'data'} frame: ${msg.data.slice(0, 80)}`);
   }
   if (msg.event === 'heartbeat') {
-    return [{ type: 'heartbeat', elapsedSeconds: typeof data.elapsed_seconds === 'number' ? data.elapsed_seconds : 0 }];
+    out.push({ type: 'heartbeat', elapsedSeconds: typeof data.elapsed_seconds === 'number' ? data.elapsed_seconds : 0 });
+    return;
   }
-  if (msg.event && msg.event !== 'message') return [];
+  if (msg.event && msg.event !== 'message') return;
   switch (data.type) {
     case 'conversation':
-      return typeof data.conversation_id === 'string' ? [{ type: 'conversation', conversationId: data.conversation_id }] : [];
+      if (typeof data.conversation_id === 'string') out.push({ type: 'conversation', conversationId: data.conversation_id });
+      return;
     case 'chunk':
-      return typeof data.content === 'string' && data.content ? [{ type: 'chunk', text: data.content }] : [];
+      if (typeof data.content === 'string' && data.content) out.push({ type: 'chunk', text: data.content });
+      return;
     case 'meta':
-      return [{ type: 'meta', meta: aichatMeta(data.meta) }];
-    case 'done': {
-      const out: AichatStreamEvent[] = [];
+      out.push({ type: 'meta', meta: aichatMeta(data.meta) });
+      return;
+    case 'done':
       if (typeof data.conversation_id === 'string') out.push({ type: 'conversation', conversationId: data.conversation_id });
       if (data.pane_spawned === true) out.push({ type: 'pane_spawned' });
       out.push({ type: 'done', response: typeof data.response === 'string' ? data.response : '' });
-      return out;
-    }
+      return;
     case 'error': {
       const e = (data.error ?? {}) as { code?: unknown; message?: unknown; retryable?: unknown };
       const code = typeof e.code === 'string' ? e.code : undefined;
-      return [
-        {
-          type: 'error',
-          code: codeForEnvelope(code),
-          message: `aichat: ${typeof e.message === 'string' && e.message ? e.message : (code ?? 'error')}`,
-          ...(typeof e.retryable === 'boolean' ? { retryable: e.retryable } : {}),
-        },
-      ];
+      out.push({
+        type: 'error',
+        code: codeForEnvelope(code),
+        message: `aichat: ${typeof e.message === 'string' && e.message ? e.message : (code ?? 'error')}`,
+        ...(typeof e.retryable === 'boolean' ? { retryable: e.retryable } : {}),
+      });
+      return;
     }
     default:
-      return [];
+      return;
   }
 }
 
