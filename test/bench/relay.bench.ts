@@ -34,14 +34,17 @@ function child(args: string[], env: Record<string, string> = {}): Promise<{ proc
   });
 }
 
-// The V8 heap settings `npm start` runs the gateway with (package.json, config.nodeFlags).
-const NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string } }).config.nodeFlags.split(' ');
+// The V8 heap settings and malloc tuning `npm start` runs the gateway with (package.json, config.nodeFlags and config.mallocEnv).
+const START_CONFIG = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string; mallocEnv: string } }).config;
+const NODE_FLAGS = START_CONFIG.nodeFlags.split(' ');
+const MALLOC_ENV = Object.fromEntries(START_CONFIG.mallocEnv.split(' ').map((kv) => kv.split('=') as [string, string]));
 
 async function gateway(upstream: string, dbUrl: string, env: Record<string, string> = {}): Promise<{ base: string; proc: ChildProcess }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/main.js'], {
     env: {
       ...process.env,
+      ...MALLOC_ENV,
       NODE_ENV: 'production',
       LOG_LEVEL: 'error',
       HOST: '127.0.0.1',
