@@ -100,8 +100,14 @@ export function networkError(err: unknown, what: string): AichatError {
     return new AichatError('mriver_unreachable', `aichat cannot be reached (${code ?? syscall}) for ${what}`, true);
   }
   if (code && TLS_FAILURE.test(code)) return new AichatError('shim_error', `aichat's TLS handshake failed (${code}) for ${what}`);
-  const detail = e.cause?.message ?? e.message ?? String(err);
-  return new AichatError('upstream_error', `the connection to aichat broke during ${what}: ${detail}${code ? ` (${code})` : ''}`, true);
+  return new AichatError('upstream_error', `the connection to aichat broke during ${what}: ${failureDetail(err)}`, true);
+}
+
+/** What a request error says happened, with its errno name: "socket hang up (ECONNRESET)". */
+export function failureDetail(err: unknown): string {
+  const e = (err ?? {}) as RequestFailure;
+  const code = [e.code, e.cause?.code].find((c): c is string => typeof c === 'string');
+  return `${e.cause?.message ?? e.message ?? String(err)}${code ? ` (${code})` : ''}`;
 }
 
 /** A bare error page as one short line: tags and runs of whitespace collapsed. */

@@ -7,7 +7,7 @@ import { sanitiseForTerminal } from '../../contract/envelope.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
 import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
 import { AichatClient } from './aichat-client.js';
-import { AichatError, networkError } from './aichat-errors.js';
+import { AichatError, failureDetail, networkError } from './aichat-errors.js';
 import { findAnswer, type ConversationTurn } from './aichat-recovery.js';
 import { aichatMeta, readTurnStream } from './aichat-stream.js';
 import { PRIMER_EXCHANGES, PRIMER_SIDE_CHARS, aichatTurnMeta, aichatUsername, cut, type AichatTurnBody, type PrimerExchange } from './aichat-turn-body.js';
@@ -142,10 +142,7 @@ export class AichatBackend implements PaliadinBackend {
       }
     } catch (e) {
       if (e instanceof AichatError) throw e;
-      const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
-      const source = err.cause?.message ? err.cause : err;
-      const detail = `${source.message ?? String(e)}${source.code ? ` (${source.code})` : ''}`;
-      throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${detail}`, true);
+      throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${failureDetail(e)}`, true);
     }
     if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
   }
