@@ -138,14 +138,44 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
     stop,
     cleanup: async () => {
       await stop();
-      try {
-        execFileSync('tmux', ['-S', tmuxSocket, 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // no tmux server was started
-      }
+      await killTmuxServer(tmuxSocket);
       rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
+}
+
+/**
+ * Ends the shim's tmux server and every agent in its panes, and returns once
+ * they are gone: `tmux kill-server` alone only hangs the panes up, and an
+ * agent that exits a moment later still writes its files (into a HOME the
+ * test is about to remove, which would bring the directory back).
+ */
+async function killTmuxServer(socket: string): Promise<void> {
+  let server: number;
+  try {
+    server = Number(execFileSync('tmux', ['-S', socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch {
+    return; // no tmux server was started, or it is gone already
+  }
+  const pids = [server, ...descendants(server)];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitUntil(() => pids.every((pid) => !running(pid)), 10_000, `tmux server ${server} and its panes to exit`);
+}
+
+/** Whether the process exists and has not exited (a zombie waiting for its parent counts as exited). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 /** Every process below `root`, from /proc (Linux). */
