@@ -68,6 +68,10 @@ export class SessionStream {
       if (at?.kind === 'turn' && at.data.turn_id) await this.turn(at.data.turn_id, n, from.m, out, gone);
     }
     while (!gone.aborted) {
+      // The status first: ending a session writes its last event and its status in one statement,
+      // so events read after a status of `ended` include that last event. (Read the other way
+      // round, the session could end between the two reads and its last event be left out.)
+      const [s]: ({ status: string } | undefined)[] = await this.db.query(`SELECT status FROM paliadin_sessions WHERE id = $1`, [sessionId]);
       const events: SessionEventRow[] = await this.db.query(
         `SELECT seq, kind, data FROM paliadin_session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq`,
         [sessionId, n],
@@ -80,7 +84,6 @@ export class SessionStream {
         if (ev.kind === 'turn' && ev.data.turn_id) await this.turn(ev.data.turn_id, n, 0, out, gone);
       }
       if (events.length > 0) continue;
-      const [s]: ({ status: string } | undefined)[] = await this.db.query(`SELECT status FROM paliadin_sessions WHERE id = $1`, [sessionId]);
       if (s?.status !== 'active') return;
       // Idle and active: look for new session events again soon (turn events themselves arrive live).
       await sleep(this.config.env.PALIADIN_QUEUE_POLL_MS, undefined, { signal: gone }).catch(() => undefined);

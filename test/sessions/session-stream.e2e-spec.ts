@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import type { BackendEvent } from '../../src/backends/backend.interface.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { readSse, type SseEvent } from '../support/sse-client.js';
 import { tokenFor } from '../support/tokens.js';
+import { waitUntil } from '../support/wait.js';
 
 const key = (e: SseEvent) => `${e.id}|${e.event}|${JSON.stringify(e.data)}`;
 const stored = (events: SseEvent[]) => events.filter((e) => e.event !== 'ping');
@@ -85,6 +88,43 @@ describe('the session stream', () => {
     for (const id of ['2', '2.5', '3.10', '4']) {
       const rest = stored((await read(a, sid, { lastEventId: id })).events);
       expect({ id, rest: rest.map(key) }).toEqual({ id, rest: events.slice(events.findIndex((e) => e.id === id) + 1).map(key) });
+    }
+  });
+
+  it('a session that ends while a reader looks at it: the reader gets its last event before the stream closes', async () => {
+    const auth = `Bearer ${await tokenFor(email)}`;
+    const sid = (await a.http().post('/api/sessions').set('Authorization', auth).send({ name: 'ending' })).body.id as string;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      // The reader has the session's first event and polls. Its next look at the session row waits
+      // for our lock, and the session ends (its last event and its status, one statement) meanwhile.
+      // (pg_stat_activity shows a statement waiting for a lock in its parse step by the one before it.)
+      const seen: SseEvent[] = [];
+      const reading = readSse(a.url, `/api/sessions/${sid}/events`, { token: await tokenFor(email), dropPings: true, onEvent: (e) => seen.push(e) });
+      await waitUntil(() => seen.length === 1, 10_000, 'the first event');
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE paliadin_sessions IN ACCESS EXCLUSIVE MODE');
+      await waitUntil(
+        async () =>
+          (
+            await admin.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0].n === 1,
+        10_000,
+        "the reader's look at the session to wait for the lock",
+      );
+      const ended = await SessionStore.end({ query: async (sql, params) => (await admin.query(sql, params)).rows }, sid, 'ended', 'checkin');
+      expect(ended).toBe(true);
+      await admin.query('COMMIT');
+      const r = await reading;
+      expect(r.ended).toBe(true);
+      expect(stored(r.events).map((e) => `${e.id}|${e.event}`)).toEqual(['1|session', '2|session']);
+      expect(stored(r.events).at(-1)!.data).toMatchObject({ status: 'ended', reason: 'checkin' });
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
     }
   });
 
