@@ -67,6 +67,7 @@ async function gateway(upstream: string, dbUrl: string, env: Record<string, stri
   return { base, proc };
 }
 
+/** SIGINT, and returns once the process has exited. */
 async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
@@ -154,8 +155,7 @@ describe('relay bench (issue #11 goals)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
-    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r))));
+    await Promise.all(children.map(stop));
     agent.destroy();
     await db.drop();
     const w = { what: 38, goal: 26, measured: 10, baseline: 20, ratio: 8 };

@@ -125,13 +125,7 @@ export async function startSshd(shimEnv: Record<string, string>): Promise<SshdFi
     dropConnections: () => {
       if (!child?.pid || child.exitCode !== null) return 0;
       const pids = descendants(child.pid);
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAll(pids);
       return pids.length;
     },
     start,
@@ -158,6 +152,12 @@ async function killTmuxServer(socket: string): Promise<void> {
     return; // no tmux server was started, or it is gone already
   }
   const pids = [server, ...descendants(server)];
+  killAll(pids);
+  await waitUntil(() => pids.every((pid) => !running(pid)), 10_000, `tmux server ${server} and its panes to exit`);
+}
+
+/** SIGKILL to each of them (one already gone is fine). */
+function killAll(pids: number[]): void {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -165,17 +165,24 @@ async function killTmuxServer(socket: string): Promise<void> {
       // already gone
     }
   }
-  await waitUntil(() => pids.every((pid) => !running(pid)), 10_000, `tmux server ${server} and its panes to exit`);
 }
 
 /** Whether the process exists and has not exited (a zombie waiting for its parent counts as exited). */
 function running(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
+}
+
+/** /proc/<pid>/stat from the state on ("pid (comm) state ppid ..."), or undefined once the process is gone. */
+function statFields(pid: number | string): string[] | undefined {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
+  // comm may hold spaces and parentheses, so read after the last ")".
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Every process below `root`, from /proc (Linux). */
@@ -183,14 +190,9 @@ function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const fields = statFields(entry);
+    if (!fields) continue; // exited meanwhile
+    const ppid = Number(fields[1]);
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
   const out: number[] = [];
