@@ -4,6 +4,7 @@ import { AgentSessionQueue1764100000000 } from './1764100000000-AgentSessionQueu
 import { Sessions1764200000000 } from './1764200000000-Sessions.js';
 import { AgentConversations1764300000000 } from './1764300000000-AgentConversations.js';
 import { EventDataUncompressed1764400000000 } from './1764400000000-EventDataUncompressed.js';
+import { Requests1764500000000 } from './1764500000000-Requests.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Sessions1764200000000,
   AgentConversations1764300000000,
   EventDataUncompressed1764400000000,
+  Requests1764500000000,
 ];

@@ -16,6 +16,7 @@ import { PostRateLimitModule } from './http/post-rate-limit.js';
 import { createValidationPipe } from './http/validation.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
+import { RequestsModule } from './requests/requests.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         PaliadinModule,
         SessionsModule,
+        RequestsModule,
         AdminModule,
         WebModule,
       ],

@@ -15,7 +15,7 @@ import type { AuthedRequest } from './current-user.decorator.js';
 import { JwtVerifier, UnusableClaimsError } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
 import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
-import { hasScope } from './scopes.js';
+import { hasScope, type Scope } from './scopes.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -100,9 +100,10 @@ export class AuthGuard implements CanActivate {
     return hasScope(p.scopes, 'paliadin:admin');
   }
 
-  private requireScope(p: Principal, scope: Parameters<typeof hasScope>[1]): void {
-    if (p.scopes !== 'user' && !hasScope(p.scopes, scope)) {
-      throw new ForbiddenException(`This API key lacks the ${scope} scope`);
+  private requireScope(p: Principal, scope: Scope | readonly Scope[]): void {
+    const anyOf: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+    if (p.scopes !== 'user' && !anyOf.some((s) => hasScope(p.scopes as readonly Scope[], s))) {
+      throw new ForbiddenException(`This API key lacks the ${anyOf.join(' or ')} scope`);
     }
   }
 }

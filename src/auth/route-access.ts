@@ -10,13 +10,14 @@ export const STREAM_AUTH_KEY = 'paliadin:stream-auth';
  * behind PALIADIN_ENABLED and the owner gate; `admin` routes need an owner or
  * an admin-scoped key. Every other route needs an authenticated caller.
  */
-export type Access = { area: 'public' } | { area: 'user'; scope?: Scope } | { area: 'paliadin'; scope: Scope } | { area: 'admin' };
+export type Access = { area: 'public' } | { area: 'user'; scope?: Scope } | { area: 'paliadin'; scope: Scope | readonly Scope[] } | { area: 'admin' };
 
 /** No authentication: /health, /docs, the page shells. */
 export const Public = () => SetMetadata(ACCESS_KEY, { area: 'public' } satisfies Access);
 
-/** A Paliadin route; API keys need `scope`. Non-owners get the unrouted 404. */
-export const PaliadinRoute = (scope: Scope) => applyDecorators(SetMetadata(ACCESS_KEY, { area: 'paliadin', scope } satisfies Access), ApiBearerAuth());
+/** A Paliadin route; API keys need `scope` (or any one of several). Non-owners get the unrouted 404. */
+export const PaliadinRoute = (scope: Scope | readonly Scope[]) =>
+  applyDecorators(SetMetadata(ACCESS_KEY, { area: 'paliadin', scope } satisfies Access), ApiBearerAuth());
 
 /** An admin route: an owner, or an API key with `paliadin:admin` or `admin`. */
 export const AdminRoute = () => applyDecorators(SetMetadata(ACCESS_KEY, { area: 'admin' } satisfies Access), ApiBearerAuth());

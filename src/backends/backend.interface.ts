@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { ErrorCode } from '../contract/error-codes.js';
+import type { AgentQuestion, ClientToolDeclaration, RequestOutcome, ResolvedBy, SessionRules } from '../contract/requests.js';
 
 /** The answer's metadata, parsed from the trailer or sent by the upstream. */
 export interface TurnMeta {
@@ -27,6 +28,47 @@ export interface BackendTurnRequest {
    * May reject when the database cannot be read.
    */
   earlierExchanges?: (limit: number) => Promise<{ user: string; assistant: string }[]>;
+  /** How the driver asks the turn's caller (docs/requests.md); present when the run can take requests. */
+  asks?: AgentAsks;
+  /** Tools the caller declared and runs itself (the session's, then the turn's): offered to the agent. */
+  clientTools?: ClientToolDeclaration[];
+  /** Permission rules the turn's session added at its creation, beside the deployment's. */
+  rules?: SessionRules;
+}
+
+/** What a driver asks the turn's caller; the request is stored and shown before anyone answers it. */
+export type AgentAsk =
+  /** `grantRule`: the permission rule an `allow_always` answer grants for the rest of the agent session. */
+  | { kind: 'permission'; tool: string; inputSummary: string; input: Record<string, unknown>; grantRule: string }
+  | { kind: 'question'; questions: AgentQuestion[] }
+  | { kind: 'client_tool'; name: string; input: unknown };
+
+/**
+ * How a request ended. `outcome` is what `resolved` shows (a permission's
+ * decision, a question's answers, a tool result's is_error); `answer` is
+ * what the caller posted beyond it (a client tool's output), or, when nobody
+ * did (timeout, cancel), a line saying so.
+ */
+export interface AgentReply {
+  by: ResolvedBy;
+  outcome: RequestOutcome;
+  answer?: unknown;
+}
+
+/**
+ * The port through which a driver asks the turn's caller and waits: the
+ * turn's run implements it (durable, any instance may answer, with a
+ * deadline); the driver never learns how.
+ */
+export interface AgentAsks {
+  /**
+   * Resolves once the request is resolved: answered, timed out, or ended
+   * with the turn (cancel, shutdown). Never rejects: a request that could
+   * not be made resolves as refused. `signal`: the agent stopped waiting.
+   */
+  ask(ask: AgentAsk, signal: AbortSignal): Promise<AgentReply>;
+  /** The rules granted with `allow_always` for the rest of the agent session, as stored now. */
+  grants(): Promise<string[]>;
 }
 
 /** An agent's terminal as it is now (docs/sessions.md#the-terminal). */
@@ -114,6 +156,12 @@ export interface PaliadinBackend {
   readonly screenPollMs?: number;
   /** How many agent processes this instance runs now (local backend; metrics). */
   agentProcesses?(): number;
+  /**
+   * The driver turns its agent's permission prompts and questions into
+   * requests and offers client tools (stream-json). Others keep their
+   * agents' own rules; a turn declaring client tools for them is a 400.
+   */
+  readonly offersRequests?: boolean;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
   readonly mode: 'oneshot' | 'streaming';
   runTurn(req: BackendTurnRequest): Observable<BackendEvent>;

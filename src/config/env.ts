@@ -185,6 +185,22 @@ export class Env {
   @IsString()
   PALIADIN_AGENT_ALLOW = 'Read({workspace}/**),Edit({workspace}/**)';
 
+  // stream-json: permission rules that need a person's yes (comma list, same form as the allow
+  // rules): the turn asks its caller and waits (docs/requests.md). Ask wins over allow.
+  @IsString()
+  PALIADIN_AGENT_ASK = '';
+
+  // stream-json: permission rules refused without asking; deny wins over ask and allow.
+  @IsString()
+  PALIADIN_AGENT_DENY = '';
+
+  // How long a request (a permission, a question, a client tool call) waits for its answer;
+  // then it resolves by timeout (a permission is denied) and the turn goes on.
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PALIADIN_REQUEST_TIMEOUT_MS = 600_000;
+
   // auto: development without Anthropic credentials uses the built-in demo model. off: never.
   @IsIn(['auto', 'off'], { message: 'must be auto or off' })
   PALIADIN_DEMO_MODEL: 'auto' | 'off' = 'auto';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import type { AgentQuestion, PermissionDecision, RequestKind, RequestOutcome, ResolvedBy } from './requests.js';
 
 /** The SSE events of a turn (docs/events.md). `ping` is never stored. */
 export interface MetaData {
@@ -11,6 +12,8 @@ export interface ThinkingData {
   upstream?: true;
   /** The turn waits for another turn of its agent session to finish. */
   queued?: true;
+  /** The turn waits for the caller to answer this request (docs/requests.md). */
+  waiting_for?: { request_id: string; kind: RequestKind };
 }
 export type ContentData = { text: string } | { delta: string; streamed: true };
 export interface EndData {
@@ -32,6 +35,36 @@ export interface ToolData {
   input_summary: string;
   status: 'started' | 'done' | 'error';
 }
+/** The agent wants to use a tool its rules say to ask about (docs/requests.md). */
+export interface PermissionData {
+  request_id: string;
+  tool: string;
+  input_summary: string;
+  input: Record<string, unknown>;
+  options: PermissionDecision[];
+  expires_at: string;
+}
+/** The agent asks the user to choose. */
+export interface QuestionData {
+  request_id: string;
+  questions: AgentQuestion[];
+  expires_at: string;
+}
+/** The agent calls a tool the caller declared and runs itself; `input` has been validated against its schema. */
+export interface ClientToolData {
+  request_id: string;
+  name: string;
+  input: unknown;
+  expires_at: string;
+}
+/** A request is over: answered, timed out, cancelled, or its instance died. */
+export interface ResolvedData {
+  request_id: string;
+  kind: RequestKind;
+  outcome: RequestOutcome;
+  by: ResolvedBy;
+  at: string;
+}
 export interface ErrorData {
   code: ErrorCode;
   message: string;
@@ -43,6 +76,10 @@ export type TurnStreamEvent =
   | { kind: 'thinking'; data: ThinkingData }
   | { kind: 'content'; data: ContentData }
   | { kind: 'tool'; data: ToolData }
+  | { kind: 'permission'; data: PermissionData }
+  | { kind: 'question'; data: QuestionData }
+  | { kind: 'client_tool'; data: ClientToolData }
+  | { kind: 'resolved'; data: ResolvedData }
   | { kind: 'end'; data: EndData }
   | { kind: 'error'; data: ErrorData };
 

@@ -10,6 +10,8 @@ export interface ErrorEnvelope {
   message: string;
   /** A stable code where the status alone does not say what happened (e.g. SESSION_EXISTS). */
   code?: string;
+  /** REQUEST_RESOLVED: the request as it was resolved. */
+  request?: object;
 }
 
 /**
@@ -55,7 +57,9 @@ export function toEnvelope(exception: unknown, onUnexpected: (err: unknown) => v
             ? (response as { message: string }).message
             : exception.message;
     const code = typeof response === 'object' && typeof (response as { code?: unknown }).code === 'string' ? (response as { code: string }).code : undefined;
-    return { statusCode: status, error: reasonPhrase(status), message, ...(code ? { code } : {}) };
+    // A coded error of ours may carry what the client needs beside it (REQUEST_RESOLVED: the stored request).
+    const detail = code && typeof (response as { request?: unknown }).request === 'object' ? { request: (response as { request: object }).request } : {};
+    return { statusCode: status, error: reasonPhrase(status), message, ...(code ? { code } : {}), ...detail };
   }
   if (isDbUnavailable(exception)) {
     return { statusCode: 503, error: 'Service Unavailable', message: 'The server is busy or cannot reach its database; try again shortly' };

@@ -17,6 +17,12 @@ export function unstorableText(s: string): string | undefined {
  * class-transformer walks it: it recurses, and 8,000 levels overflow the stack.
  */
 const MAX_BODY_DEPTH = 2;
+/**
+ * The fields that carry JSON of the caller's own (docs/requests.md): a client
+ * tool's schema and output, a question's answers, session rules. Deep enough
+ * for what they hold, still far from any stack's limit.
+ */
+const DEEP_FIELDS: Record<string, number> = { client_tools: 32, output: 32, answers: 3, permissions: 3 };
 
 const bad = (message: string) => new BadRequestException(message);
 const join = (parent: string, key: string) => (parent ? `${parent}.${key}` : key);
@@ -62,18 +68,19 @@ function checkQuery(value: unknown, name: string | undefined): void {
 function checkBody(body: unknown): void {
   if (body === undefined || body === null) return;
   if (typeof body !== 'object' || Array.isArray(body)) throw bad('The request body must be a JSON object');
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 1 }];
+  const stack: { value: unknown; path: string; depth: number; limit: number }[] = [{ value: body, path: '', depth: 1, limit: MAX_BODY_DEPTH }];
   for (let top = stack.pop(); top; top = stack.pop()) {
-    const { value, path, depth } = top;
+    const { value, path, depth, limit } = top;
     if (typeof value === 'string') {
       checkText(value, path);
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_BODY_DEPTH) throw bad(`${path} must be a string, not an object or array`);
+    if (depth > limit)
+      throw bad(limit === MAX_BODY_DEPTH ? `${path} must be a string, not an object or array` : `${path} nests too deep (at most ${limit} levels in all)`);
     for (const [key, v] of Object.entries(value)) {
       checkText(key, `property name ${JSON.stringify(join(path, key))}`);
-      stack.push({ value: v, path: join(path, key), depth: depth + 1 });
+      stack.push({ value: v, path: join(path, key), depth: depth + 1, limit: depth === 1 ? (DEEP_FIELDS[key] ?? limit) : limit });
     }
   }
 }

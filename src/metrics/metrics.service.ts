@@ -7,6 +7,7 @@ export interface MetricSources {
   sseReaders: () => number;
   agentProcesses: () => number;
   sessions: () => Promise<{ status: string; n: number }[]>;
+  openRequests: () => Promise<{ kind: string; n: number }[]>;
   dbPool: () => { total: number; idle: number; waiting: number };
 }
 
@@ -69,6 +70,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly requestsCreated = new Counter({
+    name: 'paliadin_requests_created_total',
+    help: 'Requests the agent made of its caller on this instance (docs/requests.md), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly requestsResolved = new Counter({
+    name: 'paliadin_requests_resolved_total',
+    help: 'Requests resolved on this instance, by kind and outcome (allow_once, allow_always, deny, answered, ok, error, timeout, cancel, interrupted)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly requestWait = new Histogram({
+    name: 'paliadin_request_wait_seconds',
+    help: 'From a request being made to its resolution, by kind and who resolved it (user, api_key, timeout, cancel, interrupted)',
+    labelNames: ['kind', 'by'] as const,
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const sources = this.sources;
@@ -96,6 +117,17 @@ export class MetricsService {
         this.reset();
         for (const status of ['active', 'ended', 'expired', 'terminated']) this.set({ status }, 0);
         for (const { status, n } of (await sources.sessions?.()) ?? []) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_requests_open',
+      help: 'Requests waiting for their answer, of all instances, by kind (read from the database at scrape time)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const kind of ['permission', 'question', 'client_tool']) this.set({ kind }, 0);
+        for (const { kind, n } of (await sources.openRequests?.()) ?? []) this.set({ kind }, n);
       },
     });
     new Gauge({

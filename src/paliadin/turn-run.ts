@@ -5,9 +5,11 @@ import { EMPTY_META, mergeMeta } from '../contract/answer.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { seconds } from '../contract/seconds.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
-import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
+import type { ErrorData, ThinkingData, TurnStreamEvent } from '../contract/stream-events.js';
 import { isPermanentDbError } from '../database/db-errors.js';
 import { answeredTurn } from './turn-answer.js';
+import { TurnAsks } from './turn-asks.js';
+import type { TurnRequests } from './turn-requests.js';
 import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
 import type { TurnEventSink, TurnEventWriter } from './turn-event-writer.js';
 
@@ -32,6 +34,8 @@ export interface TurnRunDeps {
   saveConversationId: (turnId: string, id: string) => Promise<void>;
   /** Present when the turn must first wait for its agent session; resolves once it may run. */
   waitForTurn?: (signal: AbortSignal) => Promise<void>;
+  /** Present when the backend asks its callers (docs/requests.md): where requests are kept, and their deadline. */
+  requests?: { store: TurnRequests; timeoutMs: number; sessionRef: string | null };
   onSettled: (run: TurnRun) => void;
   logError: (err: unknown, msg: string) => void;
   /** Told the first content's time and the stored outcome (metrics). */
@@ -61,6 +65,8 @@ export class TurnRun {
   private hadContent = false;
   private queued = false;
   private readonly stopWaiting = new AbortController();
+  /** The requests the backend makes of the caller while the turn runs, when it makes any. */
+  private readonly asks?: TurnAsks;
   readonly settled: Promise<void>;
   private settle!: () => void;
 
@@ -74,6 +80,21 @@ export class TurnRun {
       onFailed: () => this.fail(NOT_STORED.code, NOT_STORED.message, NOT_STORED.retryable),
     });
     this.settled = new Promise((r) => (this.settle = r));
+    if (deps.requests && deps.backend.offersRequests) {
+      const { store, timeoutMs, sessionRef } = deps.requests;
+      this.asks = new TurnAsks(
+        { turnId: request.turnId, userId: request.userId, sessionRef },
+        {
+          store,
+          timeoutMs,
+          emit: (ev) => this.emit(ev),
+          // While the caller is asked, the agent is rightly silent: the silence watch restarts when the wait ends.
+          changed: () => (this.lastHeardMs = Date.now()),
+          logError: deps.logError,
+        },
+      );
+      this.request = { ...request, asks: this.asks };
+    }
   }
 
   get turnId(): string {
@@ -147,7 +168,7 @@ export class TurnRun {
         this.emit({ kind: 'content', data: { delta: ev.text, streamed: true } });
         return;
       case 'heartbeat':
-        this.emit({ kind: 'thinking', data: { elapsed_seconds: ev.elapsedSeconds, since_first: this.chunks.length > 0, upstream: true } });
+        this.emit({ kind: 'thinking', data: { elapsed_seconds: ev.elapsedSeconds, since_first: this.chunks.length > 0, upstream: true, ...this.waiting() } });
         return;
       case 'meta':
         this.meta = mergeMeta(this.meta, ev.meta);
@@ -217,9 +238,12 @@ export class TurnRun {
   private end(closing: TurnStreamEvent[], completion: TurnCompletion): void {
     if (this.ending) return;
     this.ending = true;
+    // Before the backend stops: its open requests resolve as the turn ended, their `resolved` events before the last one.
+    const requestsClosed = this.asks?.close(closedBy(completion.errorCode));
     this.stopWork();
     void (async () => {
       try {
+        await requestsClosed;
         await this.sink.flush();
         if (this.sink.state === 'refused') return;
         if (this.sink.state === 'failed') {
@@ -295,8 +319,15 @@ export class TurnRun {
         elapsed_seconds: Math.floor((Date.now() - this.startedMs) / 1000),
         since_first: this.chunks.length > 0,
         ...(this.queued ? { queued: true as const } : {}),
+        ...this.waiting(),
       },
     });
+  }
+
+  /** `waiting_for` while a request is open. */
+  private waiting(): Pick<ThinkingData, 'waiting_for'> {
+    const waitingFor = this.asks?.waitingFor;
+    return waitingFor ? { waiting_for: waitingFor } : {};
   }
 
   /**
@@ -307,6 +338,8 @@ export class TurnRun {
   private armSilence(): void {
     if (this.deps.backend.mode !== 'streaming' || this.ending) return;
     const ms = this.deps.timings.silenceTimeoutMs;
+    // No silence while the caller is asked: the agent waits for their answer (it has its own deadline).
+    if (this.asks?.waitingFor) this.lastHeardMs = Date.now();
     const quietFor = Date.now() - this.lastHeardMs;
     if (quietFor >= ms) {
       this.fail('upstream_silence', `The agent upstream went silent for over ${seconds(ms)}`);
@@ -322,6 +355,12 @@ export class TurnRun {
   private after(ms: number, fn: () => void): void {
     this.timers.push(setTimeout(fn, ms));
   }
+}
+
+/** How a turn's open requests resolve when it ends with `errorCode` (null: it answered, so nobody is asked anymore). */
+function closedBy(errorCode: ErrorCode | null): 'cancel' | 'timeout' | 'interrupted' {
+  if (errorCode === 'cancelled') return 'cancel';
+  return errorCode === 'timeout' ? 'timeout' : 'interrupted';
 }
 
 /** The event with its text made storable; chunks, by far the most frequent, take the short path. */

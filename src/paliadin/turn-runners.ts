@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND, type BackendTurnRequest, type PaliadinBackend } from '../backends/backend.interface.js';
@@ -11,6 +11,7 @@ import { AgentSessionQueue } from './agent-session-queue.js';
 import { TurnRun } from './turn-run.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { rawPool } from '../database/raw-pool.js';
+import { TURN_REQUESTS, type TurnRequests } from './turn-requests.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
 export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
@@ -40,6 +41,8 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     private readonly listener: PgListener,
     private readonly queue: AgentSessionQueue,
     private readonly metrics: MetricsService,
+    // The requests module's store (docs/requests.md), when the app has it: bound by that module, never imported.
+    @Optional() @Inject(TURN_REQUESTS) private readonly requests?: TurnRequests,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -54,8 +57,12 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     this.heartbeat.unref();
   }
 
-  /** Runs a turn; one not `claimed` yet first waits for its agent session (AgentSessionQueue). */
-  start(request: BackendTurnRequest, claimed: boolean): TurnRun {
+  /**
+   * Runs a turn; one not `claimed` yet first waits for its agent session
+   * (AgentSessionQueue). `sessionRef`: its session row, where requests keep
+   * what the caller granted.
+   */
+  start(request: BackendTurnRequest, claimed: boolean, sessionRef: string | null = null): TurnRun {
     const env = this.config.env;
     const run = new TurnRun(request, {
       backend: this.backend,
@@ -71,6 +78,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
       saveConversationId: (turnId, id) =>
         this.db.query(`UPDATE paliadin_turns SET aichat_conversation_id = $2 WHERE turn_id = $1`, [turnId, id]).then(() => undefined),
       waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, signal),
+      requests: this.requests && { store: this.requests, timeoutMs: env.PALIADIN_REQUEST_TIMEOUT_MS, sessionRef },
       onSettled: (r) => {
         if (this.runs.get(r.turnId) === r) this.runs.delete(r.turnId);
         this.queue.released(request.agentSession);

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
 import { agentSessionName } from '../contract/agent-session.js';
+import type { ClientToolDeclaration, SessionRules } from '../contract/requests.js';
 import type { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
 import type { HistoryQueryDto } from './dto/history-query.dto.js';
 import type { RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
@@ -18,6 +19,17 @@ import { BusyException } from '../http/busy.exception.js';
 
 // How long a cancel waits for another instance to stop its runner before ending the row itself.
 const REMOTE_CANCEL_WAIT_MS = 3_000;
+
+/** The named session a turn runs in (its caller checked it is theirs and active), as the turn needs it. */
+export interface TurnSession {
+  id: string;
+  agentSession: string;
+  workspace?: string;
+  /** Permission rules it added at its creation (docs/requests.md#rules). */
+  rules?: SessionRules;
+  /** Client tools it declared at its creation; a turn may add more. */
+  clientTools?: ClientToolDeclaration[];
+}
 
 /**
  * The turn's lifecycle: the audit row is written before the backend is called,
@@ -41,18 +53,39 @@ export class TurnService {
    * session of theirs, checked by the caller): the turn is counted on the
    * session and its `turn` event recorded in the same transaction.
    */
-  async start(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
+  async start(user: Principal, dto: CreateTurnDto, session?: TurnSession): Promise<TurnCreatedDto> {
+    const clientTools = this.clientTools(dto, session);
     const liveCap = this.config.env.PALIADIN_MAX_LIVE_TURNS;
     // The place is taken now, before the first await: a burst of POSTs cannot all pass the check.
     if (!this.runners.tryReserve(liveCap)) throw new BusyException(`This server is running ${liveCap} turns, its limit; try again shortly`);
     try {
-      return await this.create(user, dto, session);
+      return await this.create(user, dto, session, clientTools);
     } finally {
       this.runners.unreserve();
     }
   }
 
-  private async create(user: Principal, dto: CreateTurnDto, session?: { id: string; agentSession: string; workspace?: string }): Promise<TurnCreatedDto> {
+  /** The session's client tools, then the turn's; a 400 when the backend cannot offer them or a name is taken. */
+  private clientTools(dto: CreateTurnDto, session?: TurnSession): ClientToolDeclaration[] | undefined {
+    const own = dto.client_tools ?? [];
+    if (own.length > 0 && !this.backend.offersRequests) {
+      const which = this.backend.driver ? `${this.backend.kind} backend's ${this.backend.driver} driver` : `${this.backend.kind} backend`;
+      throw new BadRequestException(`client_tools cannot be offered by the ${which}: client tools need the local backend's stream-json driver`);
+    }
+    const inherited = session?.clientTools ?? [];
+    const taken = new Set(inherited.map((t) => t.name));
+    const clash = own.findIndex((t) => taken.has(t.name));
+    if (clash >= 0) throw new BadRequestException(`client_tools[${clash}].name "${own[clash].name}" is declared by the session already`);
+    const all = [...inherited, ...own];
+    return all.length > 0 ? all : undefined;
+  }
+
+  private async create(
+    user: Principal,
+    dto: CreateTurnDto,
+    session: TurnSession | undefined,
+    clientTools: ClientToolDeclaration[] | undefined,
+  ): Promise<TurnCreatedDto> {
     const turnId = randomUUID();
     const givenSessionId = dto.session_id?.trim();
     const sessionId = givenSessionId || randomUUID();
@@ -66,7 +99,7 @@ export class TurnService {
     // under it; the check needs a statement of its own, after the lock, to see what they committed.
     const startedAt = new Date();
     const agentSession = session?.agentSession ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
-    const claimed = await this.db.transaction(async (tx) => {
+    const { claimed, sessionRef } = await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
       const sessionRef = await SessionStore.startTurn(
         tx,
@@ -107,7 +140,7 @@ export class TurnService {
       if (n >= cap) {
         throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
       }
-      return claimed === true;
+      return { claimed: claimed === true, sessionRef };
     });
 
     this.runners.start(
@@ -123,8 +156,11 @@ export class TurnService {
         context,
         // A browser session made up just now has no earlier exchanges: no need to look.
         earlierExchanges: givenSessionId ? (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit) : () => Promise.resolve([]),
+        clientTools,
+        rules: session?.rules,
       },
       claimed,
+      sessionRef,
     );
     return { turn_id: turnId, sse_url: `/api/paliadin/stream/${turnId}` };
   }

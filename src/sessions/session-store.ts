@@ -1,3 +1,4 @@
+import type { ClientToolDeclaration, SessionRules } from '../contract/requests.js';
 import type { SessionStatus } from './session-status.js';
 
 /** Anything that runs a query: the data source, or a transaction's manager. */
@@ -24,13 +25,18 @@ export interface SessionRecord {
   agent_session_id: string | null;
   running_turn_id: string | null;
   user_email: string;
+  /** Rules added at creation (docs/requests.md#rules). */
+  permissions: SessionRules | null;
+  client_tools: ClientToolDeclaration[] | null;
+  /** Rules its user granted with `allow_always`. */
+  grants: string[];
 }
 
 /** The name of every user's default session (the one POST /api/paliadin/turn uses); reserved. */
 export const DEFAULT_SESSION_NAME = 'default';
 
 const COLUMNS = `s.id, s.user_id, s.name, s.agent_session, s.created_by, s.backend, s.driver, s.workspace, s.status, s.created_at,
-  s.expires_at, s.ended_at, s.last_activity_at, s.turns, s.agent_session_id,
+  s.expires_at, s.ended_at, s.last_activity_at, s.turns, s.agent_session_id, s.permissions, s.client_tools, s.grants,
   (SELECT t.turn_id FROM paliadin_turns t WHERE t.session_ref = s.id AND t.finished_at IS NULL ORDER BY t.queue_seq LIMIT 1) AS running_turn_id,
   (SELECT u.email FROM users u WHERE u.id = s.user_id) AS user_email`;
 
@@ -76,20 +82,33 @@ export const SessionStore = {
       driver: string | null;
       workspace: string | null;
       expiresAt: Date | null;
+      permissions?: SessionRules;
+      clientTools?: ClientToolDeclaration[];
     },
   ): Promise<SessionRecord | undefined> {
     const [row] = rowsOf<{ id: string } | undefined>(
       await db.query(
         `WITH s AS (
-           INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, driver, workspace, expires_at, events_seq)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)
+           INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, driver, workspace, expires_at, events_seq, permissions, client_tools)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
            ON CONFLICT (user_id, name) WHERE status = 'active' DO NOTHING
            RETURNING id, created_at
          ),
          ev AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data)
                 SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', ${ISO('created_at')}, 'reason', 'created') FROM s)
          SELECT id FROM s`,
-        [s.userId, s.name, s.agentSession, s.createdBy, s.backend, s.driver, s.workspace, s.expiresAt],
+        [
+          s.userId,
+          s.name,
+          s.agentSession,
+          s.createdBy,
+          s.backend,
+          s.driver,
+          s.workspace,
+          s.expiresAt,
+          s.permissions ? JSON.stringify(s.permissions) : null,
+          s.clientTools ? JSON.stringify(s.clientTools) : null,
+        ],
       ),
     );
     return row ? SessionStore.find(db, row.id) : undefined;
@@ -152,6 +171,17 @@ export const SessionStore = {
       ),
     );
     return rows.length === 1;
+  },
+
+  /** The rules granted on the session with `allow_always` (docs/requests.md#rules). */
+  async grants(db: Queryable, id: string): Promise<string[]> {
+    const [row] = rowsOf<{ grants: string[] } | undefined>(await db.query(`SELECT grants FROM paliadin_sessions WHERE id = $1`, [id]));
+    return row?.grants ?? [];
+  },
+
+  /** Grants a rule for the rest of the session (once; an ended session keeps what it had). */
+  async addGrant(db: Queryable, id: string, rule: string): Promise<void> {
+    await db.query(`UPDATE paliadin_sessions SET grants = array_append(grants, $2) WHERE id = $1 AND status = 'active' AND NOT ($2 = ANY(grants))`, [id, rule]);
   },
 
   /** Ends the user's active default session, if there is one (a reset). */

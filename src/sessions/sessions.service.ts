@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
@@ -86,6 +86,7 @@ export class SessionsService implements OnModuleInit {
       throw new BadRequestException(`name is too long for this server's session prefix (the agent session "${agentSession}" would exceed 64 characters)`);
     const expiresMs = dto.expires_in === undefined ? DEFAULT_EXPIRY_MS : parseExpiresIn(dto.expires_in);
     if (typeof expiresMs === 'string') throw new BadRequestException(expiresMs);
+    this.checkAsking(p, dto);
     if (dto.workspace) await mkdir(path.join(this.config.workspacesDir, dto.workspace), { recursive: true });
     const created = await SessionStore.create(this.db, {
       userId: p.userId,
@@ -96,6 +97,8 @@ export class SessionsService implements OnModuleInit {
       driver: this.backend.driver ?? null,
       workspace: dto.workspace ?? null,
       expiresAt: new Date(Date.now() + expiresMs),
+      permissions: dto.permissions && { ...dto.permissions },
+      clientTools: dto.client_tools,
     });
     if (!created) throw new ConflictException({ code: 'SESSION_EXISTS', message: `You already have an active session named "${name}"` });
     const base = `/api/sessions/${created.id}`;
@@ -109,6 +112,25 @@ export class SessionsService implements OnModuleInit {
         text: 'POST {"input": "..."} to exec_url to run a turn; read events_url (Server-Sent Events) to watch the session; POST checkin_url to end it.',
       },
     };
+  }
+
+  /**
+   * Rules and client tools at creation (docs/requests.md): only for a driver
+   * that asks its callers; `allow` rules, which widen what the agent may do
+   * unasked, only from admins.
+   */
+  private checkAsking(p: Principal, dto: CreateSessionDto): void {
+    const rules = dto.permissions ?? {};
+    const given = (['ask', 'deny', 'allow'] as const).filter((k) => rules[k]?.length);
+    if ((given.length > 0 || dto.client_tools?.length) && !this.backend.offersRequests) {
+      const field = given.length > 0 ? `permissions.${given[0]}` : 'client_tools';
+      const which = this.backend.driver ? `the ${this.backend.kind} backend's ${this.backend.driver} driver` : `the ${this.backend.kind} backend`;
+      throw new BadRequestException(
+        `${field} cannot be applied by ${which}, whose agent keeps its own rules: they need the local backend's stream-json driver`,
+      );
+    }
+    if (rules.allow?.length && !this.isAdmin(p))
+      throw new ForbiddenException('permissions.allow may only be given by admins; ask and deny rules are open to all');
   }
 
   /** The session, if the caller may see it: their own, or any for admins; else the 404 of one that does not exist. */
@@ -129,11 +151,13 @@ export class SessionsService implements OnModuleInit {
     const owner = s.user_id === p.userId ? p : { ...p, userId: s.user_id };
     const started = await this.turns.start(
       owner,
-      { user_message: dto.input.trim(), context: dto.context, session_id: s.id },
+      { user_message: dto.input.trim(), context: dto.context, session_id: s.id, client_tools: dto.client_tools },
       {
         id: s.id,
         agentSession: s.agent_session,
         workspace: s.workspace ? path.join(this.config.workspacesDir, s.workspace) : undefined,
+        rules: s.permissions ?? undefined,
+        clientTools: s.client_tools ?? undefined,
       },
     );
     return { ...started, session_id: s.id };
@@ -191,5 +215,8 @@ function toSessionDto(s: SessionRecord): SessionDto {
     turns: s.turns,
     ...(s.running_turn_id ? { running_turn_id: s.running_turn_id } : {}),
     ...(s.agent_session_id ? { agent_session_id: s.agent_session_id } : {}),
+    ...(s.permissions ? { permissions: s.permissions } : {}),
+    ...(s.grants.length > 0 ? { grants: s.grants } : {}),
+    ...(s.client_tools?.length ? { client_tools: s.client_tools.map((t) => t.name) } : {}),
   };
 }

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import type { ClientToolDeclaration } from '../../contract/requests.js';
+import { ClientToolsProperty, IsClientTools } from './client-tool.dto.js';
 
 const CONTEXT_MAX = 2000;
 
@@ -75,6 +77,11 @@ export class CreateTurnDto {
   @ValidateNested()
   @Type(() => TurnContextDto)
   context?: TurnContextDto;
+
+  @ClientToolsProperty()
+  @IsOptional()
+  @IsClientTools()
+  client_tools?: ClientToolDeclaration[];
 }
 
 export class TurnCreatedDto {

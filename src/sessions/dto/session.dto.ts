@@ -1,8 +1,59 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { ClientToolDeclaration } from '../../contract/requests.js';
+import { ClientToolsProperty, IsClientTools } from '../../paliadin/dto/client-tool.dto.js';
 import { TurnContextDto } from '../../paliadin/dto/create-turn.dto.js';
 import { SESSION_STATUSES } from '../session-status.js';
+
+// Claude Code's rule form, `Tool` or `Tool(content)` (docs/requests.md#rules).
+const RULE_RE = /^[A-Za-z][A-Za-z0-9_-]*(\(.*\))?$/s;
+const MAX_RULES = 64;
+
+/** Permission rules a session adds to the deployment's (stream-json driver). */
+export class SessionPermissionsDto {
+  @ApiPropertyOptional({ type: [String], example: ['Edit({workspace}/**)'], description: 'Calls these cover are put to the caller as `permission` requests' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RULES)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  ask?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['Bash'], description: 'Calls these cover are refused without asking' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RULES)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  deny?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['Read'], description: 'Admins only: calls these cover are allowed without asking (an ask rule still wins)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RULES)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  allow?: string[];
+}
 
 export class CreateSessionDto {
   @ApiPropertyOptional({ pattern: '^[a-z0-9][a-z0-9-]{0,30}$', example: 'ci-bot', description: 'Unique among your active sessions; `default` is reserved' })
@@ -22,6 +73,21 @@ export class CreateSessionDto {
   @IsString()
   @Matches(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/, { message: 'workspace must be 1-64 characters of A-Z a-z 0-9 _ . - (no "/", not "." or "..")' })
   workspace?: string;
+
+  @ApiPropertyOptional({
+    type: SessionPermissionsDto,
+    description: 'Rules added to the deployment’s for this session’s agent (stream-json driver); `allow` only by admins',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SessionPermissionsDto)
+  permissions?: SessionPermissionsDto;
+
+  @ClientToolsProperty()
+  @IsOptional()
+  @IsClientTools()
+  client_tools?: ClientToolDeclaration[];
 }
 
 export class ExecDto {
@@ -37,6 +103,11 @@ export class ExecDto {
   @ValidateNested()
   @Type(() => TurnContextDto)
   context?: TurnContextDto;
+
+  @ClientToolsProperty()
+  @IsOptional()
+  @IsClientTools()
+  client_tools?: ClientToolDeclaration[];
 }
 
 export class ListSessionsQueryDto {
@@ -77,6 +148,9 @@ export class SessionDto {
   @ApiProperty() turns: number;
   @ApiPropertyOptional({ format: 'uuid' }) running_turn_id?: string;
   @ApiPropertyOptional({ description: 'The agent’s own conversation id, where the driver has one' }) agent_session_id?: string;
+  @ApiPropertyOptional({ type: SessionPermissionsDto, description: 'Rules it added at creation' }) permissions?: SessionPermissionsDto;
+  @ApiPropertyOptional({ type: [String], description: 'Rules its user granted with allow_always, for the rest of the session' }) grants?: string[];
+  @ApiPropertyOptional({ type: [String], description: 'The names of the client tools it declared' }) client_tools?: string[];
 }
 
 export class SessionInstructionsDto {

@@ -1,26 +1,45 @@
+import type { SessionRules } from '../../../contract/requests.js';
+
 /**
- * What a stream-json agent may do (README: The local backend, permissions):
- * only the tools PALIADIN_AGENT_TOOLS names exist for it, it may use them
- * without asking only as PALIADIN_AGENT_ALLOW's rules say, and everything
- * else is refused (permission mode dontAsk: nobody is there to ask).
+ * What a stream-json agent may do (docs/requests.md#rules): only the tools
+ * PALIADIN_AGENT_TOOLS names exist for it; Claude Code weighs each call
+ * against the rules, deny first, then ask, then allow; a call an ask rule
+ * covers is put to the turn's caller, and one no rule covers is refused
+ * (nobody is asked about it, as before requests existed).
  */
 export interface AgentPermissions {
   /** Claude Code's `--tools`: the built-in tools the model is offered at all. */
   tools: string[];
   /** Claude Code's `--allowedTools`: permission rules, e.g. `Edit(//srv/ws/**)`. */
   allow: string[];
+  /** Rules whose calls the caller is asked about. */
+  ask: string[];
+  /** Rules whose calls are refused without asking. */
+  deny: string[];
+}
+
+/** The deployment's rules (PALIADIN_AGENT_*), each a comma list. */
+export interface DeploymentRules {
+  tools: string;
+  allow: string;
+  ask: string;
+  deny: string;
 }
 
 /**
- * `{workspace}` stands for the agent session's working directory, written as
- * Claude Code's absolute-path rule form (`//` + the path without its leading
- * slash), so `Read({workspace}/**)` reads "anything under the workspace".
+ * The deployment's rules with the session's added. `{workspace}` stands for
+ * the agent session's working directory, written as Claude Code's
+ * absolute-path rule form (`//` + the path without its leading slash), so
+ * `Read({workspace}/**)` reads "anything under the workspace".
  */
-export function agentPermissions(tools: string, allow: string, workspace: string): AgentPermissions {
+export function agentPermissions(rules: DeploymentRules, workspace: string, session: SessionRules = {}): AgentPermissions {
   const rulePath = `/${workspace}`;
+  const resolve = (list: string[]) => list.map((rule) => rule.replaceAll('{workspace}', rulePath));
   return {
-    tools: splitList(tools),
-    allow: splitList(allow).map((rule) => rule.replaceAll('{workspace}', rulePath)),
+    tools: splitList(rules.tools),
+    allow: resolve([...splitList(rules.allow), ...(session.allow ?? [])]),
+    ask: resolve([...splitList(rules.ask), ...(session.ask ?? [])]),
+    deny: resolve([...splitList(rules.deny), ...(session.deny ?? [])]),
   };
 }
 

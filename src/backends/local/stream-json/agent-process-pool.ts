@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
+import type { SessionRules } from '../../../contract/requests.js';
 import { AgentStartError } from '../local-agent-host.js';
 import type { AgentProcess } from './agent-process.js';
+
+/** What a session's agent is started with, beyond its name: its workspace and the rules its session added. */
+export interface AgentStart {
+  workspace?: string;
+  rules?: SessionRules;
+}
 
 interface Slot {
   agent: AgentProcess;
@@ -24,8 +31,8 @@ export class AgentProcessPool {
   private waiters: (() => void)[] = [];
 
   constructor(
-    /** Starts a session's agent, in `cwd` when the session names a workspace. */
-    private readonly start: (session: string, signal: AbortSignal, cwd: string | undefined) => Promise<AgentProcess>,
+    /** Starts a session's agent (in its workspace, under its rules, when the session names them). */
+    private readonly start: (session: string, signal: AbortSignal, how: AgentStart) => Promise<AgentProcess>,
     private readonly opts: { maxAgents: number; idleMs: number },
   ) {}
 
@@ -47,7 +54,7 @@ export class AgentProcessPool {
    * The session's agent, started if need be, marked busy until release().
    * The caller serialises turns per session, so one session never acquires twice at once.
    */
-  async acquire(session: string, signal: AbortSignal, cwd?: string): Promise<AgentProcess> {
+  async acquire(session: string, signal: AbortSignal, how: AgentStart = {}): Promise<AgentProcess> {
     const existing = this.slots.get(session);
     if (existing?.agent.isAlive) {
       clearTimeout(existing.idleTimer);
@@ -58,7 +65,7 @@ export class AgentProcessPool {
     await this.makeRoom(signal);
     this.starting.add(session);
     try {
-      const agent = await this.start(session, signal, cwd);
+      const agent = await this.start(session, signal, how);
       this.slots.set(session, { agent, busy: true, lastUsed: Date.now() });
       this.logger.log(`agent for ${session} started (pid ${agent.pid})`);
       // An agent that dies between turns gives its place back at once, not at the next turn.

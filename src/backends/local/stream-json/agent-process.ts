@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Query, SDKMessage, SDKUserMessage, SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, McpServerConfig, Query, SDKMessage, SDKUserMessage, SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import type { ClientToolDeclaration } from '../../../contract/requests.js';
 import { seconds } from '../../../contract/seconds.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
 import { AgentStartError } from '../local-agent-host.js';
 import type { AgentPermissions } from './agent-permissions.js';
+import { CLIENT_TOOLS_SERVER, clientToolsServer, errorResult, type ClientToolCall } from './client-tools-server.js';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
 let sdk: Promise<Sdk> | undefined;
@@ -31,12 +33,20 @@ export interface AgentProcessSpec {
   /** Appended to Claude Code's system prompt. */
   instructions: string;
   startTimeoutMs: number;
+  /** Claude Code's own limit on one client tool call: beyond the request's deadline, so that one ends first. */
+  clientToolTimeoutMs: number;
 }
 
-/** What one turn hears from the agent: each message, and the agent's end if it comes first. */
+/**
+ * What one turn hears from the agent: each message, and the agent's end if
+ * it comes first; and what it answers when the agent asks (docs/requests.md):
+ * whether a tool may be used, and the caller's own tools' results.
+ */
 export interface AgentListener {
   message(msg: SDKMessage): void;
   ended(reason: string): void;
+  canUseTool: CanUseTool;
+  clientTool: ClientToolCall;
 }
 
 /** The conversation to resume is not there (another HOME, a wiped ~/.claude): start a new one. */
@@ -71,6 +81,8 @@ export class AgentProcess {
   private alive = true;
   private endReason?: string;
   private readonly stderr: string[] = [];
+  /** The client tools the agent has now (their declarations as JSON): set again only when a turn brings others. */
+  private clientTools = '[]';
   private onExit!: (e: { code: number | null; signal: NodeJS.Signals | null }) => void;
 
   private constructor(
@@ -87,10 +99,14 @@ export class AgentProcess {
         cwd: spec.launch.cwd,
         env: spec.launch.env,
         includePartialMessages: true,
-        // Nobody is there to answer a permission prompt: what the rules do not allow is refused.
-        permissionMode: 'dontAsk',
+        // Claude Code weighs each call against the rules (deny, ask, allow) and puts the rest to us:
+        // the turn's gate asks its caller about ask-rule calls and refuses what no rule allows.
+        permissionMode: 'default',
+        canUseTool: (tool, input, options) =>
+          this.listener ? this.listener.canUseTool(tool, input, options) : Promise.resolve({ behavior: 'deny', message: 'No turn is running' }),
         tools: spec.permissions.tools,
         allowedTools: spec.permissions.allow,
+        settings: { permissions: { ask: spec.permissions.ask, deny: spec.permissions.deny } },
         // No settings files: neither the agent HOME's (the pty driver's rules are there) nor the
         // workspace's (the agent can write those). What it may do is spec.permissions alone.
         settingSources: [],
@@ -178,6 +194,24 @@ export class AgentProcess {
 
   detach(): void {
     this.listener = undefined;
+  }
+
+  /**
+   * Gives the agent the caller's tools for the next turn (an in-process MCP
+   * server), or takes them away; nothing is sent when they are the ones it has.
+   */
+  async useClientTools(tools: ClientToolDeclaration[] | undefined): Promise<void> {
+    const key = JSON.stringify(tools ?? []);
+    if (key === this.clientTools) return;
+    const call: ClientToolCall = (name, input, signal) =>
+      this.listener ? this.listener.clientTool(name, input, signal) : Promise.resolve(errorResult('No turn is running'));
+    const servers: Record<string, McpServerConfig> = tools?.length
+      ? { [CLIENT_TOOLS_SERVER]: clientToolsServer(tools, call, this.spec.clientToolTimeoutMs) }
+      : {};
+    const result = await this.query.setMcpServers(servers);
+    const failed = Object.entries(result.errors);
+    if (failed.length > 0) throw new Error(`the client tools could not be given to the agent: ${failed.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+    this.clientTools = key;
   }
 
   /** Claude Code's own interrupt (what Escape does): the current turn ends with an error result, the process stays. */

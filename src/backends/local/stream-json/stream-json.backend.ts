@@ -10,13 +10,16 @@ import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
 import { agentMessage } from './agent-input.js';
 import { agentPermissions } from './agent-permissions.js';
 import { AgentProcess, ConversationNotFoundError, loadSdk } from './agent-process.js';
-import { AgentProcessPool } from './agent-process-pool.js';
+import { AgentProcessPool, type AgentStart } from './agent-process-pool.js';
 import { CHAT_INSTRUCTIONS } from './chat-instructions.js';
+import { callClientTool, toolGate } from './tool-gate.js';
 import { TurnTranslator } from './turn-translator.js';
 
 // After an interrupt, how long the agent gets to end the turn before it is stopped
 // (the next turn of the session must not hear the rest of this one).
 const UNSTICK_MS = 5_000;
+// Claude Code's own limit on a client tool call comes this long after the request's deadline, so the request's ends it first.
+const CLIENT_TOOL_GRACE_MS = 60_000;
 
 /**
  * PALIADIN_BACKEND=local with PALIADIN_LOCAL_DRIVER=stream-json: one warm
@@ -33,6 +36,8 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
   readonly mode = 'streaming';
+  // Permission prompts and questions become requests; the caller's own tools are offered (docs/requests.md).
+  readonly offersRequests = true;
   readonly pool: AgentProcessPool;
   private readonly logger = new Logger('LocalBackend');
   private readonly turns = new SerialQueue();
@@ -45,7 +50,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     private readonly sessions: AgentSessionStore,
   ) {
     this.host = new LocalAgentHost(config);
-    this.pool = new AgentProcessPool((session, signal, cwd) => this.startAgent(session, signal, cwd), {
+    this.pool = new AgentProcessPool((session, signal, how) => this.startAgent(session, signal, how), {
       maxAgents: config.env.PALIADIN_MAX_PANES,
       idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
     });
@@ -97,15 +102,17 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     if (signal.aborted) return;
     try {
       let agent: AgentProcess;
+      const how: AgentStart = { workspace: req.workspace, rules: req.rules };
       try {
-        agent = await this.pool.acquire(req.agentSession, signal, req.workspace);
+        agent = await this.pool.acquire(req.agentSession, signal, how);
         if (agent.turns > 0 && (await this.isBehind(agent))) {
           // Another instance has had a turn of this conversation (or reset it) since: this process's
           // memory of it is old. A new one resumes it as it now stands.
           this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
           await this.pool.close(req.agentSession);
-          agent = await this.pool.acquire(req.agentSession, signal, req.workspace);
+          agent = await this.pool.acquire(req.agentSession, signal, how);
         }
+        await agent.useClientTools(req.clientTools);
       } catch (e) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (signal.aborted) return;
@@ -148,6 +155,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
         sub.next(ev);
       };
       const translator = new TurnTranslator(agent.spec.launch.cwd, emit);
+      const gate = toolGate({ asks: req.asks, permissions: agent.spec.permissions, cwd: agent.spec.launch.cwd });
       // Proof of life while the agent works without a word for us (a tool running, thinking):
       // the pipeline fails a streaming turn that stays silent too long.
       const heartbeat = setInterval(() => {
@@ -201,6 +209,8 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
           }
           finish();
         },
+        canUseTool: gate,
+        clientTool: (name, input, toolSignal) => callClientTool(req.asks, name, input, toolSignal),
       });
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort);
@@ -227,11 +237,12 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     return next;
   }
 
-  private async startAgent(session: string, signal: AbortSignal, named: string | undefined): Promise<AgentProcess> {
+  private async startAgent(session: string, signal: AbortSignal, how: AgentStart): Promise<AgentProcess> {
     const launch = await this.host.resolvedLaunch();
+    const env = this.config.env;
     // Each agent session works in a directory of its own (its session's workspace, when it names one):
     // the default rules let it read and write there only.
-    const workspace = named ?? path.join(this.config.agentCwd, session);
+    const workspace = how.workspace ?? path.join(this.config.agentCwd, session);
     await mkdir(workspace, { recursive: true });
     const resume = await this.sessions.get(session).catch((e: unknown) => {
       this.logger.error({ err: e, session }, 'could not read the stored agent session id; starting a new conversation');
@@ -241,9 +252,14 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       session,
       launch: { ...launch, cwd: workspace },
       resume,
-      permissions: agentPermissions(this.config.env.PALIADIN_AGENT_TOOLS, this.config.env.PALIADIN_AGENT_ALLOW, workspace),
+      permissions: agentPermissions(
+        { tools: env.PALIADIN_AGENT_TOOLS, allow: env.PALIADIN_AGENT_ALLOW, ask: env.PALIADIN_AGENT_ASK, deny: env.PALIADIN_AGENT_DENY },
+        workspace,
+        how.rules,
+      ),
       instructions: CHAT_INSTRUCTIONS,
-      startTimeoutMs: this.config.env.PALIADIN_AGENT_START_TIMEOUT_MS,
+      startTimeoutMs: env.PALIADIN_AGENT_START_TIMEOUT_MS,
+      clientToolTimeoutMs: env.PALIADIN_REQUEST_TIMEOUT_MS + CLIENT_TOOL_GRACE_MS,
     };
     try {
       return await AgentProcess.start(spec, signal);

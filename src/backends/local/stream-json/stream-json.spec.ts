@@ -68,10 +68,23 @@ describe("the stream-json agent's input", () => {
 describe('stream-json agent permissions', () => {
   it('splits the lists on top-level commas and puts the workspace into the rules', () => {
     expect(splitList(' Read , Glob,, Bash(git log -n 1, *) ')).toEqual(['Read', 'Glob', 'Bash(git log -n 1, *)']);
-    expect(agentPermissions('Read,Glob,Grep,Edit,Write', 'Read({workspace}/**),Edit({workspace}/**)', '/srv/ws/s1')).toEqual({
+    const rules = { tools: 'Read,Glob,Grep,Edit,Write', allow: 'Read({workspace}/**),Edit({workspace}/**)', ask: 'Write', deny: 'Edit({workspace}/secret/**)' };
+    expect(agentPermissions(rules, '/srv/ws/s1')).toEqual({
       tools: ['Read', 'Glob', 'Grep', 'Edit', 'Write'],
       allow: ['Read(//srv/ws/s1/**)', 'Edit(//srv/ws/s1/**)'],
+      ask: ['Write'],
+      deny: ['Edit(//srv/ws/s1/secret/**)'],
     });
-    expect(agentPermissions('', '', '/w')).toEqual({ tools: [], allow: [] });
+    expect(agentPermissions({ tools: '', allow: '', ask: '', deny: '' }, '/w')).toEqual({ tools: [], allow: [], ask: [], deny: [] });
+  });
+
+  it("adds the session's rules after the deployment's, with its workspace put in too", () => {
+    const rules = { tools: 'Read,Edit,Write', allow: 'Read({workspace}/**)', ask: '', deny: 'Bash' };
+    expect(agentPermissions(rules, '/w', { ask: ['Edit({workspace}/**)'], deny: ['WebFetch'], allow: ['Grep'] })).toEqual({
+      tools: ['Read', 'Edit', 'Write'],
+      allow: ['Read(//w/**)', 'Grep'],
+      ask: ['Edit(//w/**)'],
+      deny: ['Bash', 'WebFetch'],
+    });
   });
 });
