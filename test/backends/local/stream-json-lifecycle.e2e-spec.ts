@@ -281,7 +281,10 @@ describe('local backend, stream-json: how the agent is started', () => {
       ]) {
         expect(args.some((a) => a === flag || a.startsWith(`${flag}=`))).toBe(true);
       }
-      expect(flag(args, '--permission-mode')).toBe('dontAsk');
+      // Claude Code weighs the rules and puts the rest to us (the tool gate): none of it is left to a prompt.
+      expect(flag(args, '--permission-mode')).toBe('default');
+      expect(flag(args, '--permission-prompt-tool')).toBe('stdio');
+      expect(JSON.parse(flag(args, '--settings')!)).toEqual({ permissions: { ask: [], deny: [] } });
       expect(flag(args, '--tools')).toBe('Read,Glob,Grep,Edit,Write');
       expect(flag(args, '--allowedTools')).toBe(`Read(/${workspace}/**),Edit(/${workspace}/**)`);
       expect(flag(args, '--setting-sources')).toBe('');

@@ -18,9 +18,13 @@ const FILE_TOOLS = new Set(['Read', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit'
 /** `Tool` or `Tool(content)`: the form every rule takes (a session's rules are checked against it when it is created). */
 export const RULE_RE = /^([A-Za-z][A-Za-z0-9_-]*)(?:\((.*)\))?$/s;
 
-/** The rule an `allow_always` answer grants: the first ask rule the call falls under, or else the call itself. */
+/**
+ * The rule an `allow_always` answer grants: the narrowest ask rule the call
+ * falls under (one with a pattern before a whole tool), or else the call itself.
+ */
 export function grantRuleFor(askRules: string[], tool: string, input: Record<string, unknown>, cwd: string): string {
-  return askRules.find((rule) => ruleCovers(rule, tool, input, cwd)) ?? exactRule(tool, input);
+  const covering = askRules.filter((rule) => ruleCovers(rule, tool, input, cwd));
+  return covering.find((rule) => rule.includes('(')) ?? covering.at(0) ?? exactRule(tool, input);
 }
 
 /**
