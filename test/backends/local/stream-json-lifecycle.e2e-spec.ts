@@ -284,7 +284,7 @@ describe('local backend, stream-json: how the agent is started', () => {
       // Claude Code weighs the rules and puts the rest to us (the tool gate): none of it is left to a prompt.
       expect(flag(args, '--permission-mode')).toBe('default');
       expect(flag(args, '--permission-prompt-tool')).toBe('stdio');
-      expect(JSON.parse(flag(args, '--settings')!)).toEqual({ permissions: { ask: [], deny: [] } });
+      expect(JSON.parse(flag(args, '--settings')!)).toEqual({ permissions: { allow: ['mcp__client'], ask: [], deny: [] } });
       expect(flag(args, '--tools')).toBe('Read,Glob,Grep,Edit,Write');
       expect(flag(args, '--allowedTools')).toBe(`Read(/${workspace}/**),Edit(/${workspace}/**)`);
       expect(flag(args, '--setting-sources')).toBe('');

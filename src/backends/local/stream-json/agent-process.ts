@@ -106,7 +106,9 @@ export class AgentProcess {
           this.listener ? this.listener.canUseTool(tool, input, options) : Promise.resolve({ behavior: 'deny', message: 'No turn is running' }),
         tools: spec.permissions.tools,
         allowedTools: spec.permissions.allow,
-        settings: { permissions: { ask: spec.permissions.ask, deny: spec.permissions.deny } },
+        // The caller's own tools (docs/requests.md#client-tools) are theirs to run: allowed, unless an ask or deny rule
+        // says otherwise. Given as a setting rather than in allowedTools, where the SDK warns that it bypasses canUseTool.
+        settings: { permissions: { allow: [`mcp__${CLIENT_TOOLS_SERVER}`], ask: spec.permissions.ask, deny: spec.permissions.deny } },
         // No settings files: neither the agent HOME's (the pty driver's rules are there) nor the
         // workspace's (the agent can write those). What it may do is spec.permissions alone.
         settingSources: [],

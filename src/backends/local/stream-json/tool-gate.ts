@@ -22,9 +22,9 @@ const CLIENT_PREFIX = `mcp__${CLIENT_TOOLS_SERVER}__`;
  * What Claude Code hears when it asks us about a tool call (its permission
  * callback), per docs/requests.md: Claude's multiple-choice questions become
  * `question` requests; a call an ask rule covers becomes a `permission`
- * request unless the caller granted its rule for the session already; the
- * caller's own tools are theirs to run; anything else (a call no rule
- * allows) is refused, without asking, as before requests existed.
+ * request unless the caller granted its rule for the session already;
+ * anything else (a call no rule allows) is refused, without asking, as
+ * before requests existed. (The caller's own tools are allowed by a rule.)
  */
 export function toolGate(ctx: GateContext): CanUseTool {
   return async (tool, input, options) => {
@@ -33,7 +33,6 @@ export function toolGate(ctx: GateContext): CanUseTool {
     // matched_ask_rule when the tool's own reason was kept instead). The SDK passes both on; only the latter is typed.
     const reason = (options as { decisionReasonType?: string }).decisionReasonType;
     if (reason === 'rule' || options.matchedAskRule) return permission(ctx, tool, input, options.signal);
-    if (tool.startsWith(CLIENT_PREFIX) && options.mcpServer?.source === 'sdk') return { behavior: 'allow', updatedInput: input };
     return { behavior: 'deny', message: `Permission to use ${tool} has been denied: no rule of this session allows it, and it is not one to ask about.` };
   };
 }
