@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { waitUntil } from './wait.js';
+import { descendants, killAll, running } from './process.js';
 import net from 'node:net';
 import { requireTools } from './prerequisites.js';
 import { testTempDir } from './temp-dirs.js';
@@ -154,56 +155,6 @@ async function killTmuxServer(socket: string): Promise<void> {
   const pids = [server, ...descendants(server)];
   killAll(pids);
   await waitUntil(() => pids.every((pid) => !running(pid)), 10_000, `tmux server ${server} and its panes to exit`);
-}
-
-/** SIGKILL to each of them (one already gone is fine). */
-function killAll(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Whether the process exists and has not exited (a zombie waiting for its parent counts as exited). */
-function running(pid: number): boolean {
-  const state = statFields(pid)?.[0];
-  return state !== undefined && state !== 'Z';
-}
-
-/** /proc/<pid>/stat from the state on ("pid (comm) state ppid ..."), or undefined once the process is gone. */
-function statFields(pid: number | string): string[] | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // comm may hold spaces and parentheses, so read after the last ")".
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** Every process below `root`, from /proc (Linux). */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = statFields(entry);
-    if (!fields) continue; // exited meanwhile
-    const ppid = Number(fields[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
-  const out: number[] = [];
-  const walk = (pid: number): void => {
-    for (const c of children.get(pid) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 function canConnect(port: number): Promise<boolean> {
