@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RequestStore } from '../requests/request-store.js';
 import type { AdminTurnRowDto, PaliadinStatsDto } from './dto/stats.dto.js';
 
 // How far back each figure looks (docs/api.md#admin-stats names the 24 h ones; the breakdowns take a week).
@@ -64,6 +65,8 @@ export class AdminStatsService {
       SELECT count(*) FILTER (WHERE status = 'active')::int AS sessions_active,
              count(*) FILTER (WHERE created_at > ${DAY})::int AS sessions_created_24h
       FROM paliadin_sessions`);
+    const open = await RequestStore.openByKind(this.db);
+    const oldest = Math.min(...open.map((r) => r.oldest?.getTime() ?? Infinity));
     const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
     return {
       total_turns: totals.total_turns,
@@ -81,6 +84,9 @@ export class AdminStatsService {
       sessions_active: agents.sessions_active,
       sessions_created_24h: agents.sessions_created_24h,
       last_turn_at: totals.last_turn_at?.toISOString() ?? null,
+      requests_open: open.reduce((n, r) => n + r.n, 0),
+      requests_open_by_kind: Object.fromEntries(open.map((r) => [r.kind, r.n])),
+      requests_longest_wait_s: Number.isFinite(oldest) ? Math.max(0, Math.round((Date.now() - oldest) / 1000)) : null,
       turns_per_day: perDay,
     };
   }

@@ -59,6 +59,9 @@ describe('admin API', () => {
       sessions_active: 0,
       sessions_created_24h: 0,
       last_turn_at: null,
+      requests_open: 0,
+      requests_open_by_kind: {},
+      requests_longest_wait_s: null,
       turns_per_day: expect.any(Array),
     });
     expect(res.body.turns_per_day).toHaveLength(14);
@@ -107,6 +110,19 @@ describe('admin API', () => {
       [U1, U2],
     );
     expect((await get('/api/admin/paliadin/stats', await tokenFor(OWNER_EMAIL))).body).toMatchObject({ sessions_active: 2, sessions_created_24h: 2 });
+    // Requests: two open (the older one waiting 90 s), one resolved.
+    await sql.query(
+      `INSERT INTO paliadin_requests (request_id, turn_id, user_id, kind, data, created_at, expires_at, resolved_at, resolved_by, outcome)
+       SELECT gen_random_uuid(), t.turn_id, t.user_id, r.kind, '{}', now() - r.ago::interval, now() + interval '1 hour', r.resolved, r.by, r.outcome::jsonb
+       FROM (SELECT turn_id, user_id FROM paliadin_turns LIMIT 1) t,
+            (VALUES ('permission', '90 seconds', NULL::timestamptz, NULL, NULL),
+                    ('question', '10 seconds', NULL, NULL, NULL),
+                    ('permission', '1 hour', now(), 'user', '{"decision":"deny"}')) AS r(kind, ago, resolved, by, outcome)`,
+    );
+    const withRequests = (await get('/api/admin/paliadin/stats', await tokenFor(OWNER_EMAIL))).body;
+    expect(withRequests).toMatchObject({ requests_open: 2, requests_open_by_kind: { permission: 1, question: 1 } });
+    expect(withRequests.requests_longest_wait_s).toBeGreaterThanOrEqual(90);
+    expect(withRequests.requests_longest_wait_s).toBeLessThan(120);
     // The per-day buckets, computed here from the stored times: UTC days, the last 14 up to today.
     const rows: { started_at: Date; error_code: string | null }[] = await sql.query(`SELECT started_at, error_code FROM paliadin_turns`);
     const days = s.turns_per_day as { day: string; turns: number; errors: number }[];

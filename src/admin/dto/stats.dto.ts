@@ -36,6 +36,10 @@ export class PaliadinStatsDto {
   @ApiProperty({ description: 'agent sessions now active (each user’s default one included)' }) sessions_active: number;
   @ApiProperty({ description: 'agent sessions created in the last 24 h' }) sessions_created_24h: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_turn_at: string | null;
+  @ApiProperty({ description: 'requests waiting for their answer now (docs/requests.md)' }) requests_open: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { permission: 1 }, description: 'open requests by kind' })
+  requests_open_by_kind: Record<string, number>;
+  @ApiProperty({ nullable: true, type: Number, description: 'how long the oldest open request has waited, in seconds' }) requests_longest_wait_s: number | null;
   @ApiProperty({ type: [DayCountDto], description: '14 UTC days, oldest first, today last' }) turns_per_day: DayCountDto[];
 }
 

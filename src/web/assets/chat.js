@@ -1,4 +1,5 @@
 import { api, el, lang, signIn, signOut } from './common.js';
+import { closeOpenCards, requestCard, resolveCard } from './requests.js';
 
 const COPY = {
   de: {
@@ -159,6 +160,7 @@ function follow(turnId, sseUrl, node) {
   const finish = () => {
     source.close();
     thinking.hide();
+    closeOpenCards(node);
     if (running?.id === turnId) running = undefined;
     $('cancel').hidden = true;
   };
@@ -171,7 +173,26 @@ function follow(turnId, sseUrl, node) {
     return true;
   };
   source.addEventListener('thinking', (e) => {
-    if (fresh(e)) thinking.show(JSON.parse(e.data).elapsed_seconds);
+    if (!fresh(e)) return;
+    const data = JSON.parse(e.data);
+    // While a request waits, its card counts the time: no thinking pulse beside it.
+    if (data.waiting_for) thinking.hide();
+    else thinking.show(data.elapsed_seconds);
+  });
+  // The agent asks (docs/requests.md): a card to answer, in the answer's bubble.
+  for (const kind of ['permission', 'question', 'client_tool']) {
+    source.addEventListener(kind, (e) => {
+      if (!fresh(e)) return;
+      thinking.hide();
+      node.append(requestCard(kind, JSON.parse(e.data), turnId));
+      node.scrollIntoView({ block: 'end' });
+    });
+  }
+  source.addEventListener('resolved', (e) => {
+    if (!fresh(e)) return;
+    const data = JSON.parse(e.data);
+    resolveCard(node.querySelector(`.request[data-request="${data.request_id}"]`), data);
+    thinking.show(0);
   });
   source.addEventListener('content', (e) => {
     if (!fresh(e)) return;

@@ -31,11 +31,12 @@ const COPY = {
       turns_7d: 'Turns 7 Tage',
       errors_24h: 'Fehler 24 h',
       error_rate_24h: 'Fehlerquote 24 h',
-      p50: 'Dauer p50',
-      p95: 'Dauer p95',
+      duration: 'Dauer p50 · p95',
       in_flight: 'Laufend',
       active_sessions: 'Aktive Sitzungen',
       last_turn_at: 'Letzter Turn',
+      requests_open: 'Offene Anfragen',
+      longestWait: (s) => `Offene Anfragen · längste wartet ${s}`,
     },
     columns: ['Beginn', 'Nutzer', 'Frage', 'Ergebnis', 'Dauer', 'Backend'],
   },
@@ -69,11 +70,12 @@ const COPY = {
       turns_7d: 'Turns 7 days',
       errors_24h: 'Errors 24 h',
       error_rate_24h: 'Error rate 24 h',
-      p50: 'Duration p50',
-      p95: 'Duration p95',
+      duration: 'Duration p50 · p95',
       in_flight: 'In flight',
       active_sessions: 'Active sessions',
       last_turn_at: 'Last turn',
+      requests_open: 'Open requests',
+      longestWait: (s) => `Open requests · the longest waits ${s}`,
     },
     columns: ['Started', 'User', 'Question', 'Result', 'Duration', 'Backend'],
   },
@@ -93,22 +95,22 @@ function cards(s) {
     turns_7d: s.turns_7d,
     errors_24h: s.errors_24h,
     error_rate_24h: `${(s.error_rate_24h * 100).toFixed(1)} %`,
-    p50: ms(s.duration_ms.p50),
-    p95: ms(s.duration_ms.p95),
+    duration: `${ms(s.duration_ms.p50)} · ${ms(s.duration_ms.p95)}`,
     in_flight: s.in_flight,
     active_sessions: s.active_sessions,
     last_turn_at: when(s.last_turn_at),
     sessions_active: s.sessions_active,
     sessions_created_24h: s.sessions_created_24h,
+    requests_open: s.requests_open,
+  };
+  // Twelve cards, an even grid: how long the oldest open request has waited goes with their count.
+  const labels = {
+    ...COPY.cards,
+    ...(s.requests_longest_wait_s === null ? {} : { requests_open: COPY.cards.longestWait(ms(s.requests_longest_wait_s * 1000)) }),
   };
   $('cards').replaceChildren(
     ...Object.entries(values).map(([key, value]) =>
-      el(
-        'div',
-        { class: 'card', 'data-stat': key },
-        el('span', { class: 'value', text: String(value) }),
-        el('span', { class: 'label', text: COPY.cards[key] }),
-      ),
+      el('div', { class: 'card', 'data-stat': key }, el('span', { class: 'value', text: String(value) }), el('span', { class: 'label', text: labels[key] })),
     ),
   );
 }

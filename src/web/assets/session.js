@@ -1,4 +1,5 @@
 import { api, el, lang, readEvents, signIn, signOut } from './common.js';
+import { closeOpenCards, isRequest, requestCard, resolveCard } from './requests.js';
 
 const COPY = {
   de: {
@@ -22,6 +23,7 @@ const COPY = {
     tool: 'Werkzeug',
     done: 'fertig',
     error: 'Fehler',
+    openRequests: (n) => (n ? `Offene Anfragen: ${n}` : ''),
   },
   en: {
     signInLabel: 'User token (JWT) or API key',
@@ -44,6 +46,7 @@ const COPY = {
     tool: 'Tool',
     done: 'done',
     error: 'error',
+    openRequests: (n) => (n ? `Open requests: ${n}` : ''),
   },
 }[lang];
 
@@ -96,18 +99,26 @@ function showEvent(ev) {
         ?.querySelector('.tools')
         .append(el('li', { class: `tool ${d.status}`, text: `${COPY.tool}: ${d.name} ${d.input_summary || ''} (${d.status})` }));
       break;
+    case 'resolved':
+      resolveCard(list.querySelector(`.request[data-request="${d.request_id}"]`), d);
+      break;
     case 'end':
       turnBlock(d.turn_id)?.classList.replace('running', 'done');
+      if (turnBlock(d.turn_id)) closeOpenCards(turnBlock(d.turn_id));
       break;
     case 'error': {
       const block = turnBlock(d.turn_id);
       block?.classList.replace('running', 'failed');
+      if (block) closeOpenCards(block);
       block?.append(el('p', { class: 'status error', text: `${COPY.error}: ${d.code} — ${d.message}` }));
       break;
     }
     default:
-      return;
+      // The agent asks (docs/requests.md): a card in its turn's block, answerable here.
+      if (!isRequest(ev.event)) return;
+      turnBlock(d.turn_id)?.append(requestCard(ev.event, d, d.turn_id));
   }
+  $('open-requests').textContent = COPY.openRequests(list.querySelectorAll('.request:not(.resolved)').length);
   list.lastElementChild?.scrollIntoView({ block: 'nearest' });
 }
 
