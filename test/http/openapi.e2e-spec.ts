@@ -27,7 +27,7 @@ describe('OpenAPI documents the error envelopes', () => {
 
   it('one shared ErrorEnvelopeDto: {statusCode, error, message}', () => {
     const schema = doc.components.schemas.ErrorEnvelopeDto;
-    expect(Object.keys(schema.properties).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['code', 'error', 'message', 'request', 'statusCode']);
     expect(schema.required.sort()).toEqual(['error', 'message', 'statusCode']);
   });
 
@@ -55,9 +55,25 @@ describe('OpenAPI documents the error envelopes', () => {
   it('the turn stream: 200 is text/event-stream, with the data schema of each event', () => {
     const ok = doc.paths['/api/paliadin/stream/{id}'].get.responses['200'] as { content: Record<string, { 'x-events'?: Record<string, { $ref: string }> }> };
     const events = ok.content['text/event-stream']['x-events']!;
-    expect(Object.keys(events).sort()).toEqual(['content', 'end', 'error', 'meta', 'thinking']);
+    expect(Object.keys(events).sort()).toEqual(['client_tool', 'content', 'end', 'error', 'meta', 'permission', 'question', 'resolved', 'thinking', 'tool']);
     for (const { $ref } of Object.values(events)) expect(doc.components.schemas[$ref.split('/').at(-1)!]).toBeDefined();
     const error = doc.components.schemas.ErrorEventData as unknown as { properties: { code: { enum: string[] } } };
     expect(error.properties.code.enum).toContain('interrupted');
+    const resolved = doc.components.schemas.ResolvedEventData as unknown as { properties: { by: { enum: string[] } } };
+    expect(resolved.properties.by.enum).toEqual(['user', 'api_key', 'timeout', 'cancel', 'interrupted']);
+    expect(Object.keys(doc.components.schemas.ThinkingEventData.properties)).toContain('waiting_for');
+  });
+
+  it('the requests routes: their bodies and answers', () => {
+    const answer = doc.paths['/api/paliadin/turns/{id}/requests/{request_id}'].post as Operation & {
+      requestBody: { content: Record<string, { schema: { $ref: string } }> };
+    };
+    expect(answer.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/AnswerRequestDto');
+    expect(Object.keys(doc.components.schemas.AnswerRequestDto.properties).sort()).toEqual(['answers', 'decision', 'is_error', 'message', 'output']);
+    expect(Object.keys(answer.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409']));
+    expect(doc.paths['/api/paliadin/turns/{id}/requests'].get).toBeDefined();
+    expect(doc.paths['/api/sessions/{sid}/requests'].get).toBeDefined();
+    expect(Object.keys(doc.components.schemas.CreateTurnDto.properties)).toContain('client_tools');
+    expect(Object.keys(doc.components.schemas.CreateSessionDto.properties)).toEqual(expect.arrayContaining(['permissions', 'client_tools']));
   });
 });

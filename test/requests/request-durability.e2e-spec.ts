@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted-model.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
@@ -15,6 +16,7 @@ import { TEST_JWT_SECRET } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
 import { testTempDir } from '../support/temp-dirs.js';
 import { waitUntil } from '../support/wait.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
 
 const IDA = 'dur-ida@example.com';
 const JON = 'dur-jon@example.com';
@@ -34,7 +36,10 @@ describe('requests are durable and any instance answers them (real Claude Code, 
   let agent: StreamJsonAgentFixture;
   let a: TurnApp;
   let b: TurnApp;
+  // A database of their own: the metrics below count every open request there.
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
   beforeAll(async () => {
+    db = await isolatedDatabase();
     agent = await startStreamJsonAgent((req) => {
       const text = req.afterToolResult ? conversation(req) : req.userMessage;
       const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
@@ -46,8 +51,8 @@ describe('requests are durable and any instance answers them (real Claude Code, 
       const name = req.userMessage.split(' ')[1];
       return { tools: [{ name: 'Write', input: { file_path: path.join(agent.workspaces, name), content: name } }] };
     });
-    a = await startBackendApp({ ...agent.env, ...ASK, PALIADIN_AGENT_ALLOW: `Edit(/${agent.workspaces}/**)` });
-    b = await startBackendApp({ ...agent.env, ...ASK });
+    a = await startBackendApp({ ...agent.env, ...ASK, DATABASE_URL: db.url, PALIADIN_AGENT_ALLOW: `Edit(/${agent.workspaces}/**)` });
+    b = await startBackendApp({ ...agent.env, ...ASK, DATABASE_URL: db.url });
   });
 
   afterAll(async () => {
@@ -55,6 +60,7 @@ describe('requests are durable and any instance answers them (real Claude Code, 
     await a?.app.close();
     await b?.app.close();
     await agent?.stop();
+    await db?.drop();
   });
 
   /** Reads the turn until its permission request shows, then drops the connection; the events it got. */
@@ -183,6 +189,33 @@ describe('requests are durable and any instance answers them (real Claude Code, 
       .set('Authorization', await a.auth(LEO));
     expect(listed.body.requests[0]).toMatchObject({ status: 'resolved', by: 'cancel' });
     expect(existsSync(path.join(agent.workspaces, 'leo.md'))).toBe(false);
+  });
+  it('metrics: requests by kind and outcome, the time from request to answer, and the open ones of all instances', async () => {
+    const turnId = await a.ask(IDA, { user_message: 'write-file metrics.md' });
+    await readUntilRequest(a, IDA, turnId);
+    const { key } = await a.app.get(ApiKeysService).create({ userId: subFor(IDA), email: IDA, name: 'scraper', scopes: ['admin'] });
+    const scrape = async (app: TurnApp) => (await app.http().get('/metrics').set('Authorization', `Bearer ${key}`)).text;
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // The open request is counted on every instance (read from the database).
+    expect(value(await scrape(b), 'paliadin_requests_open{kind="permission"}')).toBe(1);
+    const before = await scrape(a);
+    const allowed = value(before, 'paliadin_requests_resolved_total{kind="permission",outcome="allow_once"}') || 0;
+    const waited = value(before, 'paliadin_request_wait_seconds_count{kind="permission",by="user"}') || 0;
+    // Answered through A: counted where the resolution was written.
+    const [request] = (
+      await a
+        .http()
+        .get(`/api/paliadin/turns/${turnId}/requests`)
+        .set('Authorization', await a.auth(IDA))
+    ).body.requests;
+    expect((await answerRequest(a, IDA, turnId, request.request_id as string, { decision: 'allow_once' })).status).toBe(200);
+    const after = await scrape(a);
+    expect(value(after, 'paliadin_requests_created_total{kind="permission"}')).toBeGreaterThanOrEqual(8);
+    expect(value(after, 'paliadin_requests_resolved_total{kind="permission",outcome="allow_once"}')).toBe(allowed + 1);
+    expect(value(after, 'paliadin_requests_resolved_total{kind="permission",outcome="cancel"}')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'paliadin_request_wait_seconds_count{kind="permission",by="user"}')).toBe(waited + 1);
+    expect(value(after, 'paliadin_requests_open{kind="permission"}')).toBe(0);
+    await a.read(IDA, turnId, { dropPings: true, timeoutMs: 40_000 });
   });
 });
 

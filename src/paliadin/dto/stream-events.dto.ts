@@ -1,17 +1,24 @@
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { ERROR_CODES } from '../../contract/error-codes.js';
+import { PERMISSION_DECISIONS, REQUEST_KINDS, RESOLVED_BY } from '../../contract/requests.js';
 
 /** The data of each turn stream event, as OpenAPI shows it (the types live in contract/stream-events.ts). */
 export class MetaEventData {
   @ApiProperty({ format: 'uuid' }) turn_id: string;
   @ApiProperty({ format: 'date-time' }) started_at: string;
 }
+export class WaitingForData {
+  @ApiProperty({ format: 'uuid' }) request_id: string;
+  @ApiProperty({ enum: REQUEST_KINDS }) kind: string;
+}
 export class ThinkingEventData {
   @ApiProperty() elapsed_seconds: number;
   @ApiProperty({ description: 'Content has been sent already' }) since_first: boolean;
   @ApiPropertyOptional({ description: 'The upstream itself sent this heartbeat' }) upstream?: boolean;
   @ApiPropertyOptional({ description: 'The turn waits for another turn of its agent session' }) queued?: boolean;
+  @ApiPropertyOptional({ type: WaitingForData, description: 'The turn waits for the caller to answer this request; no silence timeout meanwhile' })
+  waiting_for?: WaitingForData;
 }
 export class ContentEventData {
   @ApiPropertyOptional({ description: 'One-shot backends: the whole answer' }) text?: string;
@@ -28,13 +35,70 @@ export class EndEventData {
   @ApiPropertyOptional() streamed?: boolean;
   @ApiPropertyOptional() aichat_conversation_id?: string;
 }
+export class ToolEventData {
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'What the call is about: a path, pattern, command or URL' }) input_summary: string;
+  @ApiProperty({ enum: ['started', 'done', 'error'] }) status: string;
+}
+export class PermissionEventData {
+  @ApiProperty({ format: 'uuid' }) request_id: string;
+  @ApiProperty({ example: 'Write' }) tool: string;
+  @ApiProperty({ example: 'notes/plan.md' }) input_summary: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The tool call’s input' }) input: Record<string, unknown>;
+  @ApiProperty({ enum: PERMISSION_DECISIONS, isArray: true }) options: string[];
+  @ApiProperty({ format: 'date-time', description: 'Unanswered by then, it resolves by timeout (denied)' }) expires_at: string;
+}
+export class QuestionOptionData {
+  @ApiProperty() label: string;
+  @ApiPropertyOptional() description?: string;
+}
+export class AgentQuestionData {
+  @ApiProperty() question: string;
+  @ApiPropertyOptional() header?: string;
+  @ApiProperty({ type: [QuestionOptionData] }) options: QuestionOptionData[];
+  @ApiProperty() multi_select: boolean;
+}
+export class QuestionEventData {
+  @ApiProperty({ format: 'uuid' }) request_id: string;
+  @ApiProperty({ type: [AgentQuestionData] }) questions: AgentQuestionData[];
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+}
+export class ClientToolEventData {
+  @ApiProperty({ format: 'uuid' }) request_id: string;
+  @ApiProperty({ example: 'open_case', description: 'A tool the caller declared (client_tools)' }) name: string;
+  @ApiProperty({ description: 'Its input, valid against the declared schema', example: { case_id: 42 } }) input: unknown;
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+}
+export class ResolvedEventData {
+  @ApiProperty({ format: 'uuid' }) request_id: string;
+  @ApiProperty({ enum: REQUEST_KINDS }) kind: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'permission: {decision, message?}; question: {answers: {question: [labels]}, unanswered?}; client_tool: {is_error}',
+  })
+  outcome: Record<string, unknown>;
+  @ApiProperty({ enum: RESOLVED_BY }) by: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
 export class ErrorEventData {
   @ApiProperty({ enum: ERROR_CODES }) code: string;
   @ApiProperty() message: string;
   @ApiPropertyOptional({ description: 'Asking again may well work' }) retryable?: boolean;
 }
 
-const EVENTS = { meta: MetaEventData, thinking: ThinkingEventData, content: ContentEventData, end: EndEventData, error: ErrorEventData };
+const EVENTS = {
+  meta: MetaEventData,
+  thinking: ThinkingEventData,
+  content: ContentEventData,
+  tool: ToolEventData,
+  permission: PermissionEventData,
+  question: QuestionEventData,
+  client_tool: ClientToolEventData,
+  resolved: ResolvedEventData,
+  end: EndEventData,
+  error: ErrorEventData,
+};
 
 /** The 200 of the turn stream: text/event-stream, each event's data schema under `x-events`. */
 export const ApiTurnStream = () =>
