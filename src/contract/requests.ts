@@ -16,7 +16,7 @@ export type ResolvedBy = (typeof RESOLVED_BY)[number];
 export const PERMISSION_DECISIONS = ['allow_once', 'allow_always', 'deny'] as const;
 export type PermissionDecision = (typeof PERMISSION_DECISIONS)[number];
 
-/** Client tools a turn or session may declare (DESIGN: at most 32, names like an identifier, 64 KB in all). */
+/** Client tools a turn or session may declare (docs/requests.md#client-tools): at most 32, names like an identifier, 64 KB in all. */
 export const CLIENT_TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 export const MAX_CLIENT_TOOLS = 32;
 export const MAX_CLIENT_TOOLS_BYTES = 64 * 1024;
@@ -59,7 +59,7 @@ const WHY: Record<ResolvedBy, string> = {
 };
 
 /**
- * What a request resolves with when nobody answered it (DESIGN 11): a
+ * What a request resolves with when nobody answered it (docs/requests.md): a
  * permission is denied, a question gets "the user did not answer", a
  * client tool an error result; the agent is told why.
  */

@@ -18,12 +18,56 @@ const DEMO_WORD_MS = 25;
  * reply itself, streamed word by word.
  */
 export function demoReply(req: ModelRequest): ModelReply {
-  if (req.afterToolResult) return { text: 'Answer written (Paliadin demo model).' };
   const m = ENVELOPE_RE.exec(req.userText);
+  if (req.afterToolResult) return { text: m ? 'Answer written (Paliadin demo model).' : `Demo model: the tool call came back with: ${toolResultOf(req)}` };
   if (m) return { write: { path: m[2], content: demoAnswer(m[3], 'Claude Code running in a pseudo-terminal, which wrote this answer file') } };
   // Word joiners keep a leading "/" or an @mention from acting (stream-json); they are not part of the question.
   const question = req.userMessage.replaceAll('\u2060', '');
+  const tool = demoToolCall(question, req.body.tools?.map((t) => t.name) ?? []);
+  if (tool) return { text: `Demo model: calling ${tool.name}.`, tools: [tool] };
   return { text: demoAnswer(question, 'Claude Code (headless, stream-json), and this answer streamed back word by word'), wordDelayMs: DEMO_WORD_MS };
+}
+
+/**
+ * The demo model uses tools when asked in so many words, so requests
+ * (docs/requests.md) can be tried offline: "write <file>" writes a file in
+ * the agent's workspace, "ask me" asks a question (when AskUserQuestion is
+ * among the agent's tools), "call <name>" calls a client tool of the turn.
+ */
+function demoToolCall(question: string, offered: string[]): { name: string; input: Record<string, unknown> } | undefined {
+  const write = /\bwrite\s+([\w.-]+\.\w+)/i.exec(question);
+  if (write && offered.includes('Write')) return { name: 'Write', input: { file_path: write[1], content: 'Written by the Paliadin demo model.\n' } };
+  if (/\bask me\b/i.test(question) && offered.includes('AskUserQuestion')) {
+    return {
+      name: 'AskUserQuestion',
+      input: {
+        questions: [
+          {
+            question: 'Which format should the summary have?',
+            header: 'Format',
+            multiSelect: false,
+            options: [
+              { label: 'Bullet points', description: 'short, one line each' },
+              { label: 'Prose', description: 'a paragraph or two' },
+            ],
+          },
+        ],
+      },
+    };
+  }
+  const call = /\bcall\s+([\w-]+)/i.exec(question);
+  if (call && offered.includes(`mcp__client__${call[1]}`)) return { name: `mcp__client__${call[1]}`, input: {} };
+  return undefined;
+}
+
+/** The text of the tool results in the newest message, cut short. */
+function toolResultOf(req: ModelRequest): string {
+  const last = req.body.messages?.at(-1);
+  const parts = Array.isArray(last?.content) ? last.content : [];
+  const textOf = (c: unknown): string =>
+    typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: unknown }) => (typeof b.text === 'string' ? b.text : '')).join(' ') : '';
+  const text = parts.map((p) => textOf(p.content)).join(' ');
+  return text.length > 300 ? `${text.slice(0, 300)} …` : text;
 }
 
 function demoAnswer(rawQuestion: string, path: string): string {
