@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentAsk, AgentAsks, AgentReply } from '../backends/backend.interface.js';
+import type { ErrorCode } from '../contract/error-codes.js';
 import { PERMISSION_DECISIONS, unanswered, type RequestKind, type ResolvedBy } from '../contract/requests.js';
 import { storableValue } from '../contract/storable-text.js';
 import type { TurnStreamEvent } from '../contract/stream-events.js';
@@ -149,4 +150,10 @@ function eventData(ask: AgentAsk): Record<string, unknown> {
     case 'client_tool':
       return { name: ask.name, input: ask.input };
   }
+}
+
+/** How a turn's open requests resolve when it ends with `errorCode` (null: it answered, so nobody is asked anymore). */
+export function requestsEndAs(errorCode: ErrorCode | null): 'cancel' | 'timeout' | 'interrupted' {
+  if (errorCode === 'cancelled') return 'cancel';
+  return errorCode === 'timeout' ? 'timeout' : 'interrupted';
 }

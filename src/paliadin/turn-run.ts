@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
 import type { BackendEvent, BackendTurnRequest, PaliadinBackend, TurnMeta } from '../backends/backend.interface.js';
 import { EMPTY_META, mergeMeta } from '../contract/answer.js';
@@ -6,15 +5,12 @@ import type { ErrorCode } from '../contract/error-codes.js';
 import { seconds } from '../contract/seconds.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
 import type { ErrorData, ThinkingData, TurnStreamEvent } from '../contract/stream-events.js';
-import { isPermanentDbError } from '../database/db-errors.js';
 import { answeredTurn } from './turn-answer.js';
-import { TurnAsks } from './turn-asks.js';
+import { requestsEndAs, TurnAsks } from './turn-asks.js';
+import { NOT_STORED, storeEnd } from './turn-finish.js';
 import type { TurnRequests } from './turn-requests.js';
 import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
 import type { TurnEventSink, TurnEventWriter } from './turn-event-writer.js';
-
-/** The error a turn ends with when its events could not be stored: the client should ask again. */
-const NOT_STORED: ErrorData = { code: 'interrupted', message: 'The answer could not be stored; please ask again', retryable: true };
 
 export interface TurnTimings {
   thinkingIntervalMs: number;
@@ -239,24 +235,12 @@ export class TurnRun {
     if (this.ending) return;
     this.ending = true;
     // Before the backend stops: its open requests resolve as the turn ended, their `resolved` events before the last one.
-    const requestsClosed = this.asks?.close(closedBy(completion.errorCode));
+    const requestsClosed = this.asks?.close(requestsEndAs(completion.errorCode));
     this.stopWork();
     void (async () => {
       try {
         await requestsClosed;
-        await this.sink.flush();
-        if (this.sink.state === 'refused') return;
-        if (this.sink.state === 'failed') {
-          closing = [{ kind: 'error', data: NOT_STORED }];
-          completion = { ...completion, response: null, errorCode: NOT_STORED.code, tokens: null, chipCount: 0 };
-        }
-        if (await this.finishWithRetry(closing, completion)) {
-          this.deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
-          // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
-          await this.deps.log
-            .compact(this.turnId, this.sink.rows, this.sink.stored)
-            .catch((e: unknown) => this.deps.logError(e, "could not compact the turn's events"));
-        }
+        await storeEnd(this.deps, this.sink, this.turnId, closing, completion);
       } catch (e) {
         // The row stays unfinished; with this runner gone, the janitor ends it as interrupted.
         this.deps.logError(e, 'could not finish the turn');
@@ -266,19 +250,6 @@ export class TurnRun {
         this.deps.onSettled(this);
       }
     })();
-  }
-
-  /** finish(), retried while the database fails for a passing reason, up to PALIADIN_DB_RETRY_MS. */
-  private async finishWithRetry(closing: TurnStreamEvent[], completion: TurnCompletion): Promise<boolean> {
-    const started = Date.now();
-    for (let backoff = 20; ; backoff = Math.min(backoff * 2, 1_000)) {
-      try {
-        return await this.deps.log.finish(this.turnId, closing, completion);
-      } catch (e) {
-        if (isPermanentDbError(e) || Date.now() - started >= this.deps.dbRetryMs) throw e;
-        await sleep(backoff);
-      }
-    }
   }
 
   /** The log refused our events: the turn was finished elsewhere (a cancel on another instance, the janitor). */
@@ -355,12 +326,6 @@ export class TurnRun {
   private after(ms: number, fn: () => void): void {
     this.timers.push(setTimeout(fn, ms));
   }
-}
-
-/** How a turn's open requests resolve when it ends with `errorCode` (null: it answered, so nobody is asked anymore). */
-function closedBy(errorCode: ErrorCode | null): 'cancel' | 'timeout' | 'interrupted' {
-  if (errorCode === 'cancelled') return 'cancel';
-  return errorCode === 'timeout' ? 'timeout' : 'interrupted';
 }
 
 /** The event with its text made storable; chunks, by far the most frequent, take the short path. */

@@ -70,7 +70,9 @@ describe('nginx in front of two instances', () => {
           PALIADIN_BACKEND: 'aichat',
           PALIADIN_AICHAT_URL: fake.url,
           PALIADIN_AICHAT_TOKEN: fake.token,
-          PALIADIN_RUNNER_HEARTBEAT_MS: '100',
+          // A runner is taken for dead after three missed beats: 900 ms here, so a busy machine (the whole suite on
+          // two cores) does not get a live instance's turn ended by the other's janitor; a killed one is still found fast.
+          PALIADIN_RUNNER_HEARTBEAT_MS: '300',
           PALIADIN_JANITOR_INTERVAL_MS: '100',
           PALIADIN_POST_RATE_LIMIT: '10000',
           PALIADIN_PING_INTERVAL_MS: '500',

@@ -8,10 +8,13 @@ import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted
 import { launchChromium, screenshot, signInPage } from '../support/browser.js';
 import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
-import { OWNER_EMAIL } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
 import { waitUntil } from '../support/wait.js';
+
+// An owner of this suite's own: the suites share one database, and another one's turns or reset of
+// owner@example.com's default session must not meet these.
+const OWNER_EMAIL = 'requests-owner@example.com';
 
 const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
 const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);

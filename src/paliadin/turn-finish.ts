@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
+import { isPermanentDbError } from '../database/db-errors.js';
+import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
+import type { TurnEventSink } from './turn-event-writer.js';
+
+/** The error a turn ends with when its events could not be stored: the client should ask again. */
+export const NOT_STORED: ErrorData = { code: 'interrupted', message: 'The answer could not be stored; please ask again', retryable: true };
+
+interface FinishDeps {
+  log: TurnEventLog;
+  /** Told the stored outcome (metrics), before the rows are folded. */
+  observe?: { ended: (errorCode: string | null, durationMs: number, closingEvents: number) => void };
+  /** How long finishing retries a database that fails for a passing reason (PALIADIN_DB_RETRY_MS). */
+  dbRetryMs: number;
+  logError: (err: unknown, msg: string) => void;
+}
+
+/**
+ * Stores a turn's end once everything it emitted is stored: `end` goes in
+ * only over a gap-free log (if the events could not all be stored, the turn
+ * ends with a retryable `interrupted` instead), with the row, in one
+ * statement, retried while the database fails for a passing reason. Then
+ * the turn's rows are folded. Nothing is stored when the turn was finished
+ * elsewhere. Throws when the database would not take it.
+ */
+export async function storeEnd(deps: FinishDeps, sink: TurnEventSink, turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion): Promise<void> {
+  await sink.flush();
+  if (sink.state === 'refused') return;
+  if (sink.state === 'failed') {
+    closing = [{ kind: 'error', data: NOT_STORED }];
+    completion = { ...completion, response: null, errorCode: NOT_STORED.code, tokens: null, chipCount: 0 };
+  }
+  if (!(await finishWithRetry(deps, turnId, closing, completion))) return;
+  deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
+  // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
+  await deps.log.compact(turnId, sink.rows, sink.stored).catch((e: unknown) => deps.logError(e, "could not compact the turn's events"));
+}
+
+/** finish(), retried while the database fails for a passing reason, up to PALIADIN_DB_RETRY_MS. */
+async function finishWithRetry(deps: FinishDeps, turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion): Promise<boolean> {
+  const started = Date.now();
+  for (let backoff = 20; ; backoff = Math.min(backoff * 2, 1_000)) {
+    try {
+      return await deps.log.finish(turnId, closing, completion);
+    } catch (e) {
+      if (isPermanentDbError(e) || Date.now() - started >= deps.dbRetryMs) throw e;
+      await sleep(backoff);
+    }
+  }
+}
