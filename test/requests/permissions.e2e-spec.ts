@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted-model.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
-import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
+import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
 import type { SseEvent } from '../support/sse-client.js';
@@ -22,8 +21,8 @@ const ASK_ENV: Record<string, string> = {
 };
 
 /** What the scripted model does per message marker. */
-const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
-const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);
+const answers: MarkedAnswers = new Map();
+const conversation = conversationOf;
 
 describe('permission requests: the real Claude Code asks, the caller answers (stream-json)', () => {
   let agent: StreamJsonAgentFixture;
@@ -31,12 +30,7 @@ describe('permission requests: the real Claude Code asks, the caller answers (st
   const workspace = (email: string) => path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email)));
 
   beforeAll(async () => {
-    agent = await startStreamJsonAgent((req) => {
-      const text = req.afterToolResult ? conversation(req) : req.userMessage;
-      const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
-      const marker = found.sort((a, b) => b[1] - a[1])[0]?.[0];
-      return marker ? answers.get(marker)!(req) : undefined;
-    });
+    agent = await startStreamJsonAgent(byMarker(answers));
     ASK_ENV.PALIADIN_WORKSPACES_DIR = path.join(path.dirname(agent.workspaces), 'named');
     t = await startBackendApp({ ...agent.env, ...ASK_ENV });
   });

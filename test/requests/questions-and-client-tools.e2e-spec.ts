@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted-model.js';
-import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
+import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
 import type { SseEvent } from '../support/sse-client.js';
@@ -10,8 +9,8 @@ const FRIDA = 'q-frida@example.com';
 const GUS = 'q-gus@example.com';
 const HAL = 'q-hal@example.com';
 
-const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
-const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);
+const answers: MarkedAnswers = new Map();
+const conversation = conversationOf;
 /** The tool results the model got in its last request of the turn carrying `marker`. */
 const lastResults = (agent: StreamJsonAgentFixture, marker: string) =>
   JSON.stringify(
@@ -33,12 +32,7 @@ describe('questions and client tools with the real Claude Code (stream-json)', (
   let t: TurnApp;
 
   beforeAll(async () => {
-    agent = await startStreamJsonAgent((req) => {
-      const text = req.afterToolResult ? conversation(req) : req.userMessage;
-      const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
-      const marker = found.sort((a, b) => b[1] - a[1])[0]?.[0];
-      return marker ? answers.get(marker)!(req) : undefined;
-    });
+    agent = await startStreamJsonAgent(byMarker(answers));
     t = await startBackendApp({ ...agent.env, PALIADIN_AGENT_TOOLS: 'Read,Glob,Grep,Edit,Write,AskUserQuestion' });
   });
 

@@ -3,11 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
-import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted-model.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { logged, startApp, stopApps } from '../support/app-process.js';
-import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
+import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { descendants, killAll, running } from '../support/process.js';
 import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
@@ -23,8 +22,8 @@ const JON = 'dur-jon@example.com';
 const KIM = 'dur-kim@example.com';
 const LEO = 'dur-leo@example.com';
 
-const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
-const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);
+const answers: MarkedAnswers = new Map();
+const conversation = conversationOf;
 const ASK = { PALIADIN_AGENT_ASK: 'Write', PALIADIN_THINKING_INTERVAL_MS: '300', PALIADIN_JANITOR_INTERVAL_MS: '100' };
 
 /**
@@ -40,12 +39,7 @@ describe('requests are durable and any instance answers them (real Claude Code, 
   let db: Awaited<ReturnType<typeof isolatedDatabase>>;
   beforeAll(async () => {
     db = await isolatedDatabase();
-    agent = await startStreamJsonAgent((req) => {
-      const text = req.afterToolResult ? conversation(req) : req.userMessage;
-      const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
-      const marker = found.sort((x, y) => y[1] - x[1])[0]?.[0];
-      return marker ? answers.get(marker)!(req) : undefined;
-    });
+    agent = await startStreamJsonAgent(byMarker(answers));
     answers.set('write-file', (req) => {
       if (req.afterToolResult) return { text: 'Fertig.' };
       const name = req.userMessage.split(' ')[1];

@@ -127,3 +127,24 @@ export async function startStreamJsonAgent(answer: (req: ModelRequest) => ModelR
     },
   };
 }
+
+/** What the scripted model does for the messages carrying a marker. */
+export type MarkedAnswers = Map<string, (req: ModelRequest) => ModelReply | undefined>;
+
+/** Everything the model was sent in one request, as text (the conversation so far). */
+export const conversationOf = (req: ModelRequest): string => JSON.stringify(req.body.messages);
+
+/**
+ * A model steered by markers in the messages: the answer of the marker the
+ * message carries (the last one, when it carries several); after a tool
+ * result, of the turn whose marker came last in the conversation. No marker:
+ * undefined (the fixture's default answer).
+ */
+export function byMarker(answers: MarkedAnswers): (req: ModelRequest) => ModelReply | undefined {
+  return (req) => {
+    const text = req.afterToolResult ? conversationOf(req) : req.userMessage;
+    const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
+    const marker = found.sort((a, b) => b[1] - a[1])[0]?.[0];
+    return marker ? answers.get(marker)!(req) : undefined;
+  };
+}

@@ -4,9 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import type { ModelReply, ModelRequest } from '../../src/backends/local/scripted-model.js';
 import { launchChromium, screenshot, signInPage } from '../support/browser.js';
-import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
+import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
@@ -16,8 +15,8 @@ import { waitUntil } from '../support/wait.js';
 // owner@example.com's default session must not meet these.
 const OWNER_EMAIL = 'requests-owner@example.com';
 
-const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
-const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);
+const answers: MarkedAnswers = new Map();
+const conversation = conversationOf;
 const QUESTION = {
   questions: [
     {
@@ -50,12 +49,7 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
   let ws: string;
 
   beforeAll(async () => {
-    agent = await startStreamJsonAgent((req) => {
-      const text = req.afterToolResult ? conversation(req) : req.userMessage;
-      const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
-      const marker = found.sort((a, b) => b[1] - a[1])[0]?.[0];
-      return marker ? answers.get(marker)!(req) : undefined;
-    });
+    agent = await startStreamJsonAgent(byMarker(answers));
     ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(OWNER_EMAIL)));
     answers.set('Schreib', (req) => {
       if (req.afterToolResult)
@@ -177,7 +171,18 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
     const sid = sessions.find((s) => s.name === 'default')!.id;
     const page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })).newPage();
     await signInPage(page, `${t.url}/admin/paliadin/sessions/${sid}`, await tokenFor(OWNER_EMAIL));
-    await page.locator(`li.turn[data-turn="${turnId}"] .request.permission:not(.resolved)`).waitFor({ timeout: 20_000 });
+    await page
+      .locator(`li.turn[data-turn="${turnId}"] .request.permission:not(.resolved)`)
+      .waitFor({ timeout: 20_000 })
+      .catch(async (e: unknown) => {
+        // What the page shows instead says what went wrong.
+        throw new Error(
+          `${(e as Error).message}\npage: ${await page
+            .locator('#view')
+            .innerText()
+            .catch(() => '?')}`,
+        );
+      });
     await expect(page.locator('#open-requests').innerText()).resolves.toBe('Open requests: 1');
     // Earlier turns' requests show resolved, with their outcome.
     await expect(page.locator('.request.resolved[data-outcome="allow_once"] .request-outcome').first().innerText()).resolves.toBe('Allowed once');

@@ -74,8 +74,9 @@ export function el(tag, attrs = {}, ...children) {
  * EventSource: API keys work too, and no cookie is needed). A dropped
  * connection is opened again after a second with Last-Event-ID, so the
  * server resumes after the last event we have: nothing is missed or shown
- * twice. Resolves when the server ends the stream or `signal` aborts;
- * rejects with the response for a non-200 answer.
+ * twice. A 5xx (a busy server) is retried the same way. Resolves when the
+ * server ends the stream or `signal` aborts; rejects with the response for
+ * any other non-200 answer.
  */
 export async function readEvents(path, { onEvent, onState, signal, lastEventId } = {}) {
   let last = lastEventId;
@@ -91,6 +92,12 @@ export async function readEvents(path, { onEvent, onState, signal, lastEventId }
       if (signal?.aborted) return;
       onState?.('reconnecting');
       await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    // Busy or briefly without its database (503 with Retry-After): try again, as after a drop. Anything else is final.
+    if (res.status >= 500) {
+      onState?.('reconnecting');
+      await new Promise((r) => setTimeout(r, Math.min(Number(res.headers.get('Retry-After')) || 1, 10) * 1000));
       continue;
     }
     if (res.status !== 200) throw res;

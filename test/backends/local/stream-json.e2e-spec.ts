@@ -3,11 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
-import type { ModelReply, ModelRequest } from '../../../src/backends/local/scripted-model.js';
 import { WORD_JOINER, agentMessage } from '../../../src/backends/local/stream-json/agent-input.js';
 import type { StreamJsonLocalBackend } from '../../../src/backends/local/stream-json/stream-json.backend.js';
 import { agentSessionName } from '../../../src/contract/agent-session.js';
-import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../../support/claude-agent.js';
+import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import type { SseEvent } from '../../support/sse-client.js';
 import { subFor } from '../../support/tokens.js';
@@ -21,14 +20,14 @@ const DAVE = 'sj-dave@example.com';
 const TRAILER = '<!-- paliadin-meta {"used_tools":["Grep"],"rows_seen":[42,"7"],"classifier_tag":"case_lookup"} -->';
 
 /** What the scripted model does per message: the tests steer it through markers in the message text. */
-const answers = new Map<string, (req: ModelRequest) => ModelReply | undefined>();
+const answers: MarkedAnswers = new Map();
 
 const deltas = (events: SseEvent[]) => events.filter((e) => e.event === 'content').map((e) => (e.data as { delta: string }).delta);
 /** The kinds, each run of content deltas as one. */
 const shape = (events: SseEvent[]) => kinds(events).filter((k, i, all) => k !== 'content' || all[i - 1] !== 'content');
 const tools = (events: SseEvent[]) => events.filter((e) => e.event === 'tool').map((e) => e.data);
 /** Everything the model was sent in one request, as text (the conversation so far). */
-const conversation = (req: ModelRequest) => JSON.stringify(req.body.messages);
+const conversation = conversationOf;
 
 describe('local backend, stream-json driver: the real Claude Code, headless', () => {
   let agent: StreamJsonAgentFixture;
@@ -40,13 +39,7 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
   const named = () => path.join(path.dirname(agent.workspaces), 'named');
 
   beforeAll(async () => {
-    agent = await startStreamJsonAgent((req) => {
-      // After a tool result, the turn is the one whose marker came last in the conversation.
-      const text = req.afterToolResult ? conversation(req) : req.userMessage;
-      const found = [...answers.keys()].map((m) => [m, text.lastIndexOf(m)] as const).filter(([, at]) => at >= 0);
-      const marker = found.sort((a, b) => b[1] - a[1])[0]?.[0];
-      return marker ? answers.get(marker)!(req) : undefined;
-    });
+    agent = await startStreamJsonAgent(byMarker(answers));
     t = await startBackendApp({ ...agent.env, PALIADIN_WORKSPACES_DIR: named() });
     backend = t.app.get(PALIADIN_BACKEND);
   });
