@@ -184,6 +184,58 @@ describe('requests are durable and any instance answers them (real Claude Code, 
     expect(listed.body.requests[0]).toMatchObject({ status: 'resolved', by: 'cancel' });
     expect(existsSync(path.join(agent.workspaces, 'leo.md'))).toBe(false);
   });
+  it("a session's open requests for a bot watching many turns; keys answer within their scopes, and are named as who answered", async () => {
+    const turnId = await a.ask(JON, { user_message: 'write-file key.md' });
+    const [permission] = (await readUntilRequest(a, JON, turnId)).filter((e) => e.event === 'permission');
+    const id = requestIdOf(permission);
+    const sessions = (
+      await a
+        .http()
+        .get('/api/sessions?status=active')
+        .set('Authorization', await a.auth(JON))
+    ).body.sessions as { id: string; name: string }[];
+    const sid = sessions.find((x) => x.name === 'default')!.id;
+    const keys = a.app.get(ApiKeysService);
+    const bearer = async (scopes: ('paliadin:read' | 'paliadin:turn' | 'sessions:read' | 'sessions:execute')[]) =>
+      `Bearer ${(await keys.create({ userId: subFor(JON), email: JON, name: scopes.join('+'), scopes })).key}`;
+    const reader = await bearer(['sessions:read']);
+    const open = await b.http().get(`/api/sessions/${sid}/requests`).set('Authorization', reader);
+    expect(open.status).toBe(200);
+    expect(open.body.requests).toEqual([expect.objectContaining({ request_id: id, turn_id: turnId, session_id: sid, status: 'open', kind: 'permission' })]);
+    expect((await b.http().get(`/api/sessions/${sid}/requests?status=maybe`).set('Authorization', reader)).status).toBe(400);
+    expect(
+      (
+        await b
+          .http()
+          .get(`/api/sessions/${sid}/requests`)
+          .set('Authorization', await b.auth(KIM))
+      ).status,
+    ).toBe(404);
+    // Reading is not answering.
+    const refused = await b.http().post(`/api/paliadin/turns/${turnId}/requests/${id}`).set('Authorization', reader).send({ decision: 'allow_once' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe('This API key lacks the paliadin:turn or sessions:execute scope');
+    expect(
+      (
+        await b
+          .http()
+          .get(`/api/paliadin/turns/${turnId}/requests`)
+          .set('Authorization', await bearer(['paliadin:turn']))
+      ).status,
+    ).toBe(403);
+    const answered = await b
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/requests/${id}`)
+      .set('Authorization', await bearer(['sessions:execute']))
+      .send({ decision: 'allow_once' });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ status: 'resolved', by: 'api_key', outcome: { decision: 'allow_once' } });
+    await a.read(JON, turnId, { dropPings: true, timeoutMs: 40_000 });
+    const all = await b.http().get(`/api/sessions/${sid}/requests?status=all`).set('Authorization', reader);
+    expect(all.body.requests.map((r: { request_id: string }) => r.request_id)).toContain(id);
+    expect((await b.http().get(`/api/sessions/${sid}/requests`).set('Authorization', reader)).body.requests).toEqual([]);
+  });
+
   it('metrics: requests by kind and outcome, the time from request to answer, and the open ones of all instances', async () => {
     const turnId = await a.ask(IDA, { user_message: 'write-file metrics.md' });
     await readUntilRequest(a, IDA, turnId);

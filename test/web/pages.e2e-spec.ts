@@ -233,12 +233,10 @@ describe('the chat page and the dashboard in a real browser', () => {
     await page.waitForSelector('#board', { state: 'visible' });
     const chart = await page.locator('#per-day').boundingBox();
     expect(chart!.height).toBeGreaterThanOrEqual(200);
-    await expect(
-      page
-        .locator('#turns td.when')
-        .first()
-        .evaluate((td) => getComputedStyle(td).whiteSpace),
-    ).resolves.toBe('nowrap');
+    // Read in one go in the page: the board re-renders its rows every few seconds, and a cell found a moment
+    // before may be detached (no computed style) by the time it is read.
+    await page.locator('#turns td.when').first().waitFor();
+    await expect(page.evaluate(() => getComputedStyle(document.querySelector('#turns td.when')!).whiteSpace)).resolves.toBe('nowrap');
     const link = page.locator('#sessions a.session-link').first();
     if ((await link.count()) > 0) await expect(link.getAttribute('href')).resolves.toMatch(/^\/admin\/paliadin\/sessions\//);
     await screenshot(page, 'dashboard-390');

@@ -37,6 +37,8 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
     PALIADIN_RESPONSE_DIR: agent.responseDir,
     PALIADIN_SHIM_TIMEOUT: '60',
+    // A bound for a machine busy with the whole suite (a cold Claude Code in a new pane), not a wait.
+    PALIADIN_SHIM_START_TIMEOUT: '90',
     ...extra,
   });
   const setShimEnv = (extra: Record<string, string> = {}) => sshd.setShimEnv(shimEnv(extra));
