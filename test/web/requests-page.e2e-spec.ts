@@ -167,8 +167,9 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
         .http()
         .get('/api/sessions?status=active')
         .set('Authorization', await t.auth(OWNER_EMAIL))
-    ).body.sessions as { id: string; name: string }[];
-    const sid = sessions.find((s) => s.name === 'default')!.id;
+    ).body.sessions as { id: string; name: string; user_email: string }[];
+    // The owner is an admin, and admins are listed everyone's sessions: this one is theirs.
+    const sid = sessions.find((s) => s.name === 'default' && s.user_email === OWNER_EMAIL)!.id;
     const page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })).newPage();
     await signInPage(page, `${t.url}/admin/paliadin/sessions/${sid}`, await tokenFor(OWNER_EMAIL));
     await page

@@ -143,7 +143,7 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     ];
     for (const message of corpus) {
       const { turnId, last } = await turn('inject@example.com', message);
-      expect({ message, event: last.event }).toEqual({ message, event: 'end' });
+      expect({ message, last }).toMatchObject({ message, last: { event: 'end' } });
       expect(agent.envelopes().find((e) => e.turnId === turnId)?.message).toBe(sanitiseForTerminal(message).trim());
     }
     expect(existsSync(canary)).toBe(false);
@@ -247,7 +247,8 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
     } finally {
       await sshd.start();
     }
-    expect((await turn(email, 'wieder da')).last.event).toBe('end');
+    // The whole last event, so that a failure says which error it was.
+    expect((await turn(email, 'wieder da')).last).toMatchObject({ event: 'end' });
   });
 });
 
