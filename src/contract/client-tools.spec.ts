@@ -38,6 +38,25 @@ describe('client tool declarations', () => {
     expect(clientToolsProblem([tool({ name: '' })], 'x')).toMatch(/^x\[0\]\.name/);
   });
 
+  it('reads the JSON Schema dialects tools are written in: 2020-12 (also when none is named), 2019-09, draft-07; another is a 400', () => {
+    const arrays = { type: 'object', properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false } } };
+    for (const $schema of [undefined, 'https://json-schema.org/draft/2020-12/schema']) {
+      const t = tool({ input_schema: { ...($schema ? { $schema } : {}), ...arrays } });
+      expect(clientToolsProblem([t])).toBeUndefined();
+      // prefixItems is 2020-12's: it is applied.
+      expect(inputValidator(t as never)({ pair: ['a', 1] })).toBeUndefined();
+      expect(inputValidator(t as never)({ pair: ['a', 'b'] })).toBe('input/pair/1 must be integer');
+    }
+    expect(clientToolsProblem([tool({ input_schema: { $schema: 'https://json-schema.org/draft/2019-09/schema', type: 'object' } })])).toBeUndefined();
+    expect(
+      clientToolsProblem([tool({ input_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', definitions: {} } })]),
+    ).toBeUndefined();
+    expect(clientToolsProblem([tool({ input_schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' } })])).toBe(
+      'client_tools[0].input_schema $schema names a dialect this server does not read (2020-12, 2019-09, draft-07 or draft-06; none means 2020-12)',
+    );
+    expect(clientToolsProblem([tool({ input_schema: { $schema: 7, type: 'object' } })])).toMatch(/\$schema names a dialect/);
+  });
+
   it('validates an input against its schema, again and again (a schema with an $id included)', () => {
     const t = tool({ input_schema: { $id: 'https://example.com/s', type: 'object', properties: { case_id: { type: 'integer' } }, required: ['case_id'] } });
     for (let i = 0; i < 3; i++) {

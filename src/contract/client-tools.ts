@@ -1,8 +1,26 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { CLIENT_TOOL_NAME_RE, MAX_CLIENT_TOOLS, MAX_CLIENT_TOOLS_BYTES, type ClientToolDeclaration } from './requests.js';
 
 // Unknown keywords are allowed (schemas written for other validators carry them); wrong known ones are not.
-const ajv = new Ajv({ strict: false, allErrors: true });
+const OPTIONS = { strict: false, allErrors: true };
+/**
+ * The JSON Schema dialects a declaration may name in `$schema`. Without one
+ * it is read as 2020-12, the dialect of MCP tool schemas (and the agent's tools).
+ */
+const DIALECTS: { match: RegExp; ajv: Ajv }[] = [
+  { match: /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/, ajv: new Ajv2020(OPTIONS) },
+  { match: /^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/, ajv: new Ajv2019(OPTIONS) },
+  { match: /^https?:\/\/json-schema\.org\/draft-0[67]\/schema#?$/, ajv: new Ajv(OPTIONS) },
+];
+const DEFAULT_DIALECT = DIALECTS[0].ajv;
+
+function dialectOf(schema: object): Ajv | undefined {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (declared === undefined) return DEFAULT_DIALECT;
+  return typeof declared === 'string' ? DIALECTS.find((d) => d.match.test(declared))?.ajv : undefined;
+}
 
 /**
  * What is wrong with a list of client tool declarations (docs/requests.md),
@@ -35,9 +53,11 @@ export function clientToolsProblem(tools: unknown, field = 'client_tools'): stri
 function schemaProblem(schema: unknown): string | undefined {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return 'must be a JSON Schema object';
   if ((schema as { type?: unknown }).type !== 'object') return 'must describe an object (type: "object"), as a tool input is one';
-  if (!ajv.validateSchema(schema)) return `is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}`;
+  const ajv = dialectOf(schema);
+  if (!ajv) return '$schema names a dialect this server does not read (2020-12, 2019-09, draft-07 or draft-06; none means 2020-12)';
   try {
-    compile(schema);
+    if (!ajv.validateSchema(schema)) return `is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}`;
+    compile(ajv, schema);
   } catch (e) {
     return `is not a usable JSON Schema: ${(e as Error).message}`;
   }
@@ -49,7 +69,7 @@ function schemaProblem(schema: unknown): string | undefined {
  * claims its $id), and declarations arrive with every turn, so each is
  * forgotten once compiled; the function stays usable.
  */
-function compile(schema: object): ValidateFunction {
+function compile(ajv: Ajv, schema: object): ValidateFunction {
   try {
     return ajv.compile(schema);
   } finally {
@@ -57,8 +77,9 @@ function compile(schema: object): ValidateFunction {
   }
 }
 
-/** A validator of one declared tool's input; its `problem` says what does not match, in a line the model can act on. */
+/** A validator of one declared tool's input (checked by clientToolsProblem); its `problem` says what does not match, in a line the model can act on. */
 export function inputValidator(tool: ClientToolDeclaration): (input: unknown) => string | undefined {
-  const validate = compile(tool.input_schema);
+  const ajv = dialectOf(tool.input_schema) ?? DEFAULT_DIALECT;
+  const validate = compile(ajv, tool.input_schema);
   return (input) => (validate(input) ? undefined : ajv.errorsText(validate.errors, { dataVar: 'input' }));
 }
