@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -25,33 +26,27 @@ import { SESSION_STATUSES } from '../session-status.js';
 const RULE_RE = /^[A-Za-z][A-Za-z0-9_-]*(\(.*\))?$/s;
 const MAX_RULES = 64;
 
+/** A list of permission rules in Claude Code's form, at most 64. */
+const RuleList = (description: string, example: string[]) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example, description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_RULES),
+    IsString({ each: true }),
+    MaxLength(1000, { each: true }),
+    Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' }),
+  );
+
 /** Permission rules a session adds to the deployment's (stream-json driver). */
 export class SessionPermissionsDto {
-  @ApiPropertyOptional({ type: [String], example: ['Edit({workspace}/**)'], description: 'Calls these cover are put to the caller as `permission` requests' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_RULES)
-  @IsString({ each: true })
-  @MaxLength(1000, { each: true })
-  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  @RuleList('Calls these cover are put to the caller as `permission` requests', ['Edit({workspace}/**)'])
   ask?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['Bash'], description: 'Calls these cover are refused without asking' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_RULES)
-  @IsString({ each: true })
-  @MaxLength(1000, { each: true })
-  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  @RuleList('Calls these cover are refused without asking', ['Bash'])
   deny?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['Read'], description: 'Admins only: calls these cover are allowed without asking (an ask rule still wins)' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_RULES)
-  @IsString({ each: true })
-  @MaxLength(1000, { each: true })
-  @Matches(RULE_RE, { each: true, message: 'each rule of $property must be Tool or Tool(content), e.g. Edit({workspace}/**)' })
+  @RuleList('Admins only: calls these cover are allowed without asking (an ask rule still wins)', ['Read'])
   allow?: string[];
 }
 
