@@ -74,7 +74,19 @@ export class TurnEventLog {
   /** Names this instance in its notifications, so it can skip its own. */
   readonly instanceId = randomUUID();
 
+  /**
+   * What other modules close when a turn is failed from outside its run (the
+   * janitor, a cancel nobody ran): their events go in before the error, in
+   * the same statement. A port below the turn path (requests/ registers its
+   * open requests' `resolved`), so this file imports none of them.
+   */
+  private readonly closers: ((turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>)[] = [];
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  onFailTurn(closer: (turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>): void {
+    this.closers.push(closer);
+  }
 
   /** The stored events after `afterSeq`, in order; `more` when the row limit cut the read short. */
   async read(turnId: string, afterSeq: number, rowLimit = 1_000): Promise<{ events: StoredTurnEvent[]; more: boolean }> {
@@ -166,9 +178,10 @@ export class TurnEventLog {
     await this.db.query(`SELECT pg_notify('${INTEREST_CHANNEL}', $1)`, [turnId]);
   }
 
-  /** Finishes a turn that produced nothing with an error (cancel, janitor): see finish(). */
-  failTurn(turnId: string, startedAt: Date, error: ErrorData): Promise<boolean> {
-    return this.finish(turnId, [{ kind: 'error', data: error }], {
+  /** Finishes a turn that produced nothing with an error (cancel, janitor), after what others close of it: see finish(). */
+  async failTurn(turnId: string, startedAt: Date, error: ErrorData): Promise<boolean> {
+    const closed = (await Promise.all(this.closers.map((close) => close(turnId, error)))).flat();
+    return this.finish(turnId, [...closed, { kind: 'error', data: error }], {
       response: null,
       errorCode: error.code,
       durationMs: Date.now() - startedAt.getTime(),

@@ -81,6 +81,14 @@ export const RequestStore = {
     return rows[0];
   },
 
+  /** The open requests of one turn, oldest first. */
+  async openOfTurn(db: Queryable, turnId: string): Promise<Pick<RequestRecord, 'request_id' | 'kind'>[]> {
+    return (await db.query(`SELECT request_id, kind FROM paliadin_requests WHERE turn_id = $1 AND resolved_at IS NULL ORDER BY created_at`, [turnId])) as Pick<
+      RequestRecord,
+      'request_id' | 'kind'
+    >[];
+  },
+
   /** Open requests whose turn is over (its instance died, or it was ended where nobody ran it), with how the turn ended. */
   async openOfFinishedTurns(db: Queryable, limit: number): Promise<(Pick<RequestRecord, 'request_id' | 'kind'> & { error_code: string | null })[]> {
     return (await db.query(

@@ -345,6 +345,9 @@ describe('the instance running a turn dies (SIGKILL) while its request is open',
     await waitUntil(() => pids.every((pid) => !running(pid)), 10_000, 'the instance and its agent to be gone');
 
     const read = await b.read(MIA, turnId, { dropPings: true, timeoutMs: 30_000, lastEventId: permission.id });
+    // The janitor ends the dead instance's turn, its open request resolved first, in the same statement.
+    expect(kinds(read.events).slice(-2)).toEqual(['resolved', 'error']);
+    expect(read.events.at(-2)).toMatchObject({ data: { request_id: requestIdOf(permission), kind: 'permission', by: 'interrupted' } });
     expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'interrupted', retryable: true } });
     await waitUntil(
       async () =>
