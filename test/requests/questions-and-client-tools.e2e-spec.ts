@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
-import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
+import { TWO_QUESTIONS, answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
 import type { SseEvent } from '../support/sse-client.js';
 import { startTestApp } from '../support/test-app.js';
 
@@ -82,29 +82,7 @@ describe('questions and client tools with the real Claude Code (stream-json)', (
             tools: [
               {
                 name: 'AskUserQuestion',
-                input: {
-                  questions: [
-                    {
-                      question: 'Which format?',
-                      header: 'Format',
-                      multiSelect: false,
-                      options: [
-                        { label: 'PDF', description: 'printable' },
-                        { label: 'Word', description: 'editable' },
-                      ],
-                    },
-                    {
-                      question: 'Which parts?',
-                      header: 'Parts',
-                      multiSelect: true,
-                      options: [
-                        { label: 'Summary', description: 's' },
-                        { label: 'Deadlines', description: 'd' },
-                        { label: 'Costs', description: 'c' },
-                      ],
-                    },
-                  ],
-                },
+                input: TWO_QUESTIONS,
               },
             ],
           },

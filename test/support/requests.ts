@@ -18,3 +18,28 @@ export const resolvedOf = (events: SseEvent[]) => events.filter((e) => e.event =
 
 /** The id of a request event. */
 export const requestIdOf = (ev: SseEvent) => (ev.data as { request_id: string }).request_id;
+
+/** Claude's AskUserQuestion input with two questions: one single-select, one multi-select. */
+export const TWO_QUESTIONS = {
+  questions: [
+    {
+      question: 'Which format?',
+      header: 'Format',
+      multiSelect: false,
+      options: [
+        { label: 'PDF', description: 'printable' },
+        { label: 'Word', description: 'editable' },
+      ],
+    },
+    {
+      question: 'Which parts?',
+      header: 'Parts',
+      multiSelect: true,
+      options: [
+        { label: 'Summary', description: 's' },
+        { label: 'Deadlines', description: 'd' },
+        { label: 'Costs', description: 'c' },
+      ],
+    },
+  ],
+};

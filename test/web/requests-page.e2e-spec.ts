@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { TWO_QUESTIONS } from '../support/requests.js';
 import { launchChromium, screenshot, signInPage } from '../support/browser.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
@@ -17,29 +18,6 @@ const OWNER_EMAIL = 'requests-owner@example.com';
 
 const answers: MarkedAnswers = new Map();
 const conversation = conversationOf;
-const QUESTION = {
-  questions: [
-    {
-      question: 'Which format?',
-      header: 'Format',
-      multiSelect: false,
-      options: [
-        { label: 'PDF', description: 'to print' },
-        { label: 'Word', description: 'to edit' },
-      ],
-    },
-    {
-      question: 'Which parts?',
-      header: 'Parts',
-      multiSelect: true,
-      options: [
-        { label: 'Summary', description: 's' },
-        { label: 'Deadlines', description: 'd' },
-        { label: 'Costs', description: 'c' },
-      ],
-    },
-  ],
-};
 
 describe('requests on the pages, in a real browser (real Claude Code, stream-json)', () => {
   let agent: StreamJsonAgentFixture;
@@ -58,7 +36,7 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
       return { text: 'Ich lege die Notiz an.', tools: [{ name: 'Write', input: { file_path: path.join(ws, name), content: `Notiz ${name}` } }] };
     });
     answers.set('Frag mich', (req) => {
-      if (!req.afterToolResult) return { tools: [{ name: 'AskUserQuestion', input: QUESTION }] };
+      if (!req.afterToolResult) return { tools: [{ name: 'AskUserQuestion', input: TWO_QUESTIONS }] };
       return { text: `Gewählt: ${/Which format\?\\"=\\"(\w+)/.exec(conversation(req))?.[1] ?? '?'}` };
     });
     t = await startBackendApp({

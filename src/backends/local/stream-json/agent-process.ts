@@ -7,6 +7,7 @@ import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
 import { AgentStartError } from '../local-agent-host.js';
 import type { AgentPermissions } from './agent-permissions.js';
+import { AgentInbox } from './agent-inbox.js';
 import { CLIENT_TOOLS_SERVER, clientToolsServer, errorResult, type ClientToolCall } from './client-tools-server.js';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
@@ -75,7 +76,7 @@ export class AgentProcess {
    */
   costTotal?: number;
   private readonly query: Query;
-  private readonly inbox = new Inbox<SDKUserMessage>();
+  private readonly inbox = new AgentInbox<SDKUserMessage>();
   private child?: ChildProcess;
   private listener?: AgentListener;
   private alive = true;
@@ -286,31 +287,6 @@ export class AgentProcess {
     const listener = this.listener;
     this.listener = undefined;
     listener?.ended(reason);
-  }
-}
-
-/** The agent's stdin as the SDK reads it: an async queue of user messages that ends when closed. */
-class Inbox<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
-  private wake?: () => void;
-  private closed = false;
-
-  push(item: T): void {
-    this.items.push(item);
-    this.wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (!this.closed) {
-      const item = this.items.shift();
-      if (item !== undefined) yield item;
-      else await new Promise<void>((r) => (this.wake = r));
-    }
   }
 }
 
