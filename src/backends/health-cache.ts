@@ -1,5 +1,3 @@
-/** How long a health probe may take before it counts as failed (aichat and remote backends). */
-export const HEALTH_PROBE_TIMEOUT_MS = 3_000;
 const SUCCESS_TTL_MS = 10_000;
 
 /**

@@ -293,6 +293,12 @@ export class Env {
   @IsBoolean({ message: 'must be true or false' })
   PALIADIN_AICHAT_STREAM = true;
 
+  // Remote and aichat backends: how long a health probe may take (also the gate before a turn); then it counts as failed.
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PALIADIN_HEALTH_TIMEOUT_MS = 3_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { agentSessionName } from '../../contract/agent-session.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
-import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
+import { HealthCache } from '../health-cache.js';
 import { AichatClient } from './aichat-client.js';
 import { AichatError, failureDetail, networkError } from './aichat-errors.js';
 import { findAnswer, type ConversationTurn } from './aichat-recovery.js';
@@ -157,7 +157,7 @@ export class AichatBackend implements PaliadinBackend {
 
   async health(): Promise<BackendHealth> {
     try {
-      await this.healthCache.refresh(SERVICE, () => this.probe(AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS)));
+      await this.healthCache.refresh(SERVICE, () => this.probe(AbortSignal.timeout(this.config.env.PALIADIN_HEALTH_TIMEOUT_MS)));
       return { status: 'up', detail: `aichat at ${this.config.env.PALIADIN_AICHAT_URL}${this.mode === 'oneshot' ? ' (one-shot)' : ''}` };
     } catch (e) {
       return { status: 'down', detail: (e as Error).message };
@@ -167,7 +167,7 @@ export class AichatBackend implements PaliadinBackend {
   /** Before a turn (HealthCache's rule); either failure is `mriver_unreachable`. */
   private async healthGate(signal: AbortSignal): Promise<void> {
     try {
-      await this.healthCache.gate(SERVICE, () => this.probe(AbortSignal.any([signal, AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS)])));
+      await this.healthCache.gate(SERVICE, () => this.probe(AbortSignal.any([signal, AbortSignal.timeout(this.config.env.PALIADIN_HEALTH_TIMEOUT_MS)])));
     } catch (e) {
       if (signal.aborted) throw e;
       throw new AichatError('mriver_unreachable', (e as Error).message, true);

@@ -13,7 +13,7 @@ import type {
   UnansweredTurn,
 } from '../backend.interface.js';
 import { LATE_ANSWER_WINDOW_MS } from '../../contract/envelope.js';
-import { HEALTH_PROBE_TIMEOUT_MS, HealthCache } from '../health-cache.js';
+import { HealthCache } from '../health-cache.js';
 import { SerialQueue } from '../serial-queue.js';
 import { SHIM_NO_ANSWER, ShimError, callShim, parseCapture, type SshTarget } from './ssh-shim.js';
 
@@ -126,7 +126,7 @@ export class RemoteBackend implements PaliadinBackend {
 
   /** `health <session>` must print ok. */
   private async probe(session: string, signal?: AbortSignal): Promise<void> {
-    const out = await callShim(this.target, ['health', session], { signal, timeoutMs: HEALTH_PROBE_TIMEOUT_MS });
+    const out = await callShim(this.target, ['health', session], { signal, timeoutMs: this.config.env.PALIADIN_HEALTH_TIMEOUT_MS });
     if (out.trim() !== 'ok')
       throw new ShimError('mriver_unreachable', `the agent host's shim answered health with ${JSON.stringify(out.trim().slice(0, 80))}`, 0);
   }
