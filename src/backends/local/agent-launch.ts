@@ -3,6 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../../config/app-config.js';
 import { projectRoot } from '../../config/project-root.js';
+import type { AgentWatch } from './agent-watchdog.js';
 
 /** How to start the agent: no shell, an argument array and an explicit environment. */
 export interface AgentLaunch {
@@ -10,6 +11,8 @@ export interface AgentLaunch {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Told each agent process started and ended, so that none outlives the gateway (agent-watchdog.ts). */
+  watch?: AgentWatch;
 }
 
 // Our own settings and secrets stay out of the agent's environment: it can run commands.

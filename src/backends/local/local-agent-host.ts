@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { NO_CREDENTIALS, agentLaunch, demoAgentHome, hasAgentCredentials, resolveCommand, shouldUseDemoModel, type AgentLaunch } from './agent-launch.js';
 import { prepareAgentHome } from './agent-home.js';
+import { AgentWatchdog } from './agent-watchdog.js';
 import { DEMO_API_KEY, DEMO_NOTICE, demoReply } from './demo-model.js';
 import { ScriptedModelServer } from './scripted-model.js';
 
@@ -13,15 +15,19 @@ export class AgentStartError extends Error {
 
 /**
  * What both local drivers share: how the agent is launched (command,
- * arguments, environment, HOME) and, on a newcomer's first `npm start`
- * without credentials, the demo model it talks to.
+ * arguments, environment, HOME), the watchdog that ends the agents when the
+ * gateway dies, and, on a newcomer's first `npm start` without credentials,
+ * the demo model it talks to.
  */
 export class LocalAgentHost {
   private readonly logger = new Logger('LocalBackend');
   private launch?: AgentLaunch;
   private demoModel?: ScriptedModelServer;
+  private readonly watchdog: AgentWatchdog;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    this.watchdog = new AgentWatchdog(path.join(config.dataDir, 'agents'));
+  }
 
   /** Said by /health and in every answer while the demo model runs. */
   get demoNotice(): string | undefined {
@@ -29,6 +35,8 @@ export class LocalAgentHost {
   }
 
   async start(): Promise<void> {
+    // Before any agent of this run starts: the ones an earlier run left behind go first.
+    await this.watchdog.start();
     await mkdir(this.config.responseDir, { recursive: true });
     await mkdir(this.config.agentCwd, { recursive: true });
     if (shouldUseDemoModel(this.config)) {
@@ -49,7 +57,9 @@ export class LocalAgentHost {
     return this.launch?.env.HOME;
   }
 
+  /** After the drivers ended their agents. */
   async stop(): Promise<void> {
+    this.watchdog.stop();
     await this.demoModel?.stop();
   }
 
@@ -75,6 +85,6 @@ export class LocalAgentHost {
       throw new AgentStartError(`The agent command "${launch.command}" was not found on the agent's PATH; install Claude Code or set PALIADIN_AGENT_COMMAND`);
     // Started without a model, Claude Code would only sit at its login screen (or fail) until the start timeout.
     if (!this.hasModel()) throw new AgentStartError(`The agent cannot answer: ${NO_CREDENTIALS}`);
-    return { ...launch, command };
+    return { ...launch, command, watch: this.watchdog };
   }
 }

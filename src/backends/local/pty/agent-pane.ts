@@ -1,6 +1,7 @@
 import xterm from '@xterm/headless';
 import pty, { type IPty } from 'node-pty';
 import type { AgentLaunch } from '../agent-launch.js';
+import { signalGroup } from '../process-group.js';
 import { inputText, isBusy } from './agent-screen.js';
 
 const COLS = 120;
@@ -40,6 +41,9 @@ export class AgentPane {
       this.term.dispose();
       throw e;
     }
+    // The watchdog ends the pane's agent (a session leader: its pid is its group) if the gateway dies first.
+    const pid = this.pty.pid;
+    launch.watch?.started(pid);
     this.pty.onData((data) => {
       this.lastOutputAt = Date.now();
       this.term.write(data, () => this.notify());
@@ -49,6 +53,7 @@ export class AgentPane {
     this.exited = new Promise((resolve) =>
       this.pty.onExit((e) => {
         this.alive = false;
+        launch.watch?.ended(pid);
         this.notify();
         resolve(e);
       }),
@@ -190,13 +195,5 @@ export class AgentPane {
 
   private notify(): void {
     for (const w of [...this.watchers]) w();
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
   }
 }

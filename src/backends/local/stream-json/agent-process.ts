@@ -6,6 +6,7 @@ import { seconds } from '../../../contract/seconds.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
 import { AgentStartError } from '../local-agent-host.js';
+import { signalGroup } from '../process-group.js';
 import type { AgentPermissions } from './agent-permissions.js';
 import { AgentInbox } from './agent-inbox.js';
 import { CLIENT_TOOLS_SERVER, clientToolsServer, errorResult, type ClientToolCall } from './client-tools-server.js';
@@ -252,6 +253,9 @@ export class AgentProcess {
     // Our own argument array (the SDK's flags, then PALIADIN_AGENT_ARGS), no shell; `detached` makes it a process group leader.
     const child = spawn(o.command, [...o.args, ...this.spec.launch.args], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    const { pid } = child;
+    // The watchdog ends its group if the gateway dies first.
+    if (pid) this.spec.launch.watch?.started(pid);
     // A write to an agent that has just died fails with EPIPE: its end is reported through `exit`.
     child.stdin.on('error', () => undefined);
     child.stderr.setEncoding('utf8');
@@ -261,6 +265,7 @@ export class AgentProcess {
     });
     child.once('exit', (code, signal) => {
       this.alive = false;
+      if (pid) this.spec.launch.watch?.ended(pid);
       this.onExit({ code, signal });
     });
     child.once('error', (e) => {
@@ -287,13 +292,5 @@ export class AgentProcess {
     const listener = this.listener;
     this.listener = undefined;
     listener?.ended(reason);
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
   }
 }
