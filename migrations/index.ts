@@ -5,6 +5,7 @@ import { Sessions1764200000000 } from './1764200000000-Sessions.js';
 import { AgentConversations1764300000000 } from './1764300000000-AgentConversations.js';
 import { EventDataUncompressed1764400000000 } from './1764400000000-EventDataUncompressed.js';
 import { Requests1764500000000 } from './1764500000000-Requests.js';
+import { TurnHandover1764600000000 } from './1764600000000-TurnHandover.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AgentConversations1764300000000,
   EventDataUncompressed1764400000000,
   Requests1764500000000,
+  TurnHandover1764600000000,
 ];

@@ -34,6 +34,26 @@ export interface BackendTurnRequest {
   clientTools?: ClientToolDeclaration[];
   /** Permission rules the turn's session added at its creation, beside the deployment's. */
   rules?: SessionRules;
+  /**
+   * Records that the turn goes to the agent or upstream now: a backend calls
+   * it (through `handOver()` below) right before it types, sends or posts the
+   * message. A turn whose instance dies before that is run by another
+   * instance; after it, it may have reached the agent, so it ends
+   * `interrupted` and its answer is looked for late (docs/event-log.md).
+   * Rejects when it could not be recorded, or the turn is not this
+   * instance's any more: the run has ended it then.
+   */
+  handOver?: () => Promise<void>;
+}
+
+/** Hands the turn over (see BackendTurnRequest.handOver); false when it must not be sent: its run has ended it already. */
+export async function handOver(req: BackendTurnRequest): Promise<boolean> {
+  try {
+    await req.handOver?.();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What a driver asks the turn's caller; the request is stored and shown before anyone answers it. */
@@ -146,6 +166,13 @@ export interface PaliadinBackend {
    * must reach whichever instance holds it, not only the one asked.
    */
   readonly agentsPerInstance?: boolean;
+  /**
+   * A turn can run only on the instance that accepted it (pty: the agent and
+   * its conversation live in that instance's pane, with no resume). One whose
+   * instance died before handing it over then ends `interrupted`, never
+   * started, instead of being run by another instance.
+   */
+  readonly pinnedTurns?: boolean;
   /**
    * The agent's terminal, for backends that have one (local pty, remote):
    * undefined when the session has no live terminal here. Backends without

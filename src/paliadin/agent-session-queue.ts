@@ -32,18 +32,22 @@ export class AgentSessionQueue {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  /** Claims the turn if it is its session's turn; `tx` must be inside a transaction (the insert's, or its own). */
-  async claim(tx: Queryable, turnId: string, agentSession: string): Promise<boolean> {
+  /**
+   * Claims the turn for its runner if it is its session's turn (and the
+   * runner still runs it: another instance may have taken it over); `tx`
+   * must be inside a transaction.
+   */
+  async claim(tx: Queryable, turnId: string, agentSession: string, runnerId: string): Promise<boolean> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-agent:${agentSession}`]);
     const rows = (await tx.query(
       `UPDATE paliadin_turns t SET claimed_at = now()
-       WHERE t.turn_id = $1 AND t.finished_at IS NULL AND t.claimed_at IS NULL
+       WHERE t.turn_id = $1 AND t.finished_at IS NULL AND t.claimed_at IS NULL AND t.runner_id = $2
          AND NOT EXISTS (
            SELECT 1 FROM paliadin_turns o
            WHERE o.agent_session = t.agent_session AND o.finished_at IS NULL AND o.turn_id <> t.turn_id
              AND (o.claimed_at IS NOT NULL OR o.queue_seq < t.queue_seq))
        RETURNING turn_id`,
-      [turnId],
+      [turnId, runnerId],
     )) as unknown[];
     // node-postgres answers an UPDATE through TypeORM as [rows, count].
     const updated = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
@@ -55,11 +59,11 @@ export class AgentSessionQueue {
    * ends on this instance, and every PALIADIN_QUEUE_POLL_MS for turns ending
    * elsewhere. Rejects only when `signal` aborts (the turn was cancelled).
    */
-  async waitForTurn(turnId: string, agentSession: string, signal: AbortSignal): Promise<void> {
+  async waitForTurn(turnId: string, agentSession: string, runnerId: string, signal: AbortSignal): Promise<void> {
     for (;;) {
       signal.throwIfAborted();
       try {
-        if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession))) return;
+        if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession, runnerId))) return;
       } catch (e) {
         this.logger.warn(`claiming turn ${turnId} failed (${(e as Error).message}); trying again`);
       }

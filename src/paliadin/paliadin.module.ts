@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BackendsModule } from '../backends/backends.module.js';
 import { AgentSessionQueue } from './agent-session-queue.js';
+import { TurnAdoption } from './turn-adoption.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnEventWriter } from './turn-event-writer.js';
 import { TurnFeeds } from './turn-feeds.js';
@@ -19,7 +20,7 @@ import { TurnsController } from './turns.controller.js';
 @Module({
   imports: [BackendsModule],
   controllers: [TurnsController],
-  providers: [TurnService, TurnRunners, AgentSessionQueue, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
+  providers: [TurnService, TurnRunners, TurnAdoption, AgentSessionQueue, TurnEventLog, TurnEventWriter, TurnFeeds, TurnStream, TurnJanitor, TurnRecovery],
   exports: [TurnEventLog, TurnRunners, TurnFeeds, TurnJanitor, TurnRecovery, TurnService],
 })
 export class PaliadinModule {}

@@ -71,7 +71,12 @@ export interface TurnEventBatch {
 export class TurnEventLog {
   /** Every event this instance committed, right after the commit, in order per turn. */
   readonly committed$ = new Subject<CommittedEvents>();
-  /** Names this instance in its notifications, so it can skip its own. */
+  /**
+   * Names this instance in its notifications, so it can skip its own, and
+   * on the rows of the turns it runs (`runner_id`): the events and the end of
+   * a turn are taken only from the instance that runs it now (another may
+   * have taken over a turn this one was too slow to hand over).
+   */
   readonly instanceId = randomUUID();
 
   /**
@@ -133,7 +138,7 @@ export class TurnEventLog {
     const answer = await rawPool(this.db).query<{ open: string[] | null; inserted: string[] | null }>({
       name: 'paliadin-insert-events',
       text: `WITH open AS (
-         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL
+         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL AND runner_id = $8
        ),
        ins AS (
          INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
@@ -154,6 +159,7 @@ export class TurnEventLog {
         rows.map((r) => r.kind),
         rows.map((r) => JSON.stringify(r.data)),
         notifyPayloads(this.instanceId, notify),
+        this.instanceId,
       ],
     });
     const result = answer.rows[0];
@@ -195,11 +201,12 @@ export class TurnEventLog {
 
   /**
    * Finishes a turn: completes its row and appends the closing events after
-   * whatever is stored, atomically, only if nobody finished it first.
-   * Returns false when the turn was already finished.
+   * whatever is stored, atomically, only if nobody finished it first (and,
+   * for a run's own end, only while this instance runs it). Returns false
+   * when the turn was already finished, or is another instance's.
    */
-  finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
-    return this.complete(turnId, events, c, 'finished_at IS NULL');
+  finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion, ownRun = false): Promise<boolean> {
+    return this.complete(turnId, events, c, ownRun ? `finished_at IS NULL AND runner_id = '${this.instanceId}'` : 'finished_at IS NULL');
   }
 
   /**

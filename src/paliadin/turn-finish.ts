@@ -42,7 +42,7 @@ async function finishWithRetry(deps: FinishDeps, turnId: string, closing: TurnSt
   const started = Date.now();
   for (let backoff = 20; ; backoff = Math.min(backoff * 2, 1_000)) {
     try {
-      return await deps.log.finish(turnId, closing, completion);
+      return await deps.log.finish(turnId, closing, completion, true);
     } catch (e) {
       if (isPermanentDbError(e) || Date.now() - started >= deps.dbRetryMs) throw e;
       await sleep(backoff);

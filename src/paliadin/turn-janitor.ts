@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnAdoption } from './turn-adoption.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TurnRunners } from './turn-runners.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -42,6 +43,7 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     private readonly scheduler: SchedulerRegistry,
     private readonly runners: TurnRunners,
     private readonly metrics: MetricsService,
+    private readonly adoption: TurnAdoption,
   ) {}
 
   onModuleInit(): void {
@@ -73,6 +75,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       if (!locked) return;
       this.metrics.janitorRuns.inc();
       try {
+        // Turns never handed to their agent first: they are run here, not ended.
+        await this.step('taking over turns that never started', () => this.adoptOrphans());
         await this.step('ending interrupted turns', () => this.endInterrupted());
         await this.step('looking for late answers', () => this.recovery.sweep());
         await this.step('compacting old turns', () => this.compactOld());
@@ -105,6 +109,13 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     const days = this.config.env.PALIADIN_EVENT_RETENTION_DAYS;
     if (days === 0) return;
     await this.log.compactOlderThan(days, RETENTION_BATCH, (turnId, e) => this.logger.error({ err: e, turnId }, `could not compact turn ${turnId}`));
+  }
+
+  /** Runs here the turns of dead runners that never went to their agent (TurnAdoption); the same guard as below. */
+  private async adoptOrphans(): Promise<void> {
+    const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
+    if (Date.now() - this.troubleAt < staleMs) return;
+    await this.adoption.adoptOrphans(staleMs);
   }
 
   /**

@@ -1,5 +1,10 @@
 import type { TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
 
+/** Anything that runs a query: the data source, or a transaction's manager. */
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 /** The columns every turn view selects; rows_seen is bigint[] and comes back as strings. */
 export const TURN_COLUMNS = `turn_id, started_at, finished_at, response, error_code, duration_ms, used_tools,
   rows_seen::text[] AS rows_seen, chip_count, classifier_tag, user_message, session_id, page_origin, backend, user_id`;
@@ -46,4 +51,23 @@ export function toHistoryRow(r: TurnRecord): TurnHistoryRowDto {
     backend: r.backend,
     user_id: r.user_id,
   };
+}
+
+/** A browser session's earlier answered exchanges (but `turnId`'s), oldest first: the newest `limit` of them. */
+export async function earlierExchanges(
+  db: Queryable,
+  userId: string,
+  sessionId: string,
+  turnId: string,
+  limit: number,
+): Promise<{ user: string; assistant: string }[]> {
+  const rows = (await db.query(
+    `SELECT user_message, response FROM (
+       SELECT user_message, response, started_at FROM paliadin_turns
+       WHERE user_id = $1 AND session_id = $2 AND turn_id <> $3 AND response IS NOT NULL
+       ORDER BY started_at DESC LIMIT $4
+     ) recent ORDER BY started_at`,
+    [userId, sessionId, turnId, limit],
+  )) as { user_message: string; response: string }[];
+  return rows.map((x) => ({ user: x.user_message, assistant: x.response }));
 }

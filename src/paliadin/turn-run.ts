@@ -30,6 +30,10 @@ export interface TurnRunDeps {
   saveConversationId: (turnId: string, id: string) => Promise<void>;
   /** Present when the turn must first wait for its agent session; resolves once it may run. */
   waitForTurn?: (signal: AbortSignal) => Promise<void>;
+  /** A turn this instance took over from one that died before handing it over: its log so far ends at `lastSeq`. */
+  adopted?: { lastSeq: number };
+  /** Records that the turn goes to its agent now (BackendTurnRequest.handOver); false when another instance runs it now. */
+  handOver?: (turnId: string) => Promise<boolean>;
   /** Present when the backend asks its callers (docs/requests.md): where requests are kept, and their deadline. */
   requests?: { store: TurnRequests; timeoutMs: number; sessionRef: string | null };
   onSettled: (run: TurnRun) => void;
@@ -58,6 +62,8 @@ export class TurnRun {
   private readonly tools = new Set<string>();
   private conversationId?: string;
   private ending = false;
+  /** The turn went to the agent (its hand-over was recorded): from then on only `interrupted` can end it if this instance stops. */
+  private handedOver = false;
   private hadContent = false;
   private queued = false;
   private readonly stopWaiting = new AbortController();
@@ -70,12 +76,14 @@ export class TurnRun {
     readonly request: BackendTurnRequest,
     private readonly deps: TurnRunDeps,
   ) {
-    // seq 1 (meta) was stored with the row.
-    this.sink = deps.writer.open(request.turnId, 1, {
+    // seq 1 (meta) was stored with the row; a turn taken over has more already.
+    this.sink = deps.writer.open(request.turnId, deps.adopted?.lastSeq ?? 1, {
       onRefused: () => this.abandon(),
       onFailed: () => this.fail(NOT_STORED.code, NOT_STORED.message, NOT_STORED.retryable),
     });
     this.settled = new Promise((r) => (this.settle = r));
+    const record = deps.handOver;
+    if (record) this.request = { ...this.request, handOver: () => this.handOver(record) };
     if (deps.requests && deps.backend.offersRequests) {
       const { store, timeoutMs, sessionRef } = deps.requests;
       this.asks = new TurnAsks(
@@ -140,14 +148,59 @@ export class TurnRun {
     }
   }
 
+  /**
+   * The backend sends the turn now: recorded first, so that from here on a
+   * death of this instance ends the turn `interrupted` rather than letting
+   * another run it. Not recorded: the turn ends here (the database failed),
+   * or is left to the instance that took it over.
+   */
+  private async handOver(record: (turnId: string) => Promise<boolean>): Promise<void> {
+    if (this.ending) throw new Error('the turn has ended');
+    let mine: boolean;
+    try {
+      mine = await record(this.turnId);
+    } catch (e) {
+      this.deps.logError(e, 'could not record the hand-over');
+      this.fail('interrupted', 'The turn could not be handed to the agent; please ask again', true);
+      throw e;
+    }
+    if (!mine) {
+      this.abandon();
+      throw new Error('another instance runs this turn now');
+    }
+    this.handedOver = true;
+  }
+
   /** Stops the backend's work and ends the turn with `cancelled`. */
   cancel(): Promise<void> {
     this.fail('cancelled', 'The turn was cancelled');
     return this.settled;
   }
 
-  /** This instance is going away: end the turn as `interrupted` rather than leave it to the janitor. */
-  interrupt(): Promise<void> {
+  /**
+   * This instance is going away. A turn that went to its agent ends as
+   * `interrupted` rather than being left to the janitor; one that never did
+   * is handed back (`release`: its events so far stored, no end) for another
+   * instance to run (docs/event-log.md, "When an instance dies").
+   */
+  async interrupt(release: (turnId: string) => Promise<boolean>): Promise<void> {
+    if (!this.handedOver && !this.ending) {
+      this.ending = true;
+      this.stopWork();
+      await this.sink.flush();
+      // A hand-over already under way may have won: the turn may have reached its agent after all.
+      const released = await release(this.turnId).catch((e: unknown) => {
+        this.deps.logError(e, 'could not hand the turn back');
+        return false;
+      });
+      if (released) {
+        this.sink.close();
+        this.settle();
+        this.deps.onSettled(this);
+        return;
+      }
+      this.ending = false;
+    }
     this.fail('interrupted', 'The server running this turn shut down', true);
     return this.settled;
   }

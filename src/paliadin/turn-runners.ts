@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -24,8 +23,8 @@ export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
  */
 @Injectable()
 export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
-  /** This instance's runner_id on the rows it runs. */
-  readonly runnerId = randomUUID();
+  /** This instance's runner_id on the rows it runs: the event log's name for it, which takes only this runner's events. */
+  readonly runnerId: string;
   private readonly logger = new Logger(TurnRunners.name);
   private readonly runs = new Map<string, TurnRun>();
   /** Places taken by turns being created (tryReserve). */
@@ -43,7 +42,9 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     private readonly metrics: MetricsService,
     // The requests module's store (docs/requests.md), when the app has it: bound by that module, never imported.
     @Optional() @Inject(TURN_REQUESTS) private readonly requests?: TurnRequests,
-  ) {}
+  ) {
+    this.runnerId = log.instanceId;
+  }
 
   async onModuleInit(): Promise<void> {
     this.metrics.provide('liveTurns', () => this.runs.size);
@@ -62,9 +63,10 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
    * (AgentSessionQueue). `sessionRef`: its session row, where requests keep
    * what the caller granted.
    */
-  start(request: BackendTurnRequest, claimed: boolean, sessionRef: string | null = null): TurnRun {
+  start(request: BackendTurnRequest, claimed: boolean, sessionRef: string | null = null, adopted?: { lastSeq: number }): TurnRun {
     const env = this.config.env;
     const run = new TurnRun(request, {
+      adopted,
       backend: this.backend,
       log: this.log,
       writer: this.writer,
@@ -77,8 +79,9 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
       },
       saveConversationId: (turnId, id) =>
         this.db.query(`UPDATE paliadin_turns SET aichat_conversation_id = $2 WHERE turn_id = $1`, [turnId, id]).then(() => undefined),
-      waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, signal),
+      waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, this.runnerId, signal),
       requests: this.requests && { store: this.requests, timeoutMs: env.PALIADIN_REQUEST_TIMEOUT_MS, sessionRef },
+      handOver: (turnId) => this.handOver(turnId),
       onSettled: (r) => {
         if (this.runs.get(r.turnId) === r) this.runs.delete(r.turnId);
         this.queue.released(request.agentSession);
@@ -137,10 +140,22 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     await this.db.query(`SELECT pg_notify($1, $2)`, [CANCEL_CHANNEL, turnId]);
   }
 
+  /** Records that the turn goes to its agent now; false when another instance runs it now (it took it over). */
+  private async handOver(turnId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH u AS (UPDATE paliadin_turns SET handed_over_at = now() WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL RETURNING 1) SELECT 1 FROM u`,
+      [turnId, this.runnerId],
+    );
+    return rows.length === 1;
+  }
+
   private async beat(): Promise<void> {
     if (this.runs.size === 0) return;
     try {
-      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL`, [this.liveTurnIds()]);
+      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL AND runner_id = $2`, [
+        this.liveTurnIds(),
+        this.runnerId,
+      ]);
     } catch (e) {
       this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
     }
@@ -148,6 +163,18 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeat);
-    await Promise.all([...this.runs.values()].map((r) => r.interrupt()));
+    await Promise.all([...this.runs.values()].map((r) => r.interrupt((turnId) => this.release(turnId))));
+  }
+
+  /** Hands a turn that never went to its agent back, for the janitor of any instance to run at once; false when it did go. */
+  private async release(turnId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH u AS (
+         UPDATE paliadin_turns SET runner_id = NULL, heartbeat_at = NULL
+         WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL AND handed_over_at IS NULL RETURNING 1
+       ) SELECT 1 FROM u`,
+      [turnId, this.runnerId],
+    );
+    return rows.length === 1;
   }
 }

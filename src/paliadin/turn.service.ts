@@ -12,7 +12,7 @@ import type { HistoryQueryDto } from './dto/history-query.dto.js';
 import type { RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnRecovery } from './turn-recovery.js';
-import { TURN_COLUMNS, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
+import { TURN_COLUMNS, earlierExchanges, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { BusyException } from '../http/busy.exception.js';
@@ -113,9 +113,9 @@ export class TurnService {
       const [{ n, claimed }]: { n: number; claimed: boolean | null }[] = await tx.query(
         `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
          turn AS (
-           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref, claimed_at)
+           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref, claimed_at, client_tools)
            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12, $13,
-                  CASE WHEN NOT EXISTS (SELECT 1 FROM paliadin_turns o WHERE o.agent_session = $12 AND o.finished_at IS NULL) THEN now() END
+                  CASE WHEN NOT EXISTS (SELECT 1 FROM paliadin_turns o WHERE o.agent_session = $12 AND o.finished_at IS NULL) THEN now() END, $14
            FROM inflight WHERE n < $10
            RETURNING turn_id, claimed_at IS NOT NULL AS claimed
          ),
@@ -135,6 +135,8 @@ export class TurnService {
           JSON.stringify({ turn_id: turnId, started_at: startedAt.toISOString() }),
           agentSession,
           sessionRef,
+          // The turn's own client tools, for another instance that may have to run it (TurnAdoption).
+          dto.client_tools?.length ? JSON.stringify(dto.client_tools) : null,
         ],
       );
       if (n >= cap) {
@@ -155,7 +157,7 @@ export class TurnService {
         pageOrigin: pageOrigin ?? undefined,
         context,
         // A browser session made up just now has no earlier exchanges: no need to look.
-        earlierExchanges: givenSessionId ? (limit) => this.earlierExchanges(user.userId, sessionId, turnId, limit) : () => Promise.resolve([]),
+        earlierExchanges: givenSessionId ? (limit) => earlierExchanges(this.db, user.userId, sessionId, turnId, limit) : () => Promise.resolve([]),
         clientTools,
         rules: session?.rules,
       },
@@ -233,19 +235,6 @@ export class TurnService {
     const state = await this.recovery.recover(row);
     const current = state === 'recovered' && row.response === null ? await this.find(user, turnId) : row;
     return { ...toTurnView(current), recovery_state: state };
-  }
-
-  /** The session's earlier answered exchanges, oldest first: the newest `limit` of them. */
-  private async earlierExchanges(userId: string, sessionId: string, turnId: string, limit: number): Promise<{ user: string; assistant: string }[]> {
-    const rows: { user_message: string; response: string }[] = await this.db.query(
-      `SELECT user_message, response FROM (
-         SELECT user_message, response, started_at FROM paliadin_turns
-         WHERE user_id = $1 AND session_id = $2 AND turn_id <> $3 AND response IS NOT NULL
-         ORDER BY started_at DESC LIMIT $4
-       ) recent ORDER BY started_at`,
-      [userId, sessionId, turnId, limit],
-    );
-    return rows.map((r) => ({ user: r.user_message, assistant: r.response }));
   }
 
   private async waitFinished(turnId: string, ms: number): Promise<boolean> {

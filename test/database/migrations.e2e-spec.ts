@@ -95,6 +95,8 @@ describe('migrations', () => {
       'queue_seq',
       'claimed_at',
       'session_ref',
+      'handed_over_at',
+      'client_tools',
     ]);
     expect(of('paliadin_turn_events')).toEqual(['turn_id', 'seq', 'kind', 'data', 'created_at', 'last_seq']);
     expect(of('paliadin_sessions')).toContain('agent_session_at');

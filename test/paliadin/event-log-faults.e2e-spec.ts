@@ -148,8 +148,9 @@ describe('event log under write failures', () => {
     const live = await askWithFault('busy@example.com', undefined, [{ delay: 100_000, event: { type: 'done', response: 'x' } }]);
     const [user] = await ds.query(`SELECT user_id FROM paliadin_turns WHERE turn_id = $1`, [live]);
     const orphan = randomUUID();
+    // Handed over to its agent already: a turn that may have reached it ends interrupted (one that never did is run instead).
     await ds.query(
-      `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, runner_id, heartbeat_at) VALUES ($1, $2, 's', 'scripted', 'orphan', $3, now())`,
+      `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, runner_id, heartbeat_at, handed_over_at) VALUES ($1, $2, 's', 'scripted', 'orphan', $3, now(), now())`,
       [orphan, user.user_id, runners.runnerId],
     );
     await waitUntil(async () => (await row(orphan)).error_code === 'interrupted', 10_000, 'the orphaned row to be ended');

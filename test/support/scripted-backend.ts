@@ -1,12 +1,13 @@
 import { Observable } from 'rxjs';
-import type {
-  BackendEvent,
-  BackendHealth,
-  BackendTurnRequest,
-  LateAnswer,
-  LateAnswers,
-  PaliadinBackend,
-  UnansweredTurn,
+import {
+  handOver,
+  type BackendEvent,
+  type BackendHealth,
+  type BackendTurnRequest,
+  type LateAnswer,
+  type LateAnswers,
+  type PaliadinBackend,
+  type UnansweredTurn,
 } from '../../src/backends/backend.interface.js';
 
 /** One step of a timeline: wait `delay` ms, then emit, complete, or throw. */
@@ -25,6 +26,8 @@ export class ScriptedBackend implements PaliadinBackend {
   readonly cancelled = new Set<string>();
   readonly resets: string[] = [];
   healthState: BackendHealth = { status: 'up' };
+  /** false: the turn is never handed over (as if its instance died before sending it); the timeline plays all the same. */
+  handsOver = true;
   resetFails = false;
   /** Answers that "arrive" after their turn ended, by turn id: what the janitor and /recover find. */
   readonly late = new Map<string, string>();
@@ -72,7 +75,9 @@ export class ScriptedBackend implements PaliadinBackend {
           next(i + 1);
         }, step.delay ?? 0);
       };
-      next(0);
+      // Like a real backend, it records that the turn goes out before anything comes back.
+      if (this.handsOver) void handOver(req).then((ok) => ok && next(0));
+      else next(0);
       return () => {
         clearTimeout(timer);
         if (!over) this.cancelled.add(req.turnId);

@@ -4,7 +4,16 @@ import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { agentSessionName } from '../../contract/agent-session.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
-import type { BackendEvent, BackendHealth, BackendTurnRequest, LateAnswer, LateAnswers, PaliadinBackend, UnansweredTurn } from '../backend.interface.js';
+import {
+  handOver,
+  type BackendEvent,
+  type BackendHealth,
+  type BackendTurnRequest,
+  type LateAnswer,
+  type LateAnswers,
+  type PaliadinBackend,
+  type UnansweredTurn,
+} from '../backend.interface.js';
 import { HealthCache } from '../health-cache.js';
 import { AichatClient } from './aichat-client.js';
 import { AichatError, failureDetail, networkError } from './aichat-errors.js';
@@ -113,6 +122,7 @@ export class AichatBackend implements PaliadinBackend {
 
     let paneSpawned = false;
     let answered = false;
+    if (!(await handOver(req))) return;
     // From here on aichat may have the turn.
     progress.sent = true;
     if (this.mode === 'oneshot') {

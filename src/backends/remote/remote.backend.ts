@@ -12,6 +12,7 @@ import type {
   TerminalScreen,
   UnansweredTurn,
 } from '../backend.interface.js';
+import { handOver } from '../backend.interface.js';
 import { LATE_ANSWER_WINDOW_MS } from '../../contract/envelope.js';
 import { HealthCache } from '../health-cache.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -61,6 +62,7 @@ export class RemoteBackend implements PaliadinBackend {
         .run(req.agentSession, async () => {
           if (abort.signal.aborted) return;
           await this.gate(req.agentSession, abort.signal);
+          if (!(await handOver(req))) return;
           const b64 = Buffer.from(sanitiseForTerminal(req.message), 'utf8').toString('base64');
           const answer = await callShim(this.target, ['run-turn', req.agentSession, req.turnId, b64], { signal: abort.signal });
           sub.next({ type: 'done', response: answer });

@@ -15,6 +15,7 @@ import type {
   TerminalScreen,
   UnansweredTurn,
 } from '../../backend.interface.js';
+import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import { trustDirectory } from '../agent-home.js';
@@ -41,6 +42,8 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   readonly driver = 'pty';
   // Agents are processes of this instance: stopping one must reach whichever instance holds it.
   readonly agentsPerInstance = true;
+  // Another instance has no pane with this conversation: a turn accepted here runs here or not at all.
+  readonly pinnedTurns = true;
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
   readonly pool: PanePool;
@@ -110,6 +113,7 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
         throw e;
       }
       const outPath = path.join(this.config.responseDir, `${req.turnId}.md`);
+      if (!(await handOver(req))) return;
       if (!(await pane.submit(buildEnvelope(req.turnId, outPath, req.message)))) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
         if (!signal.aborted) sub.next({ type: 'error', code: 'upstream_error', message: 'The agent did not take the message' });

@@ -4,6 +4,7 @@ import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import { Observable, type Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../backend.interface.js';
+import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import type { AgentSessionStore } from '../agent-session-store.js';
 import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
@@ -122,6 +123,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
         }
         throw e;
       }
+      if (!(await handOver(req))) return;
       sending();
       await this.converse(agent, req, sub, signal);
     } finally {
