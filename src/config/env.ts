@@ -376,6 +376,13 @@ export class Env {
   @Min(1)
   PALIADIN_DB_POOL_WAIT_MS = 5_000;
 
+  // A transaction left idle this long is ended by Postgres, its locks released: an instance that
+  // froze mid-transaction (paused, swapped out) cannot hold up the others for ever.
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  PALIADIN_DB_IDLE_TX_TIMEOUT_MS = 30_000;
+
   // How long a running turn keeps retrying writes the database fails for a passing reason
   // before it is given up (ended `interrupted`, or left to the janitor).
   @Type(() => Number)

@@ -5,6 +5,8 @@ import { MIGRATIONS } from '../../migrations/index.js';
 export interface PoolSettings {
   size: number;
   waitMs: number;
+  /** Postgres ends a transaction left idle this long (PALIADIN_DB_IDLE_TX_TIMEOUT_MS). */
+  idleTxTimeoutMs?: number;
 }
 
 /** The pool a CLI or a test gets; the app passes its configured one. */
@@ -23,6 +25,8 @@ export function dataSourceOptions(url: string, pool: PoolSettings = SMALL_POOL, 
       connectionTimeoutMillis: pool.waitMs,
       // A hung query must not hold a pool slot forever.
       statement_timeout: 30_000,
+      // Nor an open transaction of a client that froze: its locks would hold up every other instance.
+      idle_in_transaction_session_timeout: pool.idleTxTimeoutMs ?? 30_000,
       keepAlive: true,
     },
     ...extra,

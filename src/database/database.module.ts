@@ -24,7 +24,11 @@ class DatabaseServerModule {}
         const url = await server.url();
         await server.assertReachable(url);
         return {
-          ...dataSourceOptions(url, { size: config.env.PALIADIN_DB_POOL_SIZE, waitMs: config.env.PALIADIN_DB_POOL_WAIT_MS }),
+          ...dataSourceOptions(url, {
+            size: config.env.PALIADIN_DB_POOL_SIZE,
+            waitMs: config.env.PALIADIN_DB_POOL_WAIT_MS,
+            idleTxTimeoutMs: config.env.PALIADIN_DB_IDLE_TX_TIMEOUT_MS,
+          }),
           autoLoadEntities: true,
           // Boot fails fast with a clear error instead of retrying for a minute.
           retryAttempts: 0,

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
-import { isPermanentDbError } from '../database/db-errors.js';
+import { withDbRetry } from '../database/db-retry.js';
 import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
 import type { TurnEventSink } from './turn-event-writer.js';
 
@@ -31,21 +30,8 @@ export async function storeEnd(deps: FinishDeps, sink: TurnEventSink, turnId: st
     closing = [{ kind: 'error', data: NOT_STORED }];
     completion = { ...completion, response: null, errorCode: NOT_STORED.code, tokens: null, chipCount: 0 };
   }
-  if (!(await finishWithRetry(deps, turnId, closing, completion))) return;
+  if (!(await withDbRetry(deps.dbRetryMs, () => deps.log.finish(turnId, closing, completion, true)))) return;
   deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
   // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
   await deps.log.compact(turnId, sink.rows, sink.stored).catch((e: unknown) => deps.logError(e, "could not compact the turn's events"));
-}
-
-/** finish(), retried while the database fails for a passing reason, up to PALIADIN_DB_RETRY_MS. */
-async function finishWithRetry(deps: FinishDeps, turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion): Promise<boolean> {
-  const started = Date.now();
-  for (let backoff = 20; ; backoff = Math.min(backoff * 2, 1_000)) {
-    try {
-      return await deps.log.finish(turnId, closing, completion, true);
-    } catch (e) {
-      if (isPermanentDbError(e) || Date.now() - started >= deps.dbRetryMs) throw e;
-      await sleep(backoff);
-    }
-  }
 }

@@ -67,25 +67,36 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
     return this.running;
   }
 
+  /**
+   * The lock is held by a transaction of its own, not by a session: an
+   * instance that froze mid-pass (paused, swapped out) would otherwise keep
+   * every other instance's janitor out until it woke. Postgres ends a
+   * transaction idle for PALIADIN_DB_IDLE_TX_TIMEOUT_MS, so a frozen holder
+   * loses it; between steps the pass says it is alive.
+   */
   private async pass(): Promise<void> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [JANITOR_LOCK_KEY])) as { locked: boolean }[];
+      await runner.startTransaction();
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [JANITOR_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return;
       this.metrics.janitorRuns.inc();
-      try {
+      const steps: [string, () => Promise<unknown>][] = [
         // Turns never handed to their agent first: they are run here, not ended.
-        await this.step('taking over turns that never started', () => this.adoptOrphans());
-        await this.step('ending interrupted turns', () => this.endInterrupted());
-        await this.step('looking for late answers', () => this.recovery.sweep());
-        await this.step('compacting old turns', () => this.compactOld());
-        await this.step('backend housekeeping', async () => this.backend.sweep?.());
-        for (const task of this.tasks) await this.step(task.what, task.run);
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock($1)`, [JANITOR_LOCK_KEY]);
+        ['taking over turns that never started', () => this.adoptOrphans()],
+        ['ending interrupted turns', () => this.endInterrupted()],
+        ['looking for late answers', () => this.recovery.sweep()],
+        ['compacting old turns', () => this.compactOld()],
+        ['backend housekeeping', async () => this.backend.sweep?.()],
+        ...this.tasks.map((t): [string, () => Promise<unknown>] => [t.what, t.run]),
+      ];
+      for (const [what, run] of steps) {
+        await this.step(what, run);
+        await runner.query('SELECT 1');
       }
     } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
     }
   }

@@ -97,7 +97,7 @@ export class TurnRun {
           logError: deps.logError,
         },
       );
-      this.request = { ...request, asks: this.asks };
+      this.request = { ...this.request, asks: this.asks };
     }
   }
 

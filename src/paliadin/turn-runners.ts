@@ -10,6 +10,7 @@ import { AgentSessionQueue } from './agent-session-queue.js';
 import { TurnRun } from './turn-run.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { rawPool } from '../database/raw-pool.js';
+import { withDbRetry } from '../database/db-retry.js';
 import { TURN_REQUESTS, type TurnRequests } from './turn-requests.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
@@ -142,9 +143,12 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Records that the turn goes to its agent now; false when another instance runs it now (it took it over). */
   private async handOver(turnId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `WITH u AS (UPDATE paliadin_turns SET handed_over_at = now() WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL RETURNING 1) SELECT 1 FROM u`,
-      [turnId, this.runnerId],
+    // Retried like the turn's other writes: a pool busy for a moment must not cost the turn.
+    const rows: unknown[] = await withDbRetry(this.config.env.PALIADIN_DB_RETRY_MS, () =>
+      this.db.query(
+        `WITH u AS (UPDATE paliadin_turns SET handed_over_at = now() WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL RETURNING 1) SELECT 1 FROM u`,
+        [turnId, this.runnerId],
+      ),
     );
     return rows.length === 1;
   }

@@ -4,16 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
-import { freePort } from '../../src/database/embedded-postgres.js';
-import { logged, startApp, stopApps } from '../support/app-process.js';
+import { postTurn, startInstance, stopApps } from '../support/app-process.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { descendants, killAll, running } from '../support/process.js';
 import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
 import { readSse } from '../support/sse-client.js';
-import { TEST_JWT_SECRET } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
-import { testTempDir } from '../support/temp-dirs.js';
 import { waitUntil } from '../support/wait.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 
@@ -287,30 +284,9 @@ describe('the instance running a turn dies (SIGKILL) while its request is open',
   });
 
   it('the turn ends interrupted, its request resolves by interrupted, and the next turn resumes the conversation elsewhere', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = startApp({
-      ...agent.env,
-      ...ASK,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      DATABASE_URL: process.env.TEST_DATABASE_URL!,
-      PALIADIN_DATA_DIR: testTempDir('paliadin-dur-'),
-      PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
-      PALIADIN_OWNER_EMAILS: '',
-      PALIADIN_RUNNER_HEARTBEAT_MS: '200',
-    });
-    await waitUntil(async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, 30_000, `the instance: ${logged(child)}`);
+    const { child, url } = await startInstance({ ...agent.env, ...ASK });
     const token = await tokenFor(MIA);
-    const post = async (message: string) => {
-      const res = await fetch(`${url}/api/paliadin/turn`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ user_message: message }),
-      });
-      return ((await res.json()) as { turn_id: string }).turn_id;
-    };
+    const post = (message: string) => postTurn(url, MIA, { user_message: message });
     const first = await post('remember the word Kiwi');
     expect(kinds((await readSse(url, `/api/paliadin/stream/${first}`, { token, dropPings: true, timeoutMs: 40_000 })).events).at(-1)).toBe('end');
     // Claude Code writes its transcript a moment after a turn: what is resumed is what reached the disk.

@@ -1,4 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../../src/database/embedded-postgres.js';
+import { testTempDir } from './temp-dirs.js';
+import { TEST_JWT_SECRET } from './test-app.js';
+import { tokenFor } from './tokens.js';
+import { waitUntil } from './wait.js';
 
 /** The compiled app (built by the test global setup), run as `npm start` runs it. */
 const children = new Set<ChildProcess>();
@@ -55,3 +60,42 @@ export async function exited(child: ChildProcess): Promise<{ code: number | null
 
 /** The token the development start-up prints, last. */
 export const PRINTED_TOKEN = /User token \(a JWT\) for owner@example\.com[^\n]*\n\s+(\S+)/;
+
+/**
+ * An instance as its own process (as `npm start` runs it) on the test
+ * database, ready (its /health answers 200, or with `anyHealth` at all: its
+ * backend may be down): to be killed for real. `env` adds the backend's settings.
+ */
+export async function startInstance(env: Record<string, string>, anyHealth = false): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
+  const port = await freePort();
+  const dataDir = testTempDir('paliadin-instance-');
+  const child = startApp({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    DATABASE_URL: process.env.TEST_DATABASE_URL!,
+    PALIADIN_DATA_DIR: dataDir,
+    PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
+    PALIADIN_OWNER_EMAILS: '',
+    PALIADIN_RUNNER_HEARTBEAT_MS: '200',
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const ready = async () => {
+    const status = (await fetch(`${url}/health`).catch(() => undefined))?.status;
+    return anyHealth ? status !== undefined : status === 200;
+  };
+  await waitUntil(ready, 30_000, `the instance: ${logged(child)}`);
+  return { child, url, dataDir };
+}
+
+/** POST /api/paliadin/turn to an instance as `email`; the turn id. */
+export async function postTurn(url: string, email: string, body: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${url}/api/paliadin/turn`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${await tokenFor(email)}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`POST /turn answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { turn_id: string }).turn_id;
+}

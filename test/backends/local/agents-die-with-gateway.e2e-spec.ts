@@ -4,12 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { freePort } from '../../../src/database/embedded-postgres.js';
 import { startTimeOf } from '../../../src/backends/local/process-group.js';
-import { logged, startApp, stopApps } from '../../support/app-process.js';
+import { logged, postTurn, startApp, startInstance, stopApps } from '../../support/app-process.js';
 import { startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
 import { descendants, killAll, running } from '../../support/process.js';
 import { TEST_JWT_SECRET } from '../../support/test-app.js';
 import { testTempDir } from '../../support/temp-dirs.js';
-import { tokenFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
 
 // The issue's bound: every agent a dead gateway started is gone within 2 s.
@@ -20,25 +19,6 @@ afterEach(async () => {
   await stopApps();
   for (const stop of stops.splice(0).reverse()) await stop();
 });
-
-/** An instance as its own process (npm start's way), with the agent settings given. */
-async function instance(env: Record<string, string>) {
-  const port = await freePort();
-  const dataDir = testTempDir('paliadin-reap-');
-  const child = startApp({
-    ...env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    PORT: String(port),
-    DATABASE_URL: process.env.TEST_DATABASE_URL!,
-    PALIADIN_DATA_DIR: dataDir,
-    PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
-    PALIADIN_OWNER_EMAILS: '',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, 30_000, `the instance: ${logged(child)}`);
-  return { child, url, dataDir };
-}
 
 /** The agent processes an instance recorded as live (pids), once there are `n`. */
 async function recordedAgents(dataDir: string, n: number): Promise<number[]> {
@@ -74,14 +54,8 @@ describe('agents die with their gateway (SIGKILL of the gateway alone)', () => {
   it('stream-json: the agent, busy in a turn, and its processes are gone within 2 s', async () => {
     const agent = await startStreamJsonAgent(() => ({ text: 'never', hold: new Promise(() => undefined) }));
     stops.push(() => agent.stop());
-    const { child, url, dataDir } = await instance(agent.env);
-    const token = await tokenFor('reap-sj@example.com');
-    const res = await fetch(`${url}/api/paliadin/turn`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user_message: 'hold on' }),
-    });
-    expect(res.status).toBe(200);
+    const { child, url, dataDir } = await startInstance(agent.env);
+    await postTurn(url, 'reap-sj@example.com', { user_message: 'hold on' });
     await waitUntil(() => agent.turns().some((r) => r.userMessage === 'hold on'), 30_000, 'the message at the model');
     const [pid] = await recordedAgents(dataDir, 1);
     expect(descendants(child.pid!)).toContain(pid);
@@ -93,13 +67,8 @@ describe('agents die with their gateway (SIGKILL of the gateway alone)', () => {
   it('pty: the agent in its pane is gone within 2 s', async () => {
     const agent = await startClaudeAgent((e) => writeAnswer(e, 'never', { hold: new Promise(() => undefined) }));
     stops.push(() => agent.stop());
-    const { child, url, dataDir } = await instance(agent.env);
-    const token = await tokenFor('reap-pty@example.com');
-    await fetch(`${url}/api/paliadin/turn`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user_message: 'hold on' }),
-    });
+    const { child, url, dataDir } = await startInstance(agent.env);
+    await postTurn(url, 'reap-pty@example.com', { user_message: 'hold on' });
     await waitUntil(() => agent.envelopes().some((e) => e.message === 'hold on'), 30_000, 'the message at the model');
     const [pid] = await recordedAgents(dataDir, 1);
     const { ms, tree } = await killGatewayAndTime(child.pid!);
