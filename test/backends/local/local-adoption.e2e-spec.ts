@@ -1,0 +1,136 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import type { ModelRequest } from '../../../src/backends/local/scripted-model.js';
+import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
+import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
+import { conversationOf, startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
+import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import type { SseEvent } from '../../support/sse-client.js';
+import { waitUntil } from '../../support/wait.js';
+
+const NEVER = new Promise<void>(() => undefined);
+// Both instances say they are alive this often, and take a turn over after missing a few.
+const HEARTBEAT = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200' };
+const JANITOR = { ...HEARTBEAT, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' };
+
+const text = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'content')
+    .map((e) => (e.data as { delta: string }).delta)
+    .join('');
+
+/** Every stored event once, in order, one end. */
+function expectWhole(events: SseEvent[]): void {
+  const stored = events.filter((e) => e.event !== 'ping');
+  expect(stored.map((e) => Number(e.id))).toEqual(stored.map((_, i) => i + 1));
+  expect(stored.filter((e) => e.event === 'end' || e.event === 'error')).toHaveLength(1);
+}
+
+/** Resolves once `turnId` has stored a `thinking` event: it waits its turn behind another. */
+async function waitingItsTurn(t: TurnApp, turnId: string): Promise<void> {
+  const db = t.app.get(DataSource);
+  await waitUntil(
+    async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'thinking'`, [turnId]))[0].n > 0,
+    30_000,
+    `turn ${turnId} waiting its turn`,
+  );
+}
+
+/**
+ * An accepted turn always runs (docs/event-log.md, "When an instance dies"),
+ * with the real Claude Code: instance B, its own process, runs a user's turn
+ * that the model holds, with the user's next turn waiting behind it, and is
+ * killed with SIGKILL. A, on the same Postgres and the same agent HOME,
+ * takes the waiting turn over and runs it in the conversation as it stands.
+ */
+describe('stream-json: the turn a dead instance had queued runs on another, in the same conversation', () => {
+  let agent: Awaited<ReturnType<typeof startStreamJsonAgent>>;
+  let a: TurnApp;
+
+  beforeAll(async () => {
+    agent = await startStreamJsonAgent((req: ModelRequest) => {
+      if (req.userMessage.startsWith('remember ')) return { text: `Noted: ${req.userMessage.slice(9)}.` };
+      if (req.userMessage === 'held at the kill') return { text: 'never', hold: NEVER };
+      return undefined;
+    });
+    a = await startBackendApp({ ...agent.env, ...JANITOR });
+  });
+  afterEach(stopApps);
+  afterAll(async () => {
+    await a?.app.close();
+    await agent?.stop();
+  });
+
+  it('SIGKILL: the held turn ends interrupted, the queued one is answered on A exactly once, resuming the conversation', async () => {
+    const email = 'adopt-sj@example.com';
+    const b = await startInstance({ ...agent.env, ...HEARTBEAT });
+    const first = await postTurn(b.url, email, { user_message: 'remember Papaya' });
+    expect(kinds((await a.read(email, first, { timeoutMs: 60_000, dropPings: true })).events).at(-1)).toBe('end');
+
+    const held = await postTurn(b.url, email, { user_message: 'held at the kill' });
+    const queued = await postTurn(b.url, email, { user_message: 'which fruit?' });
+    await waitUntil(() => agent.turns().some((r) => r.userMessage === 'held at the kill'), 30_000, 'the held message at the model');
+    await waitingItsTurn(a, queued);
+    const reading = a.read(email, queued, { timeoutMs: 60_000, dropPings: true });
+    b.child.kill('SIGKILL');
+
+    const read = await reading;
+    expectWhole(read.events);
+    expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
+    expect(kinds(read.events).at(-1)).toBe('end');
+    expect(text(read.events)).toBe(`Echo: ${'which fruit?'.length} chars`);
+    const asked = agent.turns().filter((r) => r.userMessage === 'which fruit?');
+    expect(asked).toHaveLength(1);
+    // Resumed on A: the model sees the conversation B's agent had.
+    expect(conversationOf(asked[0])).toContain('Noted: Papaya.');
+    const [row] = await a.app.get(DataSource).query(`SELECT runner_id, error_code FROM paliadin_turns WHERE turn_id = $1`, [queued]);
+    expect(row).toEqual({ runner_id: a.app.get(TurnRunners).runnerId, error_code: null });
+    // The held one had reached the agent: it ends interrupted, never run again.
+    const heldRead = await a.read(email, held, { timeoutMs: 30_000, dropPings: true });
+    expect(heldRead.events.find((e) => e.event === 'error')?.data).toMatchObject({ code: 'interrupted', retryable: true });
+    expect(agent.turns().filter((r) => r.userMessage === 'held at the kill')).toHaveLength(1);
+  });
+});
+
+/**
+ * pty agents live in their instance's terminal panes: a turn that never
+ * started there cannot run elsewhere. It ends interrupted, saying so, and
+ * may be asked again.
+ */
+describe('pty: the turn a dead instance had queued ends interrupted, saying it never started', () => {
+  let agent: Awaited<ReturnType<typeof startClaudeAgent>>;
+  let a: TurnApp;
+
+  beforeAll(async () => {
+    agent = await startClaudeAgent((e) =>
+      e.message === 'held at the kill' ? writeAnswer(e, 'never', { hold: NEVER }) : writeAnswer(e, `Antwort: ${e.message}`),
+    );
+    a = await startBackendApp({ ...agent.env, ...JANITOR });
+  });
+  afterEach(stopApps);
+  afterAll(async () => {
+    await a?.app.close();
+    await agent?.stop();
+  });
+
+  it('SIGKILL: the queued turn is not run anywhere, and its stream says it never started (retryable)', async () => {
+    const email = 'adopt-pty@example.com';
+    const b = await startInstance({ ...agent.env, ...HEARTBEAT });
+    const held = await postTurn(b.url, email, { user_message: 'held at the kill' });
+    const queued = await postTurn(b.url, email, { user_message: 'never started' });
+    await waitUntil(() => agent.envelopes().some((e) => e.message === 'held at the kill'), 30_000, 'the held message at the model');
+    await waitingItsTurn(a, queued);
+    const reading = a.read(email, queued, { timeoutMs: 30_000, dropPings: true });
+    b.child.kill('SIGKILL');
+
+    const read = await reading;
+    expectWhole(read.events);
+    const error = read.events.find((e) => e.event === 'error');
+    expect(error?.data).toMatchObject({ code: 'interrupted', retryable: true });
+    expect((error?.data as { message: string }).message).toMatch(/before the turn started/);
+    expect(text(read.events)).toBe('');
+    expect(agent.envelopes().some((e) => e.message === 'never started')).toBe(false);
+    const heldRead = await a.read(email, held, { timeoutMs: 30_000, dropPings: true });
+    expect(heldRead.events.find((e) => e.event === 'error')?.data).toMatchObject({ code: 'interrupted' });
+  });
+});

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
+import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
+import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
+import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import type { SseEvent } from '../../support/sse-client.js';
+import { startSshd, type SshdFixture } from '../../support/sshd.js';
+import { waitUntil } from '../../support/wait.js';
+
+// Both instances say they are alive this often; the ssh round trip's bound is for a machine busy with the whole suite.
+const INSTANCE = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200', PALIADIN_HEALTH_TIMEOUT_MS: '15000' };
+
+const text = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'content')
+    .map((e) => (e.data as { delta?: string; text?: string }).delta ?? (e.data as { text: string }).text)
+    .join('');
+
+/**
+ * An accepted turn always runs (docs/event-log.md, "When an instance dies"),
+ * with the remote backend: the agent lives on its host behind a real sshd,
+ * not in the instance. B runs a user's turn that the agent is still working
+ * on, with the user's next turn waiting behind it, and is killed with
+ * SIGKILL. A takes the waiting turn over and sends it to the same agent;
+ * the turn that was running ends interrupted and its answer arrives late.
+ */
+describe('remote: the turn a dead instance had queued is sent by another', () => {
+  let agent: ClaudeAgentFixture;
+  let sshd: SshdFixture;
+  let a: TurnApp;
+  let releaseHeld!: () => void;
+  const held = new Promise<void>((r) => (releaseHeld = r));
+
+  beforeAll(async () => {
+    agent = await startClaudeAgent((e) =>
+      e.message === 'held at the kill' ? writeAnswer(e, 'Spät, aber da.', { hold: held }) : writeAnswer(e, `Antwort: ${e.message}`),
+    );
+    sshd = await startSshd({
+      HOME: agent.home,
+      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+      ANTHROPIC_BASE_URL: agent.env.ANTHROPIC_BASE_URL,
+      ANTHROPIC_API_KEY: agent.env.ANTHROPIC_API_KEY,
+      DISABLE_TELEMETRY: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      PALIADIN_AGENT_COMMAND: agent.env.PALIADIN_AGENT_COMMAND,
+      PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
+      PALIADIN_RESPONSE_DIR: agent.responseDir,
+      PALIADIN_SHIM_TIMEOUT: '60',
+      PALIADIN_SHIM_START_TIMEOUT: '90',
+    });
+    a = await startBackendApp({ ...sshd.env(), ...INSTANCE, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' });
+  });
+  afterEach(stopApps);
+  afterAll(async () => {
+    releaseHeld?.();
+    await a?.app.close();
+    await sshd?.cleanup();
+    await agent?.stop();
+  });
+
+  it('SIGKILL: the queued turn is answered through A exactly once; the running one ends interrupted and is answered late', async () => {
+    const email = 'adopt-remote@example.com';
+    const b = await startInstance({ ...sshd.env(), ...INSTANCE });
+    const running = await postTurn(b.url, email, { user_message: 'held at the kill' });
+    const queued = await postTurn(b.url, email, { user_message: 'waiting at the kill' });
+    await waitUntil(() => agent.envelopes().some((e) => e.message === 'held at the kill'), 60_000, 'the held message at the model');
+    const db = a.app.get(DataSource);
+    await waitUntil(
+      async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'thinking'`, [queued]))[0].n > 0,
+      30_000,
+      'the second turn waiting its turn',
+    );
+    const reading = a.read(email, queued, { timeoutMs: 90_000, dropPings: true });
+    b.child.kill('SIGKILL');
+    // The agent, on its own host, did not die with B: it finishes the turn it had.
+    releaseHeld();
+
+    const read = await reading;
+    const stored = read.events.filter((e) => e.event !== 'ping');
+    expect(stored.map((e) => Number(e.id))).toEqual(stored.map((_, i) => i + 1));
+    expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
+    expect(kinds(read.events).at(-1)).toBe('end');
+    expect(text(read.events)).toBe('Antwort: waiting at the kill');
+    expect(agent.envelopes().filter((e) => e.message === 'waiting at the kill')).toHaveLength(1);
+    const [row] = await db.query(`SELECT runner_id, error_code FROM paliadin_turns WHERE turn_id = $1`, [queued]);
+    expect(row).toEqual({ runner_id: a.app.get(TurnRunners).runnerId, error_code: null });
+    // The running one had reached the agent: interrupted, never sent again, its answer recovered late.
+    await waitUntil(
+      async () => (await db.query(`SELECT response FROM paliadin_turns WHERE turn_id = $1`, [running]))[0].response !== null,
+      60_000,
+      'the late answer of the running turn',
+    );
+    const [late] = await db.query(`SELECT response FROM paliadin_turns WHERE turn_id = $1`, [running]);
+    expect(late.response).toBe('Spät, aber da.');
+    expect(agent.envelopes().filter((e) => e.message === 'held at the kill')).toHaveLength(1);
+  });
+});
