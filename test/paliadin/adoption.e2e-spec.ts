@@ -100,7 +100,7 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     // aichat "down" while B starts, so that B has no health it may trust yet: its turn's gate asks again.
     const healthy = fake.health;
     fake.health = { status: 503, body: { ok: false } };
-    const b = await startInstance({ ...env, PALIADIN_METRICS_PORT: String(metricsPort), PALIADIN_DB_IDLE_TX_TIMEOUT_MS: '1000' }, true);
+    const b = await startInstance({ ...env, PALIADIN_METRICS_PORT: String(metricsPort), PALIADIN_DB_IDLE_TX_TIMEOUT_MS: '1000' }, { anyHealth: true });
     fake.health = healthy;
     // B's turn passes its health gate (claimed, not yet handed over): that is when B freezes.
     let paused = false;

@@ -64,11 +64,14 @@ export const PRINTED_TOKEN = /User token \(a JWT\) for owner@example\.com[^\n]*\
 /**
  * An instance as its own process (as `npm start` runs it) on the test
  * database, ready (its /health answers 200, or with `anyHealth` at all: its
- * backend may be down): to be killed for real. `env` adds the backend's settings.
+ * backend may be down): to be killed for real. `env` adds the backend's
+ * settings; `dataDir` is a fresh temporary one unless given.
  */
-export async function startInstance(env: Record<string, string>, anyHealth = false): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
+export async function startInstance(
+  env: Record<string, string>,
+  { anyHealth = false, dataDir = testTempDir('paliadin-instance-') }: { anyHealth?: boolean; dataDir?: string } = {},
+): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
   const port = await freePort();
-  const dataDir = testTempDir('paliadin-instance-');
   const child = startApp({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',

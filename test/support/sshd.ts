@@ -8,6 +8,7 @@ import { descendants, killAll, running } from './process.js';
 import net from 'node:net';
 import { requireTools } from './prerequisites.js';
 import { testTempDir } from './temp-dirs.js';
+import type { ClaudeAgentFixture } from './claude-agent.js';
 
 export interface SshdFixture {
   port: number;
@@ -37,6 +38,25 @@ export interface SshdFixture {
 }
 
 const SHIM = path.resolve('scripts/paliadin-shim');
+
+/** The shim's settings that run `agent` (the real Claude Code and its scripted model) on the host; `extra` adds or overrides. */
+export function shimEnvFor(agent: ClaudeAgentFixture, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: agent.home,
+    PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+    ANTHROPIC_BASE_URL: agent.env.ANTHROPIC_BASE_URL,
+    ANTHROPIC_API_KEY: agent.env.ANTHROPIC_API_KEY,
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    PALIADIN_AGENT_COMMAND: agent.env.PALIADIN_AGENT_COMMAND,
+    PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
+    PALIADIN_RESPONSE_DIR: agent.responseDir,
+    PALIADIN_SHIM_TIMEOUT: '60',
+    // A bound for a machine busy with the whole suite (a cold Claude Code in a new pane), not a wait.
+    PALIADIN_SHIM_START_TIMEOUT: '90',
+    ...extra,
+  };
+}
 const SSHD = '/usr/sbin/sshd';
 
 const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paliadin-test', '-f', file]);

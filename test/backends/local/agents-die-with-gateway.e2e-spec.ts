@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { freePort } from '../../../src/database/embedded-postgres.js';
 import { startTimeOf } from '../../../src/backends/local/process-group.js';
-import { logged, postTurn, startApp, startInstance, stopApps } from '../../support/app-process.js';
+import { logged, postTurn, startInstance, stopApps } from '../../support/app-process.js';
 import { startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
 import { descendants, killAll, running } from '../../support/process.js';
-import { TEST_JWT_SECRET } from '../../support/test-app.js';
 import { testTempDir } from '../../support/temp-dirs.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -110,21 +108,7 @@ describe('agents an earlier run left behind', () => {
     const others = standIn();
     record(others, startTimeOf(others)!, { pid: process.pid, start: startTimeOf(process.pid)! });
 
-    const port = await freePort();
-    const child = startApp({
-      ...agent.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      DATABASE_URL: process.env.TEST_DATABASE_URL!,
-      PALIADIN_DATA_DIR: dataDir,
-      PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
-    });
-    await waitUntil(
-      async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200,
-      30_000,
-      `the instance: ${logged(child)}`,
-    );
+    const { child } = await startInstance(agent.env, { dataDir });
     expect(running(orphan)).toBe(false);
     expect(running(reused)).toBe(true);
     expect(running(others)).toBe(true);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
@@ -6,7 +5,7 @@ import { postTurn, startInstance, stopApps } from '../../support/app-process.js'
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import type { SseEvent } from '../../support/sse-client.js';
-import { startSshd, type SshdFixture } from '../../support/sshd.js';
+import { shimEnvFor, startSshd, type SshdFixture } from '../../support/sshd.js';
 import { waitUntil } from '../../support/wait.js';
 
 // Both instances say they are alive this often; the ssh round trip's bound is for a machine busy with the whole suite.
@@ -37,19 +36,7 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     agent = await startClaudeAgent((e) =>
       e.message === 'held at the kill' ? writeAnswer(e, 'Spät, aber da.', { hold: held }) : writeAnswer(e, `Antwort: ${e.message}`),
     );
-    sshd = await startSshd({
-      HOME: agent.home,
-      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: agent.env.ANTHROPIC_BASE_URL,
-      ANTHROPIC_API_KEY: agent.env.ANTHROPIC_API_KEY,
-      DISABLE_TELEMETRY: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      PALIADIN_AGENT_COMMAND: agent.env.PALIADIN_AGENT_COMMAND,
-      PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
-      PALIADIN_RESPONSE_DIR: agent.responseDir,
-      PALIADIN_SHIM_TIMEOUT: '60',
-      PALIADIN_SHIM_START_TIMEOUT: '90',
-    });
+    sshd = await startSshd(shimEnvFor(agent));
     a = await startBackendApp({ ...sshd.env(), ...INSTANCE, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' });
   });
   afterEach(stopApps);

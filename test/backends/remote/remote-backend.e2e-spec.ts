@@ -7,7 +7,7 @@ import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
-import { startSshd, type SshdFixture } from '../../support/sshd.js';
+import { shimEnvFor, startSshd, type SshdFixture } from '../../support/sshd.js';
 import { readSse } from '../../support/sse-client.js';
 import { subFor, tokenFor } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
@@ -26,21 +26,7 @@ describe('remote backend: the real Claude Code in tmux on a host behind a real s
   let releaseDropped!: () => void;
   const dropped = new Promise<void>((r) => (releaseDropped = r));
 
-  const shimEnv = (extra: Record<string, string> = {}) => ({
-    HOME: agent.home,
-    PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
-    ANTHROPIC_BASE_URL: agent.env.ANTHROPIC_BASE_URL,
-    ANTHROPIC_API_KEY: agent.env.ANTHROPIC_API_KEY,
-    DISABLE_TELEMETRY: '1',
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    PALIADIN_AGENT_COMMAND: agent.env.PALIADIN_AGENT_COMMAND,
-    PALIADIN_AGENT_CWD: agent.env.PALIADIN_AGENT_CWD,
-    PALIADIN_RESPONSE_DIR: agent.responseDir,
-    PALIADIN_SHIM_TIMEOUT: '60',
-    // A bound for a machine busy with the whole suite (a cold Claude Code in a new pane), not a wait.
-    PALIADIN_SHIM_START_TIMEOUT: '90',
-    ...extra,
-  });
+  const shimEnv = (extra: Record<string, string> = {}) => shimEnvFor(agent, extra);
   const setShimEnv = (extra: Record<string, string> = {}) => sshd.setShimEnv(shimEnv(extra));
   const tmux = (...args: string[]) => run('tmux', ['-S', sshd.tmuxSocket, ...args]);
 
