@@ -102,18 +102,22 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     fake.health = { status: 503, body: { ok: false } };
     const b = await startInstance({ ...env, PALIADIN_METRICS_PORT: String(metricsPort), PALIADIN_DB_IDLE_TX_TIMEOUT_MS: '1000' }, { anyHealth: true });
     fake.health = healthy;
-    // B's turn passes its health gate (claimed, not yet handed over): that is when B freezes.
+    // B's turn passes its health gate (claimed, not yet handed over): that is when B freezes, once it has
+    // answered the POST (the gate may ask before the answer is out).
     let paused = false;
-    fake.onHealth = () => {
+    let answered!: () => void;
+    const postAnswered = new Promise<void>((r) => (answered = r));
+    fake.onHealth = async () => {
       if (!paused) {
         paused = true;
+        await postAnswered;
         process.kill(b.child.pid!, 'SIGSTOP');
       }
-      return Promise.resolve();
     };
     let turnId: string;
     try {
       turnId = await postTurn(b.url, email, { user_message: 'allein s' });
+      answered();
       const db = a.app.get(DataSource);
       await waitUntil(
         async () => (await db.query(`SELECT finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId]))[0].finished_at !== null,
@@ -121,6 +125,7 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
         'the turn run on A',
       );
     } finally {
+      answered();
       fake.onHealth = undefined;
       process.kill(b.child.pid!, 'SIGCONT');
     }
@@ -128,8 +133,9 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     // Woken, B finds the turn is not its own any more (its hand-over, events and end refused) and lets it go unsent.
     const live = async () => /^paliadin_live_turns (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())?.[1];
     await waitUntil(async () => (await live()) === '0', 20_000, 'B to let its turn go');
-    expect(fake.turnBodies().filter((x) => x.message === 'allein s')).toHaveLength(1);
     const read = await a.read(email, turnId, { timeoutMs: 10_000, dropPings: true });
+    expect(read.events.find((e) => e.event === 'error')?.data).toBeUndefined();
+    expect(fake.turnBodies().filter((x) => x.message === 'allein s')).toHaveLength(1);
     expectWhole(read.events);
     expect(deltas(read.events)).toBe('Antwort auf: allein s');
     const [row] = await a.app.get(DataSource).query(`SELECT runner_id FROM paliadin_turns WHERE turn_id = $1`, [turnId]);

@@ -30,6 +30,8 @@ export const logged = (child: ChildProcess): string => output.get(child) ?? '';
 export async function stopApps(): Promise<void> {
   await Promise.all(
     [...children].map((c) => {
+      // One a test paused (SIGSTOP) would not hear the SIGINT.
+      c.kill('SIGCONT');
       c.kill('SIGINT');
       return new Promise((r) => c.once('exit', r));
     }),

@@ -17,6 +17,10 @@ const text = (events: SseEvent[]) =>
     .map((e) => (e.data as { delta?: string; text?: string }).delta ?? (e.data as { text: string }).text)
     .join('');
 
+/** The main-loop model requests whose newest user message carries the turn's envelope (their text, to show). */
+const promptsOf = (agent: ClaudeAgentFixture, turnId: string) =>
+  agent.model.requests.filter((r) => r.body.tools?.length && !r.afterToolResult && r.userText.includes(`[PALIADIN:${turnId} `)).map((r) => r.userText);
+
 /**
  * An accepted turn always runs (docs/event-log.md, "When an instance dies"),
  * with the remote backend: the agent lives on its host behind a real sshd,
@@ -70,7 +74,8 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
     expect(kinds(read.events).at(-1)).toBe('end');
     expect(text(read.events)).toBe('Antwort: waiting at the kill');
-    expect(agent.envelopes().filter((e) => e.message === 'waiting at the kill')).toHaveLength(1);
+    // Typed into the agent's pane once: the model's main loop was asked with its envelope once.
+    expect(promptsOf(agent, queued)).toHaveLength(1);
     const [row] = await db.query(`SELECT runner_id, error_code FROM paliadin_turns WHERE turn_id = $1`, [queued]);
     expect(row).toEqual({ runner_id: a.app.get(TurnRunners).runnerId, error_code: null });
     // The running one had reached the agent: interrupted, never sent again, its answer recovered late.
@@ -81,6 +86,6 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     );
     const [late] = await db.query(`SELECT response FROM paliadin_turns WHERE turn_id = $1`, [running]);
     expect(late.response).toBe('Spät, aber da.');
-    expect(agent.envelopes().filter((e) => e.message === 'held at the kill')).toHaveLength(1);
+    expect(promptsOf(agent, running)).toHaveLength(1);
   });
 });
