@@ -6,11 +6,11 @@ export interface PoolSettings {
   size: number;
   waitMs: number;
   /** Postgres ends a transaction left idle this long (PALIADIN_DB_IDLE_TX_TIMEOUT_MS). */
-  idleTxTimeoutMs?: number;
+  idleTxTimeoutMs: number;
 }
 
 /** The pool a CLI or a test gets; the app passes its configured one. */
-const SMALL_POOL: PoolSettings = { size: 4, waitMs: 5_000 };
+const SMALL_POOL: PoolSettings = { size: 4, waitMs: 5_000, idleTxTimeoutMs: 30_000 };
 
 export function dataSourceOptions(url: string, pool: PoolSettings = SMALL_POOL, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
@@ -26,7 +26,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings = SMALL_POOL, 
       // A hung query must not hold a pool slot forever.
       statement_timeout: 30_000,
       // Nor an open transaction of a client that froze: its locks would hold up every other instance.
-      idle_in_transaction_session_timeout: pool.idleTxTimeoutMs ?? 30_000,
+      idle_in_transaction_session_timeout: pool.idleTxTimeoutMs,
       keepAlive: true,
     },
     ...extra,

@@ -2,25 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { DataSource } from 'typeorm';
 import { TurnRunners } from '../../src/paliadin/turn-runners.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
+import { answerText, expectWhole, waitingItsTurn } from '../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../support/app-process.js';
 import { FakeAichat, frame } from '../support/fake-aichat.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
-import type { SseEvent } from '../support/sse-client.js';
 import { waitUntil } from '../support/wait.js';
-
-const deltas = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'content')
-    .map((e) => (e.data as { delta?: string; text?: string }).delta ?? (e.data as { text: string }).text)
-    .join('');
-
-/** Every stored event once, in order: ids 1..n without a gap or a repeat. */
-function expectWhole(events: SseEvent[]): void {
-  const stored = events.filter((e) => e.event !== 'ping');
-  expect(stored.map((e) => Number(e.id))).toEqual(stored.map((_, i) => i + 1));
-  expect(stored[0].event).toBe('meta');
-  expect(stored.filter((e) => e.event === 'end' || e.event === 'error')).toHaveLength(1);
-}
 
 /**
  * An accepted turn always runs (docs/event-log.md, "When an instance dies"):
@@ -61,12 +47,7 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     for (const word of ['eins', 'zwei', 'drei']) ids.push(await postTurn(url, email, { user_message: `${word} ${tag}` }));
     const [, two, three] = ids;
     await waitUntil(() => fake.turnBodies().some((b) => b.message === `zwei ${tag}`), 20_000, '"zwei" at aichat');
-    const db = a.app.get(DataSource);
-    await waitUntil(
-      async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'thinking'`, [three]))[0].n > 0,
-      20_000,
-      '"drei" waiting its turn',
-    );
+    await waitingItsTurn(a, three);
     return { two, three };
   }
 
@@ -84,7 +65,7 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     expect(ks.slice(0, 2)).toEqual(['meta', 'thinking']);
     expect(read.events[1].data).toMatchObject({ queued: true });
     expect(ks.at(-1)).toBe('end');
-    expect(deltas(read.events)).toBe('Antwort auf: drei k');
+    expect(answerText(read.events)).toBe('Antwort auf: drei k');
     expect(fake.turnBodies().filter((x) => x.message === 'drei k')).toHaveLength(1);
     const [row] = await a.app.get(DataSource).query(`SELECT runner_id, error_code, response FROM paliadin_turns WHERE turn_id = $1`, [three]);
     expect(row).toEqual({ runner_id: a.app.get(TurnRunners).runnerId, error_code: null, response: 'Antwort auf: drei k' });
@@ -137,7 +118,7 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     expect(read.events.find((e) => e.event === 'error')?.data).toBeUndefined();
     expect(fake.turnBodies().filter((x) => x.message === 'allein s')).toHaveLength(1);
     expectWhole(read.events);
-    expect(deltas(read.events)).toBe('Antwort auf: allein s');
+    expect(answerText(read.events)).toBe('Antwort auf: allein s');
     const [row] = await a.app.get(DataSource).query(`SELECT runner_id FROM paliadin_turns WHERE turn_id = $1`, [turnId]);
     expect(row.runner_id).toBe(a.app.get(TurnRunners).runnerId);
   });

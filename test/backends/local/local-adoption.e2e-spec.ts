@@ -2,39 +2,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { DataSource } from 'typeorm';
 import type { ModelRequest } from '../../../src/backends/local/scripted-model.js';
 import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
+import { answerText, expectWhole, waitingItsTurn } from '../../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
 import { conversationOf, startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
-import type { SseEvent } from '../../support/sse-client.js';
 import { waitUntil } from '../../support/wait.js';
 
 const NEVER = new Promise<void>(() => undefined);
 // Both instances say they are alive this often, and take a turn over after missing a few.
 const HEARTBEAT = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200' };
 const JANITOR = { ...HEARTBEAT, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' };
-
-const text = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'content')
-    .map((e) => (e.data as { delta: string }).delta)
-    .join('');
-
-/** Every stored event once, in order, one end. */
-function expectWhole(events: SseEvent[]): void {
-  const stored = events.filter((e) => e.event !== 'ping');
-  expect(stored.map((e) => Number(e.id))).toEqual(stored.map((_, i) => i + 1));
-  expect(stored.filter((e) => e.event === 'end' || e.event === 'error')).toHaveLength(1);
-}
-
-/** Resolves once `turnId` has stored a `thinking` event: it waits its turn behind another. */
-async function waitingItsTurn(t: TurnApp, turnId: string): Promise<void> {
-  const db = t.app.get(DataSource);
-  await waitUntil(
-    async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'thinking'`, [turnId]))[0].n > 0,
-    30_000,
-    `turn ${turnId} waiting its turn`,
-  );
-}
 
 /**
  * An accepted turn always runs (docs/event-log.md, "When an instance dies"),
@@ -78,7 +55,7 @@ describe('stream-json: the turn a dead instance had queued runs on another, in t
     expectWhole(read.events);
     expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
     expect(kinds(read.events).at(-1)).toBe('end');
-    expect(text(read.events)).toBe(`Echo: ${'which fruit?'.length} chars`);
+    expect(answerText(read.events)).toBe(`Echo: ${'which fruit?'.length} chars`);
     const asked = agent.turns().filter((r) => r.userMessage === 'which fruit?');
     expect(asked).toHaveLength(1);
     // Resumed on A: the model sees the conversation B's agent had.
@@ -128,7 +105,7 @@ describe('pty: the turn a dead instance had queued ends interrupted, saying it n
     const error = read.events.find((e) => e.event === 'error');
     expect(error?.data).toMatchObject({ code: 'interrupted', retryable: true });
     expect((error?.data as { message: string }).message).toMatch(/before the turn started/);
-    expect(text(read.events)).toBe('');
+    expect(answerText(read.events)).toBe('');
     expect(agent.envelopes().some((e) => e.message === 'never started')).toBe(false);
     const heldRead = await a.read(email, held, { timeoutMs: 30_000, dropPings: true });
     expect(heldRead.events.find((e) => e.event === 'error')?.data).toMatchObject({ code: 'interrupted' });

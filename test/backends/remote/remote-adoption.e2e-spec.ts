@@ -1,21 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
+import { answerText, expectWhole, waitingItsTurn } from '../../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
-import type { SseEvent } from '../../support/sse-client.js';
 import { shimEnvFor, startSshd, type SshdFixture } from '../../support/sshd.js';
 import { waitUntil } from '../../support/wait.js';
 
 // Both instances say they are alive this often; the ssh round trip's bound is for a machine busy with the whole suite.
 const INSTANCE = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200', PALIADIN_HEALTH_TIMEOUT_MS: '15000' };
-
-const text = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'content')
-    .map((e) => (e.data as { delta?: string; text?: string }).delta ?? (e.data as { text: string }).text)
-    .join('');
 
 /** The main-loop model requests whose newest user message carries the turn's envelope (their text, to show). */
 const promptsOf = (agent: ClaudeAgentFixture, turnId: string) =>
@@ -57,25 +51,20 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     const running = await postTurn(b.url, email, { user_message: 'held at the kill' });
     const queued = await postTurn(b.url, email, { user_message: 'waiting at the kill' });
     await waitUntil(() => agent.envelopes().some((e) => e.message === 'held at the kill'), 60_000, 'the held message at the model');
-    const db = a.app.get(DataSource);
-    await waitUntil(
-      async () => (await db.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1 AND kind = 'thinking'`, [queued]))[0].n > 0,
-      30_000,
-      'the second turn waiting its turn',
-    );
+    await waitingItsTurn(a, queued);
     const reading = a.read(email, queued, { timeoutMs: 90_000, dropPings: true });
     b.child.kill('SIGKILL');
     // The agent, on its own host, did not die with B: it finishes the turn it had.
     releaseHeld();
 
     const read = await reading;
-    const stored = read.events.filter((e) => e.event !== 'ping');
-    expect(stored.map((e) => Number(e.id))).toEqual(stored.map((_, i) => i + 1));
+    expectWhole(read.events);
     expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
     expect(kinds(read.events).at(-1)).toBe('end');
-    expect(text(read.events)).toBe('Antwort: waiting at the kill');
+    expect(answerText(read.events)).toBe('Antwort: waiting at the kill');
     // Typed into the agent's pane once: the model's main loop was asked with its envelope once.
     expect(promptsOf(agent, queued)).toHaveLength(1);
+    const db = a.app.get(DataSource);
     const [row] = await db.query(`SELECT runner_id, error_code FROM paliadin_turns WHERE turn_id = $1`, [queued]);
     expect(row).toEqual({ runner_id: a.app.get(TurnRunners).runnerId, error_code: null });
     // The running one had reached the agent: interrupted, never sent again, its answer recovered late.
