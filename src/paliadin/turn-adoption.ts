@@ -26,6 +26,20 @@ interface OrphanRow {
   last_seq: number;
 }
 
+/** What a turn's stream says when its instance died before it reached the agent, and no other instance runs it. */
+export const NEVER_STARTED = 'The server that accepted this turn stopped before the turn started; please ask again';
+
+/**
+ * A turn is this instance's to take only if it was accepted for the same
+ * agents: the same backend kind and, for a named session, the same driver
+ * (a pty session's turn run by stream-json would start a conversation the
+ * session never had). $kind and $driver are the query's parameter numbers.
+ */
+function sameAgents(kind: number, driver: number): string {
+  return `t.backend = $${kind}
+    AND NOT EXISTS (SELECT 1 FROM paliadin_sessions s WHERE s.id = t.session_ref AND s.driver IS DISTINCT FROM $${driver}::text)`;
+}
+
 /**
  * An accepted turn always runs (docs/event-log.md, "When an instance dies").
  * A turn whose instance died before handing it to the agent (it waited in
@@ -53,12 +67,13 @@ export class TurnAdoption {
   /** Takes over (or, pinned, ends) the turns of dead runners that were never handed over; how many. */
   async adoptOrphans(staleMs: number): Promise<number> {
     const orphans: { turn_id: string; started_at: Date }[] = await this.db.query(
-      `SELECT turn_id, started_at FROM paliadin_turns
+      `SELECT turn_id, started_at FROM paliadin_turns t
        WHERE finished_at IS NULL AND handed_over_at IS NULL
          AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))
          AND turn_id <> ALL($2::uuid[])
+         AND ${sameAgents(3, 4)}
        ORDER BY queue_seq`,
-      [staleMs, this.runners.liveTurnIds()],
+      [staleMs, this.runners.liveTurnIds(), this.backend.kind, this.backend.driver ?? null],
     );
     let taken = 0;
     for (const o of orphans) {
@@ -66,7 +81,7 @@ export class TurnAdoption {
         if (this.backend.pinnedTurns) {
           const ended = await this.log.failTurn(o.turn_id, o.started_at, {
             code: 'interrupted',
-            message: 'The server that accepted this turn stopped before the turn started; please ask again',
+            message: NEVER_STARTED,
             retryable: true,
           });
           if (ended) this.logger.warn(`turn ${o.turn_id} ended as interrupted: its server stopped before it started, and it cannot run here`);
@@ -82,15 +97,16 @@ export class TurnAdoption {
   private async adopt(turnId: string, staleMs: number): Promise<boolean> {
     const [row]: (OrphanRow | undefined)[] = await this.db.query(
       `WITH taken AS (
-         UPDATE paliadin_turns SET runner_id = $2, heartbeat_at = now()
+         UPDATE paliadin_turns t SET runner_id = $2, heartbeat_at = now()
          WHERE turn_id = $1 AND finished_at IS NULL AND handed_over_at IS NULL
            AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3::double precision / 1000))
+           AND ${sameAgents(4, 5)}
          RETURNING turn_id, user_id, session_id, user_message, page_origin, context, agent_session, session_ref, claimed_at, client_tools
        )
        SELECT taken.*, (SELECT email FROM users u WHERE u.id = taken.user_id) AS email,
               (SELECT COALESCE(MAX(COALESCE(e.last_seq, e.seq)), 1) FROM paliadin_turn_events e WHERE e.turn_id = taken.turn_id)::int AS last_seq
        FROM taken`,
-      [turnId, this.runners.runnerId, staleMs],
+      [turnId, this.runners.runnerId, staleMs, this.backend.kind, this.backend.driver ?? null],
     );
     if (!row) return false;
     const session = row.session_ref ? await SessionStore.find(this.db, row.session_ref) : undefined;

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND, type PaliadinBackend } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
 import { TurnEventLog } from './turn-event-log.js';
-import { TurnAdoption } from './turn-adoption.js';
+import { NEVER_STARTED, TurnAdoption } from './turn-adoption.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TurnRunners } from './turn-runners.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -138,8 +138,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
   private async endInterrupted(): Promise<void> {
     const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
     if (Date.now() - this.troubleAt < staleMs) return;
-    const rows: { turn_id: string; started_at: Date }[] = await this.db.query(
-      `SELECT turn_id, started_at FROM paliadin_turns
+    const rows: { turn_id: string; started_at: Date; handed_over_at: Date | null }[] = await this.db.query(
+      `SELECT turn_id, started_at, handed_over_at FROM paliadin_turns
        WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))
          AND turn_id <> ALL($2::uuid[])`,
       [staleMs, this.runners.liveTurnIds()],
@@ -148,7 +148,8 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       try {
         const ended = await this.log.failTurn(row.turn_id, row.started_at, {
           code: 'interrupted',
-          message: 'The server running this turn stopped; please ask again',
+          // Never handed over and not taken over (accepted for other agents than this instance's): it never started.
+          message: row.handed_over_at ? 'The server running this turn stopped; please ask again' : NEVER_STARTED,
           retryable: true,
         });
         if (ended) {

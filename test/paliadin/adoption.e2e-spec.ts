@@ -5,6 +5,7 @@ import { freePort } from '../../src/database/embedded-postgres.js';
 import { answerText, expectWhole, waitingItsTurn } from '../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../support/app-process.js';
 import { FakeAichat, frame } from '../support/fake-aichat.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -20,6 +21,8 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
   let fake: FakeAichat;
   let a: TurnApp;
   let env: Record<string, string>;
+  // A database of its own: another suite's janitor must not take this one's orphans.
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
     fake = new FakeAichat();
@@ -32,13 +35,21 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
       }
       return f.happy(body, `Antwort auf: ${body.message}`);
     };
-    env = { PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: fake.url, PALIADIN_AICHAT_TOKEN: fake.token, PALIADIN_THINKING_INTERVAL_MS: '200' };
+    db = await isolatedDatabase();
+    env = {
+      DATABASE_URL: db.url,
+      PALIADIN_BACKEND: 'aichat',
+      PALIADIN_AICHAT_URL: fake.url,
+      PALIADIN_AICHAT_TOKEN: fake.token,
+      PALIADIN_THINKING_INTERVAL_MS: '200',
+    };
     a = await startBackendApp({ ...env, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' });
   });
   afterEach(stopApps);
   afterAll(async () => {
     await a?.app.close();
     await fake?.stop();
+    await db?.drop();
   });
 
   /** Three turns posted to `url` at once; resolves once "zwei" streams and "drei" waits its turn. */
@@ -72,6 +83,26 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     // The one aichat had ends interrupted (and its answer comes late, from aichat's store).
     const second = await a.read(email, two, { timeoutMs: 30_000, dropPings: true });
     expect(second.events.find((e) => e.event === 'error')?.data).toMatchObject({ code: 'interrupted', retryable: true });
+  });
+
+  it('a waiting turn accepted for other agents (another backend) is not taken over: it ends interrupted, saying it never started', async () => {
+    const email = 'adopt-other@example.com';
+    const b = await startInstance(env);
+    const { three } = await threeTurns(b.url, email, 'o');
+    // As if B served another backend: A (aichat) must not send B's turn to its own agents.
+    await a.app.get(DataSource).query(`UPDATE paliadin_turns SET backend = 'remote' WHERE turn_id = $1`, [three]);
+    const reading = a.read(email, three, { timeoutMs: 30_000, dropPings: true });
+    b.child.kill('SIGKILL');
+    const read = await reading;
+    expectWhole(read.events);
+    expect(read.events.find((e) => e.event === 'error')?.data).toMatchObject({
+      code: 'interrupted',
+      retryable: true,
+      message: expect.stringMatching(/before the turn started/),
+    });
+    expect(fake.turnBodies().some((x) => x.message === 'drei o')).toBe(false);
+    const [row] = await a.app.get(DataSource).query(`SELECT runner_id FROM paliadin_turns WHERE turn_id = $1`, [three]);
+    expect(row.runner_id).not.toBe(a.app.get(TurnRunners).runnerId);
   });
 
   it('two instances never both run a turn: B paused (SIGSTOP) between claiming a turn and sending it, A takes it over, B woken', async () => {

@@ -5,6 +5,7 @@ import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
 import { answerText, expectWhole, waitingItsTurn } from '../../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
 import { conversationOf, startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
+import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -23,6 +24,8 @@ const JANITOR = { ...HEARTBEAT, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QU
 describe('stream-json: the turn a dead instance had queued runs on another, in the same conversation', () => {
   let agent: Awaited<ReturnType<typeof startStreamJsonAgent>>;
   let a: TurnApp;
+  // A database of its own: another suite's janitor must not take this one's orphans.
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
     agent = await startStreamJsonAgent((req: ModelRequest) => {
@@ -30,17 +33,19 @@ describe('stream-json: the turn a dead instance had queued runs on another, in t
       if (req.userMessage === 'held at the kill') return { text: 'never', hold: NEVER };
       return undefined;
     });
-    a = await startBackendApp({ ...agent.env, ...JANITOR });
+    db = await isolatedDatabase();
+    a = await startBackendApp({ ...agent.env, ...JANITOR, DATABASE_URL: db.url });
   });
   afterEach(stopApps);
   afterAll(async () => {
     await a?.app.close();
     await agent?.stop();
+    await db?.drop();
   });
 
   it('SIGKILL: the held turn ends interrupted, the queued one is answered on A exactly once, resuming the conversation', async () => {
     const email = 'adopt-sj@example.com';
-    const b = await startInstance({ ...agent.env, ...HEARTBEAT });
+    const b = await startInstance({ ...agent.env, ...HEARTBEAT, DATABASE_URL: db.url });
     const first = await postTurn(b.url, email, { user_message: 'remember Papaya' });
     expect(kinds((await a.read(email, first, { timeoutMs: 60_000, dropPings: true })).events).at(-1)).toBe('end');
 
@@ -77,22 +82,26 @@ describe('stream-json: the turn a dead instance had queued runs on another, in t
 describe('pty: the turn a dead instance had queued ends interrupted, saying it never started', () => {
   let agent: Awaited<ReturnType<typeof startClaudeAgent>>;
   let a: TurnApp;
+  // A database of its own: another suite's janitor must not take this one's orphans.
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
     agent = await startClaudeAgent((e) =>
       e.message === 'held at the kill' ? writeAnswer(e, 'never', { hold: NEVER }) : writeAnswer(e, `Antwort: ${e.message}`),
     );
-    a = await startBackendApp({ ...agent.env, ...JANITOR });
+    db = await isolatedDatabase();
+    a = await startBackendApp({ ...agent.env, ...JANITOR, DATABASE_URL: db.url });
   });
   afterEach(stopApps);
   afterAll(async () => {
     await a?.app.close();
     await agent?.stop();
+    await db?.drop();
   });
 
   it('SIGKILL: the queued turn is not run anywhere, and its stream says it never started (retryable)', async () => {
     const email = 'adopt-pty@example.com';
-    const b = await startInstance({ ...agent.env, ...HEARTBEAT });
+    const b = await startInstance({ ...agent.env, ...HEARTBEAT, DATABASE_URL: db.url });
     const held = await postTurn(b.url, email, { user_message: 'held at the kill' });
     const queued = await postTurn(b.url, email, { user_message: 'never started' });
     await waitUntil(() => agent.envelopes().some((e) => e.message === 'held at the kill'), 30_000, 'the held message at the model');

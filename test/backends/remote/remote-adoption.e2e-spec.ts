@@ -4,6 +4,7 @@ import { TurnRunners } from '../../../src/paliadin/turn-runners.js';
 import { answerText, expectWhole, waitingItsTurn } from '../../support/adoption.js';
 import { postTurn, startInstance, stopApps } from '../../support/app-process.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
+import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { shimEnvFor, startSshd, type SshdFixture } from '../../support/sshd.js';
 import { waitUntil } from '../../support/wait.js';
@@ -27,6 +28,8 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
   let agent: ClaudeAgentFixture;
   let sshd: SshdFixture;
   let a: TurnApp;
+  // A database of its own: another suite's janitor must not take this one's orphans.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   let releaseHeld!: () => void;
   const held = new Promise<void>((r) => (releaseHeld = r));
 
@@ -35,7 +38,8 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
       e.message === 'held at the kill' ? writeAnswer(e, 'Spät, aber da.', { hold: held }) : writeAnswer(e, `Antwort: ${e.message}`),
     );
     sshd = await startSshd(shimEnvFor(agent));
-    a = await startBackendApp({ ...sshd.env(), ...INSTANCE, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' });
+    database = await isolatedDatabase();
+    a = await startBackendApp({ ...sshd.env(), ...INSTANCE, DATABASE_URL: database.url, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' });
   });
   afterEach(stopApps);
   afterAll(async () => {
@@ -43,11 +47,12 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     await a?.app.close();
     await sshd?.cleanup();
     await agent?.stop();
+    await database?.drop();
   });
 
   it('SIGKILL: the queued turn is answered through A exactly once; the running one ends interrupted and is answered late', async () => {
     const email = 'adopt-remote@example.com';
-    const b = await startInstance({ ...sshd.env(), ...INSTANCE });
+    const b = await startInstance({ ...sshd.env(), ...INSTANCE, DATABASE_URL: database.url });
     const running = await postTurn(b.url, email, { user_message: 'held at the kill' });
     const queued = await postTurn(b.url, email, { user_message: 'waiting at the kill' });
     await waitUntil(() => agent.envelopes().some((e) => e.message === 'held at the kill'), 60_000, 'the held message at the model');
