@@ -112,7 +112,7 @@ describe('local backend: pane limit and cancel', () => {
     try {
       return (await t.read(email, turnId, { dropPings: true, timeoutMs: 30_000 })).events;
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nagent screen:\n${backend.pool.tailOf(session(email))}`, { cause: e });
+      throw new Error(`${(e as Error).message}\nagent screen:\n${backend.pool.agentOf(session(email))?.tail(15)}`, { cause: e });
     }
   };
 
@@ -177,7 +177,7 @@ describe('local backend: environment', () => {
     });
     try {
       const backend = t.app.get<LocalBackend>(PALIADIN_BACKEND);
-      const pane = await backend.pool.acquire('env-check', new AbortController().signal);
+      const pane = await backend.pool.acquire('env-check', new AbortController().signal, undefined);
       const screen = pane.screen().join('');
       expect(screen).toContain('ANTHROPIC_API_KEY=sk-visible-to-agent');
       expect(screen).toContain('DISABLE_TELEMETRY=1');

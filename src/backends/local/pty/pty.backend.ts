@@ -18,12 +18,13 @@ import type {
 import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import type { AgentLaunch } from '../agent-launch.js';
+import { AgentPool } from '../agent-pool.js';
 import { trustDirectory } from '../agent-home.js';
 import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
 import type { AgentPane } from './agent-pane.js';
 import { inputText, isIdle } from './agent-screen.js';
 import { readIfStable, waitForAnswerFile } from './answer-file.js';
-import { PanePool } from './pane-pool.js';
+import { startPane } from './pane-start.js';
 
 const ANSWER_FILE_MAX_AGE_MS = 24 * 3600_000;
 // After Escape, how long a stuck agent gets to come back to its prompt before it is restarted.
@@ -46,17 +47,19 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   readonly pinnedTurns = true;
   readonly mode = 'oneshot';
   readonly lateAnswers: LateAnswers;
-  readonly pool: PanePool;
+  /** The panes, by agent session; a pane's `How` is its session's workspace. */
+  readonly pool: AgentPool<AgentPane, string | undefined>;
   private readonly logger = new Logger('LocalBackend');
   private readonly turns = new SerialQueue();
   private readonly host: LocalAgentHost;
 
   constructor(private readonly config: AppConfig) {
     this.host = new LocalAgentHost(config);
-    this.pool = new PanePool((cwd) => this.launchIn(cwd), {
-      maxPanes: config.env.PALIADIN_MAX_PANES,
-      startTimeoutMs: config.env.PALIADIN_AGENT_START_TIMEOUT_MS,
-    });
+    this.pool = new AgentPool(
+      'agent pane',
+      async (session, signal, cwd) => startPane(session, await this.launchIn(cwd), signal, config.env.PALIADIN_AGENT_START_TIMEOUT_MS),
+      { maxAgents: config.env.PALIADIN_MAX_PANES },
+    );
     this.lateAnswers = { codes: ['timeout'], windowMs: LATE_ANSWER_WINDOW_MS, find: (t) => this.findLateAnswer(t) };
   }
 
@@ -66,7 +69,7 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
 
   /** The session's pane as its headless terminal shows it; undefined when it has no live pane on this instance. */
   screen(agentSession: string): Promise<TerminalScreen | undefined> {
-    return Promise.resolve(this.pool.screenOf(agentSession));
+    return Promise.resolve(this.pool.agentOf(agentSession)?.snapshot());
   }
 
   async onModuleInit(): Promise<void> {

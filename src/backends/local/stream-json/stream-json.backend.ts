@@ -6,12 +6,12 @@ import type { AppConfig } from '../../../config/app-config.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../backend.interface.js';
 import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
+import { AgentPool, type AgentStart } from '../agent-pool.js';
 import type { AgentSessionStore } from '../agent-session-store.js';
 import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
 import { agentMessage } from './agent-input.js';
 import { agentPermissions } from './agent-permissions.js';
 import { AgentProcess, ConversationNotFoundError, loadSdk } from './agent-process.js';
-import { AgentProcessPool, type AgentStart } from './agent-process-pool.js';
 import { CHAT_INSTRUCTIONS } from './chat-instructions.js';
 import { callClientTool, toolGate } from './tool-gate.js';
 import { TurnTranslator } from './turn-translator.js';
@@ -39,7 +39,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   readonly mode = 'streaming';
   // Permission prompts and questions become requests; the caller's own tools are offered (docs/requests.md).
   readonly offersRequests = true;
-  readonly pool: AgentProcessPool;
+  readonly pool: AgentPool<AgentProcess, AgentStart>;
   private readonly logger = new Logger('LocalBackend');
   private readonly turns = new SerialQueue();
   private readonly host: LocalAgentHost;
@@ -51,7 +51,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     private readonly sessions: AgentSessionStore,
   ) {
     this.host = new LocalAgentHost(config);
-    this.pool = new AgentProcessPool((session, signal, how) => this.startAgent(session, signal, how), {
+    this.pool = new AgentPool('agent', (session, signal, how) => this.startAgent(session, signal, how), {
       maxAgents: config.env.PALIADIN_MAX_PANES,
       idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
     });
