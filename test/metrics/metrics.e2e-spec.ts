@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { isolatedDatabase } from '../support/isolated-database.js';
 import { kinds, startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
@@ -29,9 +30,17 @@ async function freePort(): Promise<number> {
 describe('GET /metrics', () => {
   let p: PipelineApp;
   let metricsPort: number;
+  // A database of its own: it counts every turn, and another suite's janitor hands back or takes over turns of the same kind.
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
   beforeAll(async () => {
     metricsPort = await freePort();
-    p = await startPipelineApp({ PALIADIN_OWNER_EMAILS: OWNER_EMAIL, PALIADIN_METRICS_PORT: String(metricsPort), PALIADIN_JANITOR_INTERVAL_MS: '50' });
+    db = await isolatedDatabase();
+    p = await startPipelineApp({
+      DATABASE_URL: db.url,
+      PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
+      PALIADIN_METRICS_PORT: String(metricsPort),
+      PALIADIN_JANITOR_INTERVAL_MS: '50',
+    });
     p.backend.script = (req) => {
       if (req.message === 'fails') return [{ event: { type: 'error', code: 'upstream_error', message: 'broke', retryable: true } }];
       if (req.message === 'hold') return [{ delay: 100_000, event: { type: 'done', response: 'late' } }];
@@ -40,6 +49,7 @@ describe('GET /metrics', () => {
   });
   afterAll(async () => {
     await p?.app.close();
+    await db?.drop();
   });
 
   const scrape = async () => {

@@ -107,6 +107,13 @@ describe('graceful shutdown', () => {
     a.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'never' } }];
     const id = await a.ask('shutdown@example.com');
     const reading = b.read('shutdown@example.com', id, { dropPings: true });
+    // Once it went to its agent: a turn that never did is handed back at shutdown, for another instance to run.
+    const db = a.app.get(DataSource);
+    await waitUntil(
+      async () => (await db.query(`SELECT handed_over_at FROM paliadin_turns WHERE turn_id = $1`, [id]))[0].handed_over_at !== null,
+      10_000,
+      'the hand-over',
+    );
     await a.app.close();
     const read = await reading;
     expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'interrupted' } });

@@ -26,8 +26,6 @@ export class ScriptedBackend implements PaliadinBackend {
   readonly cancelled = new Set<string>();
   readonly resets: string[] = [];
   healthState: BackendHealth = { status: 'up' };
-  /** false: the turn is never handed over (as if its instance died before sending it); the timeline plays all the same. */
-  handsOver = true;
   resetFails = false;
   /** Answers that "arrive" after their turn ended, by turn id: what the janitor and /recover find. */
   readonly late = new Map<string, string>();
@@ -76,8 +74,7 @@ export class ScriptedBackend implements PaliadinBackend {
         }, step.delay ?? 0);
       };
       // Like a real backend, it records that the turn goes out before anything comes back.
-      if (this.handsOver) void handOver(req).then((ok) => ok && next(0));
-      else next(0);
+      void handOver(req).then((ok) => ok && next(0));
       return () => {
         clearTimeout(timer);
         if (!over) this.cancelled.add(req.turnId);
