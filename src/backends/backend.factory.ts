@@ -17,8 +17,8 @@ export async function createBackend(config: AppConfig, ds: DataSource): Promise<
     case 'disabled':
       return new DisabledBackend();
     case 'local': {
-      const { createLocalBackend } = await import('./local/local.backend.js');
-      return createLocalBackend(config, new PgAgentSessionStore(ds, config.env.PALIADIN_LOCAL_DRIVER));
+      const { createLocalBackend, localDriverName } = await import('./local/local.backend.js');
+      return createLocalBackend(config, new PgAgentSessionStore(ds, localDriverName(config.env)));
     }
     case 'aichat':
       return new AichatBackend(config);

@@ -107,11 +107,21 @@ export interface TurnUsage {
   costUsd?: number;
 }
 
+/** One step of the agent's plan (ACP driver), as the agent says it. */
+export interface PlanStep {
+  content: string;
+  status: 'pending' | 'in_progress' | 'completed';
+  priority: 'high' | 'medium' | 'low';
+}
+
 /**
  * What a backend emits while a turn runs. Streaming backends send `chunk`s
  * then `done`; a one-shot backend sends only `done` with the whole answer.
  * `tool`: the agent uses a tool (started, then done or error); its name
- * counts towards the turn's used_tools.
+ * counts towards the turn's used_tools. `thought`: the agent's reasoning as
+ * it streams; `plan`: its plan, whole each time it changes (ACP driver).
+ * `done.stopReason`: why an answer stopped short (`max_tokens`), where the
+ * agent says so.
  */
 export type BackendEvent =
   | { type: 'chunk'; text: string }
@@ -119,7 +129,9 @@ export type BackendEvent =
   | { type: 'meta'; meta: Partial<TurnMeta> }
   | { type: 'conversation'; conversationId: string }
   | { type: 'tool'; name: string; inputSummary: string; status: 'started' | 'done' | 'error' }
-  | { type: 'done'; response: string; durationMs?: number; meta?: Partial<TurnMeta>; usage?: TurnUsage; numTurns?: number }
+  | { type: 'thought'; text: string }
+  | { type: 'plan'; entries: PlanStep[] }
+  | { type: 'done'; response: string; durationMs?: number; meta?: Partial<TurnMeta>; usage?: TurnUsage; numTurns?: number; stopReason?: string }
   | { type: 'error'; code: ErrorCode; message: string; retryable?: boolean };
 
 export interface BackendHealth {
@@ -184,11 +196,14 @@ export interface PaliadinBackend {
   /** How many agent processes this instance runs now (local backend; metrics). */
   agentProcesses?(): number;
   /**
-   * The driver turns its agent's permission prompts and questions into
-   * requests and offers client tools (stream-json). Others keep their
-   * agents' own rules; a turn declaring client tools for them is a 400.
+   * The driver turns its agent's permission prompts (and questions) into
+   * requests (stream-json, ACP). Others keep their agents' own ways.
    */
   readonly offersRequests?: boolean;
+  /** The driver offers the caller's own tools to its agent (stream-json); a turn declaring them elsewhere is a 400. */
+  readonly offersClientTools?: boolean;
+  /** The driver applies a session's permission rules (stream-json, ACP with Claude); given elsewhere they are a 400. */
+  readonly takesRules?: boolean;
   /** `oneshot` turns get the one-shot ceiling; `streaming` ones the silence watch and deadline. */
   readonly mode: 'oneshot' | 'streaming';
   runTurn(req: BackendTurnRequest): Observable<BackendEvent>;

@@ -23,8 +23,12 @@ export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 /** How the local backend drives Claude Code (README: The local backend). */
-export const LOCAL_DRIVERS = ['stream-json', 'pty'] as const;
+export const LOCAL_DRIVERS = ['stream-json', 'pty', 'acp'] as const;
 export type LocalDriver = (typeof LOCAL_DRIVERS)[number];
+
+/** The agents the ACP driver knows how to start, and `command` for any other (docs/local-drivers.md). */
+export const ACP_AGENTS = ['claude', 'codex', 'gemini', 'command'] as const;
+export type AcpAgentName = (typeof ACP_AGENTS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -167,8 +171,25 @@ export class Env {
 
   // stream-json: one headless Claude Code per agent session, answers streamed as they are written.
   // pty: the agent in a pseudo-terminal, answers read from answer files.
+  // acp: any agent speaking the Agent Client Protocol (PALIADIN_ACP_AGENT), one process per agent session.
   @IsIn(LOCAL_DRIVERS, { message: `must be one of ${LOCAL_DRIVERS.join(', ')}` })
   PALIADIN_LOCAL_DRIVER: LocalDriver = 'stream-json';
+
+  // acp: which agent: claude (the Claude Agent SDK's ACP adapter), codex (codex-acp), gemini
+  // (gemini --acp), or command (PALIADIN_ACP_COMMAND with PALIADIN_ACP_ARGS).
+  @IsIn(ACP_AGENTS, { message: `must be one of ${ACP_AGENTS.join(', ')}` })
+  PALIADIN_ACP_AGENT: AcpAgentName = 'claude';
+
+  // acp with PALIADIN_ACP_AGENT=command: the agent's executable (a path, or a name on PATH).
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: Env) => e.PALIADIN_LOCAL_DRIVER === 'acp' && e.PALIADIN_ACP_AGENT === 'command')
+  @IsDefined({ message: 'must be set when PALIADIN_ACP_AGENT=command' })
+  @IsString()
+  PALIADIN_ACP_COMMAND?: string;
+
+  // acp: arguments for the agent, split on whitespace (no shell is involved); after a known agent's own.
+  @IsString()
+  PALIADIN_ACP_ARGS = '';
 
   // stream-json: an agent process idle this long is stopped (its conversation resumes on the next turn).
   @Type(() => Number)

@@ -45,6 +45,9 @@ describe('validateEnv', () => {
     [{ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: 'ftp://x', PALIADIN_AICHAT_TOKEN: 't' }, 'PALIADIN_AICHAT_URL must be an http:// or https:// URL'],
     [{ PALIADIN_BACKEND: 'remote', PALIADIN_REMOTE_HOST: 'h' }, 'PALIADIN_REMOTE_USER must be set when PALIADIN_BACKEND=remote'],
     [{ PALIADIN_SESSION_PREFIX: 'bad prefix;rm' }, 'PALIADIN_SESSION_PREFIX must be 1-55 characters'],
+    [{ PALIADIN_LOCAL_DRIVER: 'acpx' }, 'PALIADIN_LOCAL_DRIVER must be one of stream-json, pty, acp'],
+    [{ PALIADIN_ACP_AGENT: 'copilot' }, 'PALIADIN_ACP_AGENT must be one of claude, codex, gemini, command'],
+    [{ PALIADIN_LOCAL_DRIVER: 'acp', PALIADIN_ACP_AGENT: 'command' }, 'PALIADIN_ACP_COMMAND must be set when PALIADIN_ACP_AGENT=command'],
     [{ PALIADIN_SILENCE_TIMEOUT_MS: '0' }, 'PALIADIN_SILENCE_TIMEOUT_MS must be an integer of at least 1 (got "0")'],
   ])('refuses %j with one line naming the variable', (env, expected) => {
     expect(fails(env)).toThrow(ConfigError);

@@ -14,5 +14,6 @@ export const ERROR_CODES = [
   'disabled',
   'interrupted', // the instance running the turn died
   'cancelled',
+  'refused', // the model declined to answer (ACP driver)
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

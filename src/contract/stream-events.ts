@@ -28,12 +28,22 @@ export interface EndData {
   /** Where the driver reports them (local stream-json). */
   usage?: { input_tokens: number; output_tokens: number; cost_usd?: number };
   num_turns?: number;
+  /** Why the answer stopped short (`max_tokens`, `max_turn_requests`), where the agent says so (ACP driver). */
+  stop_reason?: string;
 }
 /** The agent uses a tool (local stream-json driver); `end.used_tools` counts these. */
 export interface ToolData {
   name: string;
   input_summary: string;
   status: 'started' | 'done' | 'error';
+}
+/** A piece of the agent's reasoning as it streams (ACP driver); stored, and clients may hide it. */
+export interface ThoughtData {
+  delta: string;
+}
+/** The agent's plan, whole, each time it changes (ACP driver). */
+export interface PlanData {
+  entries: { content: string; status: 'pending' | 'in_progress' | 'completed'; priority: 'high' | 'medium' | 'low' }[];
 }
 /** The agent wants to use a tool its rules say to ask about (docs/requests.md). */
 export interface PermissionData {
@@ -76,6 +86,8 @@ export type TurnStreamEvent =
   | { kind: 'thinking'; data: ThinkingData }
   | { kind: 'content'; data: ContentData }
   | { kind: 'tool'; data: ToolData }
+  | { kind: 'thought'; data: ThoughtData }
+  | { kind: 'plan'; data: PlanData }
   | { kind: 'permission'; data: PermissionData }
   | { kind: 'question'; data: QuestionData }
   | { kind: 'client_tool'; data: ClientToolData }

@@ -18,6 +18,7 @@ export interface AnsweredTurn {
   /** What the model consumed, where the driver reports it. */
   usage?: TurnUsage;
   numTurns?: number;
+  stopReason?: string;
 }
 
 /**
@@ -50,6 +51,7 @@ export function answeredTurn(a: AnsweredTurn): { events: TurnStreamEvent[]; comp
           }
         : {}),
       ...(a.numTurns !== undefined ? { num_turns: a.numTurns } : {}),
+      ...(a.stopReason ? { stop_reason: a.stopReason } : {}),
     },
   };
   return {

@@ -226,6 +226,12 @@ export class TurnRun {
         this.tools.add(ev.name);
         this.emit({ kind: 'tool', data: { name: ev.name, input_summary: ev.inputSummary, status: ev.status } });
         return;
+      case 'thought':
+        this.emit({ kind: 'thought', data: { delta: ev.text } });
+        return;
+      case 'plan':
+        this.emit({ kind: 'plan', data: { entries: ev.entries } });
+        return;
       case 'conversation':
         this.conversationId = ev.conversationId;
         this.deps.saveConversationId(this.turnId, ev.conversationId).catch((e: unknown) => this.deps.logError(e, 'could not store the conversation id'));
@@ -259,6 +265,7 @@ export class TurnRun {
       aichatConversationId: this.conversationId,
       usage: done.usage,
       numTurns: done.numTurns,
+      stopReason: done.stopReason,
     });
     this.end(events, completion);
   }

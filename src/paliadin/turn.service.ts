@@ -68,7 +68,7 @@ export class TurnService {
   /** The session's client tools, then the turn's; a 400 when the backend cannot offer them or a name is taken. */
   private clientTools(dto: CreateTurnDto, session?: TurnSession): ClientToolDeclaration[] | undefined {
     const own = dto.client_tools ?? [];
-    if (own.length > 0 && !this.backend.offersRequests) {
+    if (own.length > 0 && !this.backend.offersClientTools) {
       const which = this.backend.driver ? `${this.backend.kind} backend's ${this.backend.driver} driver` : `${this.backend.kind} backend`;
       throw new BadRequestException(`client_tools cannot be offered by the ${which}: client tools need the local backend's stream-json driver`);
     }

@@ -122,13 +122,13 @@ export class SessionsService implements OnModuleInit {
   private checkAsking(p: Principal, dto: CreateSessionDto): void {
     const rules = dto.permissions ?? {};
     const given = (['ask', 'deny', 'allow'] as const).filter((k) => rules[k]?.length);
-    if ((given.length > 0 || dto.client_tools?.length) && !this.backend.offersRequests) {
-      const field = given.length > 0 ? `permissions.${given[0]}` : 'client_tools';
-      const which = this.backend.driver ? `the ${this.backend.kind} backend's ${this.backend.driver} driver` : `the ${this.backend.kind} backend`;
+    const which = this.backend.driver ? `the ${this.backend.kind} backend's ${this.backend.driver} driver` : `the ${this.backend.kind} backend`;
+    if (given.length > 0 && !this.backend.takesRules)
       throw new BadRequestException(
-        `${field} cannot be applied by ${which}, whose agent keeps its own rules: they need the local backend's stream-json driver`,
+        `permissions.${given[0]} cannot be applied by ${which}, whose agent keeps its own rules: they need the local backend's stream-json driver (or acp with PALIADIN_ACP_AGENT=claude)`,
       );
-    }
+    if (dto.client_tools?.length && !this.backend.offersClientTools)
+      throw new BadRequestException(`client_tools cannot be applied by ${which}: client tools need the local backend's stream-json driver`);
     if (rules.allow?.length && !this.isAdmin(p))
       throw new ForbiddenException('permissions.allow may only be given by admins; ask and deny rules are open to all');
   }

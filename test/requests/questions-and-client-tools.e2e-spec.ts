@@ -257,7 +257,7 @@ describe('drivers that cannot ask', () => {
         .send({ name: 'rules', permissions: { ask: ['Write'] } });
       expect(rules.status).toBe(400);
       expect(rules.body.message).toBe(
-        `permissions.ask cannot be applied by ${which}, whose agent keeps its own rules: they need the local backend's stream-json driver`,
+        `permissions.ask cannot be applied by ${which}, whose agent keeps its own rules: they need the local backend's stream-json driver (or acp with PALIADIN_ACP_AGENT=claude)`,
       );
       const tools = await http
         .post('/api/sessions')

@@ -14,10 +14,11 @@ export class AgentStartError extends Error {
 }
 
 /**
- * What both local drivers share: how the agent is launched (command,
+ * What the local drivers share: how the agent is launched (command,
  * arguments, environment, HOME), the watchdog that ends the agents when the
- * gateway dies, and, on a newcomer's first `npm start` without credentials,
- * the demo model it talks to.
+ * gateway dies, and, for Claude on a newcomer's first `npm start` without
+ * credentials, the demo model it talks to. `claude: false` (an ACP agent of
+ * another maker): no demo model, and its credentials are its own affair.
  */
 export class LocalAgentHost {
   private readonly logger = new Logger('LocalBackend');
@@ -25,7 +26,10 @@ export class LocalAgentHost {
   private demoModel?: ScriptedModelServer;
   private readonly watchdog: AgentWatchdog;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly opts: { claude: boolean } = { claude: true },
+  ) {
     this.watchdog = new AgentWatchdog(path.join(config.dataDir, 'agents'));
   }
 
@@ -39,7 +43,7 @@ export class LocalAgentHost {
     await this.watchdog.start();
     await mkdir(this.config.responseDir, { recursive: true });
     await mkdir(this.config.agentCwd, { recursive: true });
-    if (shouldUseDemoModel(this.config)) {
+    if (this.opts.claude && shouldUseDemoModel(this.config)) {
       this.demoModel = new ScriptedModelServer(demoReply);
       const baseUrl = await this.demoModel.start();
       const home = demoAgentHome(this.config);
@@ -48,7 +52,8 @@ export class LocalAgentHost {
       this.logger.warn(`${DEMO_NOTICE}. Set ANTHROPIC_API_KEY (or log in with claude) for real answers.`);
     } else {
       this.launch = agentLaunch(this.config);
-      if (!hasAgentCredentials(this.config)) this.logger.warn(`${NO_CREDENTIALS}: /health reports the backend down and turns fail until then`);
+      if (this.opts.claude && !hasAgentCredentials(this.config))
+        this.logger.warn(`${NO_CREDENTIALS}: /health reports the backend down and turns fail until then`);
     }
   }
 
@@ -72,8 +77,17 @@ export class LocalAgentHost {
   }
 
   /** The demo model, or credentials for a real one (read each time: a login made while the service runs counts). */
-  private hasModel(): boolean {
-    return Boolean(this.demoModel) || hasAgentCredentials(this.config);
+  hasModel(): boolean {
+    return !this.opts.claude || Boolean(this.demoModel) || hasAgentCredentials(this.config);
+  }
+
+  /**
+   * The environment, HOME and working directory agents start with, the
+   * watchdog told of each: for a driver that runs a command of its own (ACP).
+   */
+  baseLaunch(): AgentLaunch {
+    if (!this.launch) throw new AgentStartError('The local backend is still starting');
+    return { ...this.launch, watch: this.watchdog };
   }
 
   /** The launch with its command resolved now, so installing the agent later needs no restart. */

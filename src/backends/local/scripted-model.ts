@@ -9,6 +9,8 @@ export interface ModelReply {
   /** Any other tool calls, after the text and the Write. */
   tools?: { name: string; input: Record<string, unknown> }[];
   text?: string;
+  /** The model's reasoning before its answer (a thinking block, streamed word by word). */
+  thinking?: string;
   /** Stream the text word by word, this long between words (the demo model; tests of a slow answer). */
   wordDelayMs?: number;
   /** Wait before answering (tests: late answers). */
@@ -91,7 +93,8 @@ export class ScriptedModelServer {
   }
 }
 
-type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+type Block =
+  { type: 'text'; text: string } | { type: 'thinking'; thinking: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 function describe(body: ModelRequest['body']): ModelRequest {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
@@ -107,6 +110,7 @@ function describe(body: ModelRequest['body']): ModelRequest {
 
 function toBlocks(reply: ModelReply): Block[] {
   const blocks: Block[] = [];
+  if (reply.thinking) blocks.push({ type: 'thinking', thinking: reply.thinking });
   if (reply.text) blocks.push({ type: 'text', text: reply.text });
   const toolUse = (name: string, input: Record<string, unknown>): Block => ({
     type: 'tool_use',
@@ -116,7 +120,7 @@ function toBlocks(reply: ModelReply): Block[] {
   });
   if (reply.write) blocks.push(toolUse('Write', { file_path: reply.write.path, content: reply.write.content }));
   for (const t of reply.tools ?? []) blocks.push(toolUse(t.name, t.input));
-  if (blocks.length === 0) blocks.push({ type: 'text', text: 'OK' });
+  if (!blocks.some((b) => b.type !== 'thinking')) blocks.push({ type: 'text', text: 'OK' });
   return blocks;
 }
 
@@ -139,7 +143,11 @@ async function streamReply(res: http.ServerResponse, model: string, blocks: Bloc
   const msg = message(model, blocks);
   send('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } });
   for (const [index, b] of blocks.entries()) {
-    if (b.type === 'text') {
+    if (b.type === 'thinking') {
+      send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const thinking of b.thinking.match(/\S+\s*|\s+/g) ?? []) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking } });
+      send('content_block_delta', { index, delta: { type: 'signature_delta', signature: 'scripted' } });
+    } else if (b.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       // Word by word (each word with the space after it), as a model streams tokens.
       for (const [i, text] of (b.text.match(/\S+\s*|\s+/g) ?? []).entries()) {

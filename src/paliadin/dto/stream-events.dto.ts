@@ -25,6 +25,11 @@ export class ContentEventData {
   @ApiPropertyOptional({ description: 'Streaming backends: the next piece of the answer' }) delta?: string;
   @ApiPropertyOptional() streamed?: boolean;
 }
+export class UsageData {
+  @ApiProperty() input_tokens: number;
+  @ApiProperty() output_tokens: number;
+  @ApiPropertyOptional() cost_usd?: number;
+}
 export class EndEventData {
   @ApiProperty({ format: 'uuid' }) turn_id: string;
   @ApiProperty({ type: [String] }) used_tools: string[];
@@ -34,11 +39,25 @@ export class EndEventData {
   @ApiProperty() duration_ms: number;
   @ApiPropertyOptional() streamed?: boolean;
   @ApiPropertyOptional() aichat_conversation_id?: string;
+  @ApiPropertyOptional({ type: UsageData, description: 'What the model consumed, where the driver reports it' }) usage?: UsageData;
+  @ApiPropertyOptional({ description: 'Model calls the agent made for this turn (stream-json)' }) num_turns?: number;
+  @ApiPropertyOptional({ example: 'max_tokens', description: 'Why the answer stopped short, where the agent says so (ACP)' }) stop_reason?: string;
 }
 export class ToolEventData {
   @ApiProperty() name: string;
   @ApiProperty({ description: 'What the call is about: a path, pattern, command or URL' }) input_summary: string;
   @ApiProperty({ enum: ['started', 'done', 'error'] }) status: string;
+}
+export class ThoughtEventData {
+  @ApiProperty({ description: 'The next piece of the agent’s reasoning (ACP); clients may show it collapsed or not at all' }) delta: string;
+}
+export class PlanEntryData {
+  @ApiProperty() content: string;
+  @ApiProperty({ enum: ['pending', 'in_progress', 'completed'] }) status: string;
+  @ApiProperty({ enum: ['high', 'medium', 'low'] }) priority: string;
+}
+export class PlanEventData {
+  @ApiProperty({ type: [PlanEntryData], description: 'The whole plan as it now stands (ACP)' }) entries: PlanEntryData[];
 }
 export class PermissionEventData {
   @ApiProperty({ format: 'uuid' }) request_id: string;
@@ -92,6 +111,8 @@ const EVENTS = {
   thinking: ThinkingEventData,
   content: ContentEventData,
   tool: ToolEventData,
+  thought: ThoughtEventData,
+  plan: PlanEventData,
   permission: PermissionEventData,
   question: QuestionEventData,
   client_tool: ClientToolEventData,

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { CanUseTool, McpServerConfig, Query, SDKMessage, SDKUserMessage, SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
 import type { ClientToolDeclaration } from '../../../contract/requests.js';
 import { seconds } from '../../../contract/seconds.js';
+import { AgentChild, type AgentExit } from '../agent-child.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
+import type { Conversing } from '../conversation-records.js';
 import { AgentStartError } from '../local-agent-host.js';
-import { signalGroup } from '../process-group.js';
 import type { AgentPermissions } from './agent-permissions.js';
 import { AgentInbox } from './agent-inbox.js';
 import { CLIENT_TOOLS_SERVER, clientToolsServer, errorResult, type ClientToolCall } from './client-tools-server.js';
@@ -19,10 +18,8 @@ export function loadSdk(): Promise<Sdk> {
   return (sdk ??= import('@anthropic-ai/claude-agent-sdk'));
 }
 
-const KILL_GRACE_MS = 1_000;
 // How long the agent gets to acknowledge an interrupt (a control request on its stdin).
 const INTERRUPT_ACK_MS = 2_000;
-const STDERR_LINES = 20;
 
 export interface AgentProcessSpec {
   /** The agent session it serves (logs, diagnostics). */
@@ -62,10 +59,10 @@ export class ConversationNotFoundError extends AgentStartError {}
  * shell, its own process group) so that stopping it also stops whatever its
  * tools started.
  */
-export class AgentProcess {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+export class AgentProcess implements Conversing {
+  readonly exited: Promise<AgentExit>;
   /** Claude Code's own session id, once it has said it. */
-  sessionId?: string;
+  conversationId: string | undefined;
   /** The conversation as this process last knew it stored (resumed, or recorded since). */
   stored?: StoredConversation;
   /** Turns sent to it so far. */
@@ -78,14 +75,13 @@ export class AgentProcess {
   costTotal?: number;
   private readonly query: Query;
   private readonly inbox = new AgentInbox<SDKUserMessage>();
-  private child?: ChildProcess;
+  private proc?: AgentChild;
   private listener?: AgentListener;
   private alive = true;
   private endReason?: string;
-  private readonly stderr: string[] = [];
   /** The client tools the agent has now (their declarations as JSON): set again only when a turn brings others. */
   private clientTools = '[]';
-  private onExit!: (e: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  private onExit!: (e: AgentExit) => void;
 
   private constructor(
     readonly spec: AgentProcessSpec,
@@ -150,10 +146,10 @@ export class AgentProcess {
     } catch (e) {
       await agent.kill();
       if (e instanceof AgentStartError) throw e;
-      const text = `${(e as Error).message}\n${agent.stderr.join('\n')}`;
+      const text = `${(e as Error).message}\n${agent.stderrTail()}`;
       if (spec.resume && /No conversation found/i.test(text)) throw new ConversationNotFoundError(`conversation ${spec.resume.id} not found`);
-      const said = agent.stderr.at(-1) ?? (e as Error).message;
-      const exit = agent.child ? await agent.exited : undefined;
+      const said = agent.proc?.lastWords() ?? (e as Error).message;
+      const exit = agent.proc ? await agent.exited : undefined;
       const how = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'could not be started';
       throw new AgentStartError(`The agent "${command}" ${how} before it was ready: ${said}`);
     } finally {
@@ -162,8 +158,12 @@ export class AgentProcess {
     }
   }
 
+  get session(): string {
+    return this.spec.session;
+  }
+
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc?.pid;
   }
 
   get isAlive(): boolean {
@@ -172,17 +172,12 @@ export class AgentProcess {
 
   /** The last lines the agent wrote to stderr (diagnostics). */
   stderrTail(): string {
-    return this.stderr.join('\n');
+    return this.proc?.stderrTail() ?? '';
   }
 
   /** Resident memory of the agent process in bytes (bench, health), from /proc. */
   rssBytes(): number | undefined {
-    try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
-      return kb ? Number(kb) * 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.proc?.rssBytes();
   }
 
   /** Sends one user message; `listener` hears everything until detach(). */
@@ -237,43 +232,18 @@ export class AgentProcess {
     } catch {
       // already closed
     }
-    const pid = this.child?.pid;
-    if (!pid) return;
-    if (this.child?.exitCode === null && this.child.signalCode === null) {
-      signalGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    // Whatever its tools left in the group (a child that ignored SIGTERM) goes too.
-    signalGroup(pid, 'SIGKILL');
+    await this.proc?.kill();
   }
 
   private spawn(o: SpawnOptions): SpawnedProcess {
-    // Our own argument array (the SDK's flags, then PALIADIN_AGENT_ARGS), no shell; `detached` makes it a process group leader.
-    const child = spawn(o.command, [...o.args, ...this.spec.launch.args], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    this.child = child;
-    const { pid } = child;
-    // The watchdog ends its group if the gateway dies first.
-    if (pid) this.spec.launch.watch?.started(pid);
-    // A write to an agent that has just died fails with EPIPE: its end is reported through `exit`.
-    child.stdin.on('error', () => undefined);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n').filter((l) => l.trim())) this.stderr.push(line.slice(0, 500));
-      this.stderr.splice(0, Math.max(0, this.stderr.length - STDERR_LINES));
-    });
-    child.once('exit', (code, signal) => {
+    // Our own argument array (the SDK's flags, then PALIADIN_AGENT_ARGS).
+    const proc = new AgentChild(o.command, [...o.args, ...this.spec.launch.args], { cwd: o.cwd, env: o.env, watch: this.spec.launch.watch });
+    this.proc = proc;
+    void proc.exited.then((exit) => {
       this.alive = false;
-      if (pid) this.spec.launch.watch?.ended(pid);
-      this.onExit({ code, signal });
+      this.onExit(exit);
     });
-    child.once('error', (e) => {
-      this.stderr.push(e.message);
-      this.alive = false;
-      this.onExit({ code: null, signal: null });
-    });
-    return child;
+    return proc.child;
   }
 
   /** Hands every message to the turn listening; when the stream ends, the agent is gone. */
@@ -281,7 +251,7 @@ export class AgentProcess {
     let reason = 'the agent closed its output';
     try {
       for await (const msg of this.query) {
-        if (msg.type === 'system' && msg.subtype === 'init') this.sessionId = msg.session_id;
+        if (msg.type === 'system' && msg.subtype === 'init') this.conversationId = msg.session_id;
         this.listener?.message(msg);
       }
     } catch (e) {

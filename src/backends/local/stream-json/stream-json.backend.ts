@@ -8,6 +8,7 @@ import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { AgentPool, type AgentStart } from '../agent-pool.js';
 import type { AgentSessionStore } from '../agent-session-store.js';
+import { ConversationRecords } from '../conversation-records.js';
 import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
 import { agentMessage } from './agent-input.js';
 import { agentPermissions } from './agent-permissions.js';
@@ -39,17 +40,19 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   readonly mode = 'streaming';
   // Permission prompts and questions become requests; the caller's own tools are offered (docs/requests.md).
   readonly offersRequests = true;
+  readonly offersClientTools = true;
+  readonly takesRules = true;
   readonly pool: AgentPool<AgentProcess, AgentStart>;
   private readonly logger = new Logger('LocalBackend');
   private readonly turns = new SerialQueue();
   private readonly host: LocalAgentHost;
-  /** Each agent's writes to the store, one after the other. */
-  private readonly recording = new WeakMap<AgentProcess, Promise<void>>();
+  private readonly conversations: ConversationRecords;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly sessions: AgentSessionStore,
+    sessions: AgentSessionStore,
   ) {
+    this.conversations = new ConversationRecords(sessions);
     this.host = new LocalAgentHost(config);
     this.pool = new AgentPool('agent', (session, signal, how) => this.startAgent(session, signal, how), {
       maxAgents: config.env.PALIADIN_MAX_PANES,
@@ -106,7 +109,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       const how: AgentStart = { workspace: req.workspace, rules: req.rules };
       try {
         agent = await this.pool.acquire(req.agentSession, signal, how);
-        if (agent.turns > 0 && (await this.isBehind(agent))) {
+        if (agent.turns > 0 && (await this.conversations.isBehind(agent))) {
           // Another instance has had a turn of this conversation (or reset it) since: this process's
           // memory of it is old. A new one resumes it as it now stands.
           this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
@@ -128,16 +131,6 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       await this.converse(agent, req, sub, signal);
     } finally {
       this.pool.release(req.agentSession);
-    }
-  }
-
-  /** Whether the stored conversation changed since this process last recorded it. A store that cannot be read: assume not. */
-  private async isBehind(agent: AgentProcess): Promise<boolean> {
-    try {
-      return (await this.sessions.get(agent.spec.session))?.version !== agent.stored?.version;
-    } catch (e) {
-      this.logger.error({ err: e, session: agent.spec.session }, 'could not read the stored agent session id');
-      return false;
     }
   }
 
@@ -187,14 +180,14 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
         message: (msg) => {
           heard = true;
           // A new conversation is recorded as soon as its id is known: even a crash mid-turn leaves it resumable.
-          if (msg.type === 'system' && msg.subtype === 'init' && msg.session_id !== agent.stored?.id) void this.record(agent);
+          if (msg.type === 'system' && msg.subtype === 'init' && msg.session_id !== agent.stored?.id) void this.conversations.record(agent);
           const result = translator.take(msg);
           if (!result) return;
           const costBefore = agent.costTotal;
           agent.costTotal = result.total_cost_usd;
           agent.detach();
           // Recorded before the turn ends, so the next turn, wherever it runs, sees this one.
-          void this.record(agent).then(() => {
+          void this.conversations.record(agent).then(() => {
             if (!interrupted) translator.finish(result, costBefore);
             finish();
           });
@@ -219,26 +212,6 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     });
   }
 
-  /**
-   * Records the agent's conversation as having had a turn here (its id, a new
-   * version), one write at a time per agent. Never rejects: a failure is
-   * logged and the turn goes on; at worst the next process starts afresh.
-   */
-  private record(agent: AgentProcess): Promise<void> {
-    const write = async () => {
-      const id = agent.sessionId;
-      if (!id) return;
-      try {
-        agent.stored = { id, version: await this.sessions.set(agent.spec.session, id) };
-      } catch (e) {
-        this.logger.error({ err: e, session: agent.spec.session }, 'could not store the agent session id');
-      }
-    };
-    const next = (this.recording.get(agent) ?? Promise.resolve()).then(write);
-    this.recording.set(agent, next);
-    return next;
-  }
-
   private async startAgent(session: string, signal: AbortSignal, how: AgentStart): Promise<AgentProcess> {
     const launch = await this.host.resolvedLaunch();
     const env = this.config.env;
@@ -246,10 +219,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     // the default rules let it read and write there only.
     const workspace = how.workspace ?? path.join(this.config.agentCwd, session);
     await mkdir(workspace, { recursive: true });
-    const resume = await this.sessions.get(session).catch((e: unknown) => {
-      this.logger.error({ err: e, session }, 'could not read the stored agent session id; starting a new conversation');
-      return undefined;
-    });
+    const resume = await this.conversations.stored(session);
     const spec = {
       session,
       launch: { ...launch, cwd: workspace },
@@ -268,7 +238,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
     } catch (e) {
       if (!(e instanceof ConversationNotFoundError)) throw e;
       this.logger.warn({ session, conversation: resume }, 'the stored conversation is gone (another HOME?); starting a new one');
-      await this.sessions.clear(session).catch(() => undefined);
+      await this.conversations.clear(session).catch(() => undefined);
       return AgentProcess.start({ ...spec, resume: undefined }, signal);
     }
   }
@@ -276,7 +246,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   /** Ends the session's agent and forgets its conversation: the next turn starts a fresh one. */
   async reset(user: { agentSession: string }): Promise<void> {
     await this.pool.close(user.agentSession);
-    await this.sessions.clear(user.agentSession);
+    await this.conversations.clear(user.agentSession);
   }
 
   async health(): Promise<BackendHealth> {
