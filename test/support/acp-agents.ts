@@ -13,7 +13,7 @@ export interface Reply {
   text?: string;
   /** The model's reasoning before its answer. */
   thought?: string;
-  /** A file the model writes with its agent's own write tool, relative to the workspace. */
+  /** A file the model writes with its agent's own write tool, relative to the workspace (each agent resolves it there). */
   write?: { file: string; content: string };
   /** A plan with the agent's own plan tool. */
   plan?: { content: string; status: 'pending' | 'in_progress' | 'completed' }[];
@@ -98,7 +98,7 @@ export async function startAcpAgent(
       const model = new ScriptedModelServer((req) => {
         const r = answer({ userMessage: req.userMessage, afterToolResult: req.afterToolResult, conversation: JSON.stringify(req.body.messages) });
         const out: ModelReply = { text: r.text, thinking: r.thought, wordDelayMs: r.wordDelayMs, hold: r.hold };
-        if (r.write) out.write = { path: path.join(workspaceOf(req.body.system), r.write.file), content: r.write.content };
+        if (r.write) out.write = { path: r.write.file, content: r.write.content };
         if (r.plan) out.tools = [{ name: 'TodoWrite', input: { todos: r.plan.map((p) => ({ content: p.content, status: p.status, activeForm: p.content })) } }];
         return out;
       });
@@ -199,13 +199,6 @@ export async function startAcpAgent(
       };
     }
   }
-}
-
-/** The working directory Claude Code names in its system prompt ("Primary working directory: ..."). */
-function workspaceOf(system: unknown): string {
-  const text = JSON.stringify(system ?? '');
-  const m = /working directory: ([^\\"]+)/i.exec(text);
-  return m?.[1]?.trim() ?? '/nonexistent';
 }
 
 /** Sets variables in this process's environment; the function returned puts back what was there. */

@@ -59,6 +59,8 @@ const CLAUDE: AcpAgentKind = {
         settings: { permissions: { allow: permissions.allow, ask: permissions.ask, deny: permissions.deny } },
         // Its guesses at the user's next message cost a model call after every turn and go nowhere here.
         promptSuggestions: false,
+        // Never a mode that skips the asking (the adapter offers it wherever it may, IS_SANDBOX set or not root).
+        allowDangerouslySkipPermissions: false,
       },
     },
   }),

@@ -19,7 +19,7 @@ const TITLE_MAX = 200;
 export class AcpTranslator {
   private readonly gate = new TrailerGate();
   private sent = '';
-  private readonly tools = new Map<string, { name: string; summary: string; done: boolean }>();
+  private readonly tools = new Map<string, { name: string; summary: string; announced: boolean; done: boolean }>();
   /** The session's running cost as the agent last reported it (Claude: usage_update.cost, in USD). */
   private costTotal?: number;
 
@@ -75,7 +75,7 @@ export class AcpTranslator {
     const rest = this.gate.end();
     this.chunk(rest.text);
     for (const call of this.tools.values()) {
-      if (call.done) continue;
+      if (call.done || !call.announced) continue;
       call.done = true;
       this.emit({ type: 'tool', name: call.name, inputSummary: call.summary, status: 'error' });
     }
@@ -102,22 +102,24 @@ export class AcpTranslator {
   private tool(update: ToolCall | ToolCallUpdate): void {
     let call = this.tools.get(update.toolCallId);
     if (!call) {
-      call = { name: toolName(update), summary: this.summary(update), done: false };
+      call = { name: toolName(update), summary: '', announced: false, done: false };
       this.tools.set(update.toolCallId, call);
+    }
+    // Agents often fill the input in later updates of the same call (Claude: a pending call with no input
+    // first): the call is announced once its input is known, or once it runs.
+    const fromInput = summarise(update.rawInput, this.workspace);
+    if (fromInput || !call.summary) call.summary = fromInput || this.title(update) || call.summary;
+    if (!call.announced && (fromInput || (update.status && update.status !== 'pending'))) {
+      call.announced = true;
       this.emit({ type: 'tool', name: call.name, inputSummary: call.summary, status: 'started' });
-    } else if (!call.summary) {
-      // Agents often fill the input in later updates of the same call.
-      call.summary = this.summary(update);
     }
     if (call.done || (update.status !== 'completed' && update.status !== 'failed')) return;
     call.done = true;
     this.emit({ type: 'tool', name: call.name, inputSummary: call.summary, status: update.status === 'failed' ? 'error' : 'done' });
   }
 
-  /** What the call is about: its input's path, pattern, command or URL, else the title the agent gave it. */
-  private summary(update: ToolCall | ToolCallUpdate): string {
-    const fromInput = summarise(update.rawInput, this.workspace);
-    if (fromInput) return fromInput;
+  /** The title the agent gave the call, paths in the workspace relative to it: what it is about when its input says nothing. */
+  private title(update: ToolCall | ToolCallUpdate): string {
     const title = (update.title ?? '')
       .replaceAll(this.workspace + '/', '')
       .replace(/\s+/g, ' ')
