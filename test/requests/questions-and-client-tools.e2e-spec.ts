@@ -240,6 +240,8 @@ describe('drivers that cannot ask', () => {
   it.each([
     [{ PALIADIN_BACKEND: 'disabled' }, 'the disabled backend'],
     [{ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'pty', PALIADIN_AGENT_COMMAND: '/bin/true' }, "the local backend's pty driver"],
+    // Codex keeps its own rules (its approval policy), and no ACP agent is offered the caller's tools.
+    [{ PALIADIN_BACKEND: 'local', PALIADIN_LOCAL_DRIVER: 'acp', PALIADIN_ACP_AGENT: 'codex' }, "the local backend's acp:codex driver"],
   ])('%j: client tools on a turn or session, and session rules, are a 400 saying so', async (env, which) => {
     const { app } = await startTestApp({ env: { PALIADIN_OWNER_EMAILS: '', ...env } });
     try {

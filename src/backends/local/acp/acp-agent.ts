@@ -21,6 +21,9 @@ import { AgentStartError } from '../local-agent-host.js';
 import type { AgentPermissions } from '../stream-json/agent-permissions.js';
 import { OutsideWorkspaceError, WorkspaceFiles } from './workspace-files.js';
 
+// How long an agent whose output ended gets to exit, so that its exit code can be told.
+const EXIT_WAIT_MS = 1_000;
+
 export interface AcpAgentSpec {
   /** The agent session it serves (logs, diagnostics). */
   session: string;
@@ -142,8 +145,11 @@ export class AcpAgent implements Conversing {
       ]);
       return agent;
     } catch (e) {
+      // Its output ended: it is exiting, and how it exits says more than the closed connection.
+      const exit = await agent.exitSoon();
       await agent.kill();
       if (e instanceof AgentStartError) throw e;
+      if (exit) throw new AgentStartError(`The agent "${spec.name}" ${exitedHow(exit, agent.proc)}`);
       // An error the agent answered with (a JSON-RPC error), or its output not being JSON-RPC at all.
       const said = e instanceof RequestError ? `${e.message}${e.data ? ` ${JSON.stringify(e.data).slice(0, 300)}` : ''}` : (e as Error).message;
       if (spec.resume && e instanceof RequestError && e.code === -32002) throw new AcpConversationNotFoundError(`conversation ${spec.resume.id} not found`);
@@ -201,11 +207,20 @@ export class AcpAgent implements Conversing {
       const prompt = texts.map((text) => ({ type: 'text' as const, text }));
       return await this.conn.agent.request('session/prompt', { sessionId: this.sessionId, prompt });
     } catch (e) {
-      if (!this.isAlive) throw new AcpAgentGoneError(this.goneReason ?? (e as Error).message);
-      throw e;
+      if (this.isAlive) throw e;
+      const exit = await this.exitSoon();
+      throw new AcpAgentGoneError(exit ? `the agent exited (${describeExit(exit)})` : (this.goneReason ?? (e as Error).message));
     } finally {
       this.listener = undefined;
     }
+  }
+
+  /** How the process exited, if it does within a moment (an agent whose output just ended); undefined if it lives on. */
+  private async exitSoon(): Promise<AgentExit | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([this.proc.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), EXIT_WAIT_MS)))]);
+    clearTimeout(timer);
+    return exit;
   }
 
   /** Asks the agent to stop the prompt under way (it answers it with `cancelled`); permission requests open are withdrawn. */
