@@ -79,6 +79,56 @@ describe('the chat page and the dashboard in a real browser', () => {
     await expect(page.locator('article.user').innerText()).resolves.toBe('Wem gehört Fall 42?');
   });
 
+  it('an agent’s thoughts show collapsed, its plan as a checklist, both before the answer (ACP agents); at 1280 and 390 px', async () => {
+    p.backend.script = () => [
+      { delay: 100, event: { type: 'thought', text: 'Erst die Akte lesen, ' } },
+      { delay: 30, event: { type: 'thought', text: 'dann antworten.' } },
+      {
+        delay: 30,
+        event: {
+          type: 'plan',
+          entries: [
+            { content: 'Akte lesen', status: 'in_progress', priority: 'high' },
+            { content: 'Antwort schreiben', status: 'pending', priority: 'medium' },
+          ],
+        },
+      },
+      {
+        delay: 30,
+        event: {
+          type: 'plan',
+          entries: [
+            { content: 'Akte lesen', status: 'completed', priority: 'high' },
+            { content: 'Antwort schreiben', status: 'in_progress', priority: 'medium' },
+          ],
+        },
+      },
+      ...streamed(30, 30),
+    ];
+    await chat();
+    await ask('Plane und antworte');
+    await page.waitForSelector('article.assistant.done');
+    const thought = answerOf(0).locator('details.thought');
+    await expect(thought.getAttribute('open')).resolves.toBeNull();
+    await expect(thought.locator('summary').innerText()).resolves.toBe('Thoughts');
+    await expect(thought.locator('p').isVisible()).resolves.toBe(false);
+    await thought.locator('summary').click();
+    await expect(thought.locator('p').innerText()).resolves.toBe('Erst die Akte lesen, dann antworten.');
+    // The plan as it last stood: one list, each step with its status.
+    await expect(answerOf(0).locator('ul.plan').count()).resolves.toBe(1);
+    const steps = answerOf(0).locator('ul.plan li');
+    await expect(steps.allInnerTexts()).resolves.toEqual(['Akte lesen', 'Antwort schreiben']);
+    await expect(steps.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.status))).resolves.toEqual(['completed', 'in_progress']);
+    // In the bubble's order: thought, plan, answer.
+    const order = await answerOf(0).evaluate((node) => [...node.children].map((c) => c.className || c.tagName.toLowerCase()));
+    expect(order.indexOf('thought')).toBeLessThan(order.indexOf('plan'));
+    expect(order.indexOf('plan')).toBeLessThan(order.findIndex((c) => c.includes('markdown')));
+    await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe(ANSWER_TEXT);
+    await screenshot(page, 'chat-thought-plan');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, 'chat-thought-plan-phone');
+  });
+
   it('the server drops the stream mid-answer: the page reconnects and shows the full answer exactly once', async () => {
     const chunks = Array.from({ length: 12 }, (_, i) => `Teil${i} `);
     p.backend.script = () => streamed(100, 200, chunks);

@@ -29,7 +29,10 @@ const COPY = {
       disabled: 'Paliadin ist abgeschaltet.',
       interrupted: 'Der Server wurde neu gestartet; bitte erneut fragen.',
       cancelled: 'Abgebrochen.',
+      refused: 'Der Assistent hat die Antwort abgelehnt.',
     },
+    thought: 'Gedanken',
+    plan: 'Plan',
     unknownError: 'Etwas ist schiefgegangen.',
     hint: 'Frag Paliadin etwas – zum Beispiel „Welche Fristen laufen diese Woche ab?“ oder „Wer betreut Fall 42?“. Enter sendet, Umschalt+Enter macht eine neue Zeile.',
     session: 'Sitzung ansehen',
@@ -61,7 +64,10 @@ const COPY = {
       disabled: 'Paliadin is switched off.',
       interrupted: 'The server restarted; please ask again.',
       cancelled: 'Cancelled.',
+      refused: 'The assistant declined to answer.',
     },
+    thought: 'Thoughts',
+    plan: 'Plan',
     unknownError: 'Something went wrong.',
     hint: 'Ask Paliadin something – for example “Which deadlines run out this week?” or “Who handles case 42?”. Enter sends, Shift+Enter starts a new line.',
     session: 'Watch session',
@@ -101,7 +107,35 @@ function bubble(role, turnId) {
 
 function showAnswer(node, text) {
   node.querySelector('.markdown')?.remove();
-  node.prepend(render(text));
+  // After the thought and plan, when the agent gave them: they came first.
+  const before = node.querySelector('ul.plan') ?? node.querySelector('details.thought');
+  if (before) before.after(render(text));
+  else node.prepend(render(text));
+}
+
+/** The agent's reasoning (ACP `thought`): collapsed under the answer's bubble top, opened by who wants to read it. */
+function showThought(node, text) {
+  let box = node.querySelector('details.thought');
+  if (!box) {
+    box = el('details', { class: 'thought' }, el('summary', { text: COPY.thought }), el('p'));
+    node.prepend(box);
+  }
+  box.querySelector('p').textContent = text;
+}
+
+/** The agent's plan (ACP `plan`), whole each time: a checklist, done steps ticked, the current one marked. */
+function showPlan(node, entries) {
+  const list = el('ul', { class: 'plan', 'aria-label': COPY.plan });
+  for (const entry of entries) {
+    const item = el('li', { class: entry.status, text: entry.content });
+    item.dataset.status = entry.status;
+    list.append(item);
+  }
+  const old = node.querySelector('ul.plan');
+  const thought = node.querySelector('details.thought');
+  if (old) old.replaceWith(list);
+  else if (thought) thought.after(list);
+  else node.prepend(list);
 }
 
 function showStatus(node, text, kind) {
@@ -193,6 +227,16 @@ function follow(turnId, sseUrl, node) {
     const data = JSON.parse(e.data);
     resolveCard(node.querySelector(`.request[data-request="${data.request_id}"]`), data);
     thinking.show(0);
+  });
+  let thought = '';
+  source.addEventListener('thought', (e) => {
+    if (!fresh(e)) return;
+    thought += JSON.parse(e.data).delta;
+    showThought(node, thought);
+  });
+  source.addEventListener('plan', (e) => {
+    if (!fresh(e)) return;
+    showPlan(node, JSON.parse(e.data).entries);
   });
   source.addEventListener('content', (e) => {
     if (!fresh(e)) return;
