@@ -55,10 +55,26 @@ describe('OpenAPI documents the error envelopes', () => {
   it('the turn stream: 200 is text/event-stream, with the data schema of each event', () => {
     const ok = doc.paths['/api/paliadin/stream/{id}'].get.responses['200'] as { content: Record<string, { 'x-events'?: Record<string, { $ref: string }> }> };
     const events = ok.content['text/event-stream']['x-events']!;
-    expect(Object.keys(events).sort()).toEqual(['client_tool', 'content', 'end', 'error', 'meta', 'permission', 'question', 'resolved', 'thinking', 'tool']);
+    expect(Object.keys(events).sort()).toEqual([
+      'client_tool',
+      'content',
+      'end',
+      'error',
+      'meta',
+      'permission',
+      'plan',
+      'question',
+      'resolved',
+      'thinking',
+      'thought',
+      'tool',
+    ]);
     for (const { $ref } of Object.values(events)) expect(doc.components.schemas[$ref.split('/').at(-1)!]).toBeDefined();
     const error = doc.components.schemas.ErrorEventData as unknown as { properties: { code: { enum: string[] } } };
     expect(error.properties.code.enum).toContain('interrupted');
+    expect(error.properties.code.enum).toContain('refused');
+    const end = doc.components.schemas.EndEventData as unknown as { properties: Record<string, unknown> };
+    expect(Object.keys(end.properties)).toEqual(expect.arrayContaining(['usage', 'num_turns', 'stop_reason']));
     const resolved = doc.components.schemas.ResolvedEventData as unknown as { properties: { by: { enum: string[] } } };
     expect(resolved.properties.by.enum).toEqual(['user', 'api_key', 'timeout', 'cancel', 'interrupted']);
     expect(Object.keys(doc.components.schemas.ThinkingEventData.properties)).toContain('waiting_for');
