@@ -1,16 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../backend.interface.js';
-import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
-import { resolveCommand } from '../agent-launch.js';
+import { NO_CREDENTIALS, resolveCommand } from '../agent-launch.js';
 import { AgentPool, type AgentStart } from '../agent-pool.js';
 import type { AgentSessionStore } from '../agent-session-store.js';
 import { ConversationRecords } from '../conversation-records.js';
 import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
+import { warmAgentTurn, type WarmTurnDeps } from '../warm-agent-turn.js';
 import { agentPermissions } from '../stream-json/agent-permissions.js';
 import { CHAT_INSTRUCTIONS } from '../stream-json/chat-instructions.js';
 import { AcpAgent, AcpAgentGoneError, AcpConversationNotFoundError, type AcpAgentSpec } from './acp-agent.js';
@@ -48,6 +48,7 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   private readonly host: LocalAgentHost;
   private readonly agent: AcpAgentKind;
   private readonly conversations: ConversationRecords;
+  private readonly warm: WarmTurnDeps<AcpAgent>;
   /** What the agent says it is (`codex-acp 0.16.0`), once one has started; or why none could. */
   private seen?: { version: string } | { problem: string; at: number };
   private probing?: Promise<void>;
@@ -66,6 +67,13 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       maxAgents: config.env.PALIADIN_MAX_PANES,
       idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
     });
+    this.warm = {
+      pool: this.pool,
+      conversations: this.conversations,
+      turns: this.turns,
+      thinkingIntervalMs: config.env.PALIADIN_THINKING_INTERVAL_MS,
+      logger: this.logger,
+    };
   }
 
   agentProcesses(): number {
@@ -85,59 +93,7 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   }
 
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
-    return new Observable<BackendEvent>((sub) => {
-      const abort = new AbortController();
-      // Until the message is with the agent (the session's previous turn settling, its process starting),
-      // the backend is at work and says so; the silence watch is for an agent that has the message.
-      const startedMs = Date.now();
-      const waiting = setInterval(
-        () => sub.next({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) }),
-        this.config.env.PALIADIN_THINKING_INTERVAL_MS,
-      );
-      const sending = () => clearInterval(waiting);
-      this.turns
-        .run(req.agentSession, () => this.turn(req, sub, abort.signal, sending))
-        .catch((e: unknown) => {
-          this.logger.error({ err: e, turnId: req.turnId }, 'ACP turn failed');
-          sub.next({ type: 'error', code: 'upstream_error', message: 'The local agent backend failed' });
-        })
-        .finally(sending);
-      // Unsubscribed (cancel, shutdown, silence, the turn's ceiling): the agent is asked to stop.
-      return () => {
-        sending();
-        abort.abort();
-      };
-    });
-  }
-
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, sending: () => void): Promise<void> {
-    if (signal.aborted) return;
-    try {
-      let agent: AcpAgent;
-      const how: AgentStart = { workspace: req.workspace, rules: req.rules };
-      try {
-        agent = await this.pool.acquire(req.agentSession, signal, how);
-        if (agent.turns > 0 && (await this.conversations.isBehind(agent))) {
-          // Another instance has had a turn of this conversation (or reset it) since: a new process loads it as it stands.
-          this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
-          await this.pool.close(req.agentSession);
-          agent = await this.pool.acquire(req.agentSession, signal, how);
-        }
-      } catch (e) {
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
-        if (signal.aborted) return;
-        if (e instanceof AgentStartError) {
-          sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
-          return;
-        }
-        throw e;
-      }
-      if (!(await handOver(req))) return;
-      sending();
-      await this.converse(agent, req, sub, signal);
-    } finally {
-      this.pool.release(req.agentSession);
-    }
+    return warmAgentTurn(this.warm, req, (agent, sub, signal) => this.converse(agent, req, sub, signal));
   }
 
   /** One prompt to the agent, its updates as events, until its answer, its end, or the turn's abort. */
@@ -232,7 +188,7 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
 
   /** How a session's agent is started: the command, our environment without our secrets, its rules. */
   private async spec(session: string, workspace: string, how: AgentStart, resume: AcpAgentSpec['resume']): Promise<AcpAgentSpec> {
-    if (!this.host.hasModel()) throw new AgentStartError(`The agent cannot answer: ${this.healthProblemOfModel()}`);
+    if (!this.host.hasModel()) throw new AgentStartError(`The agent cannot answer: ${NO_CREDENTIALS}`);
     const found = this.agent.command();
     if ('problem' in found) throw new AgentStartError(`The ACP agent "${this.agent.name}" is ${found.problem}`);
     const base = this.host.baseLaunch();
@@ -274,10 +230,6 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       this.seen = { problem: e instanceof AgentStartError ? e.message : errorText(e), at: Date.now() };
       this.logger.warn(`the ACP agent "${this.agent.name}" could not be started: ${this.seen.problem}`);
     }
-  }
-
-  private healthProblemOfModel(): string {
-    return 'no Anthropic credentials: set ANTHROPIC_API_KEY or log in with claude';
   }
 
   /** Ends the session's agent and forgets its conversation: the next turn starts a fresh one. */

@@ -1,15 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
 import type { BackendEvent, BackendHealth, BackendTurnRequest, PaliadinBackend } from '../../backend.interface.js';
-import { handOver } from '../../backend.interface.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { AgentPool, type AgentStart } from '../agent-pool.js';
 import type { AgentSessionStore } from '../agent-session-store.js';
 import { ConversationRecords } from '../conversation-records.js';
-import { AgentStartError, LocalAgentHost } from '../local-agent-host.js';
+import { LocalAgentHost } from '../local-agent-host.js';
+import { warmAgentTurn, type WarmTurnDeps } from '../warm-agent-turn.js';
 import { agentMessage } from './agent-input.js';
 import { agentPermissions } from './agent-permissions.js';
 import { AgentProcess, ConversationNotFoundError, loadSdk } from './agent-process.js';
@@ -47,6 +47,7 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   private readonly turns = new SerialQueue();
   private readonly host: LocalAgentHost;
   private readonly conversations: ConversationRecords;
+  private readonly warm: WarmTurnDeps<AgentProcess>;
 
   constructor(
     private readonly config: AppConfig,
@@ -58,6 +59,13 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
       maxAgents: config.env.PALIADIN_MAX_PANES,
       idleMs: config.env.PALIADIN_AGENT_IDLE_MS,
     });
+    this.warm = {
+      pool: this.pool,
+      conversations: this.conversations,
+      turns: this.turns,
+      thinkingIntervalMs: config.env.PALIADIN_THINKING_INTERVAL_MS,
+      logger: this.logger,
+    };
   }
 
   agentProcesses(): number {
@@ -76,62 +84,12 @@ export class StreamJsonLocalBackend implements PaliadinBackend, OnModuleInit, On
   }
 
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
-    return new Observable<BackendEvent>((sub) => {
-      const abort = new AbortController();
-      // Until the message is with the agent (this session's previous turn still settling, its process
-      // starting: each bounded by its own timeout), the backend is the one at work, and says so; the
-      // silence watch is for an agent that has the message and says nothing.
-      const startedMs = Date.now();
-      const waiting = setInterval(
-        () => sub.next({ type: 'heartbeat', elapsedSeconds: Math.floor((Date.now() - startedMs) / 1000) }),
-        this.config.env.PALIADIN_THINKING_INTERVAL_MS,
-      );
-      const sending = () => clearInterval(waiting);
-      this.turns
-        .run(req.agentSession, () => this.turn(req, sub, abort.signal, sending))
-        .catch((e: unknown) => {
-          this.logger.error({ err: e, turnId: req.turnId }, 'local turn failed');
-          sub.next({ type: 'error', code: 'upstream_error', message: 'The local agent backend failed' });
-        })
-        .finally(sending);
-      // Unsubscribed (cancel, shutdown, silence, the turn's ceiling): the agent is interrupted.
-      return () => {
-        sending();
-        abort.abort();
-      };
-    });
-  }
-
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, sending: () => void): Promise<void> {
-    if (signal.aborted) return;
-    try {
-      let agent: AgentProcess;
-      const how: AgentStart = { workspace: req.workspace, rules: req.rules };
-      try {
-        agent = await this.pool.acquire(req.agentSession, signal, how);
-        if (agent.turns > 0 && (await this.conversations.isBehind(agent))) {
-          // Another instance has had a turn of this conversation (or reset it) since: this process's
-          // memory of it is old. A new one resumes it as it now stands.
-          this.logger.log(`the conversation of ${req.agentSession} moved on elsewhere; restarting its agent`);
-          await this.pool.close(req.agentSession);
-          agent = await this.pool.acquire(req.agentSession, signal, how);
-        }
-        await agent.useClientTools(req.clientTools);
-      } catch (e) {
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the turn may be aborted while we awaited
-        if (signal.aborted) return;
-        if (e instanceof AgentStartError) {
-          sub.next({ type: 'error', code: 'tmux_unavailable', message: e.message });
-          return;
-        }
-        throw e;
-      }
-      if (!(await handOver(req))) return;
-      sending();
-      await this.converse(agent, req, sub, signal);
-    } finally {
-      this.pool.release(req.agentSession);
-    }
+    return warmAgentTurn(
+      this.warm,
+      req,
+      (agent, sub, signal) => this.converse(agent, req, sub, signal),
+      (agent) => agent.useClientTools(req.clientTools),
+    );
   }
 
   /** One message to the agent, its answer as events, until its result, its end, or the turn's abort. */
