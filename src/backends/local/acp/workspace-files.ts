@@ -26,7 +26,7 @@ export class WorkspaceFiles {
   ) {}
 
   async read(file: string, line?: number | null, limit?: number | null): Promise<string> {
-    const real = await this.inside(file, this.opts.missingReadsEmpty ? 'write' : 'read');
+    const real = await this.inside(file, 'read', this.opts.missingReadsEmpty);
     const buf = await readFile(real).catch((e: unknown) => {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && this.opts.missingReadsEmpty) return Buffer.alloc(0);
       throw e;
@@ -40,17 +40,17 @@ export class WorkspaceFiles {
   }
 
   async write(file: string, content: string): Promise<void> {
-    const real = await this.inside(file, 'write');
+    const real = await this.inside(file, 'written', true);
     await mkdir(path.dirname(real), { recursive: true });
     await writeFile(real, content);
   }
 
   /**
    * The real path of `file`, when it is inside the workspace. For a file
-   * that does not exist yet (a write), its nearest existing ancestor is what
+   * that may not exist yet (`mayBeMissing`: a write, Gemini's read before one), its nearest existing ancestor is what
    * is resolved, and the rest must not climb out with `..`.
    */
-  private async inside(file: string, what: 'read' | 'write'): Promise<string> {
+  private async inside(file: string, what: 'read' | 'written', mayBeMissing: boolean): Promise<string> {
     if (!path.isAbsolute(file)) throw new OutsideWorkspaceError(`${file}: the path must be absolute`);
     const root = await (this.root ??= realpath(this.workspace));
     let existing = path.resolve(file);
@@ -62,7 +62,7 @@ export class WorkspaceFiles {
       } catch (e) {
         const parent = path.dirname(existing);
         // Only a missing file (or directory) may be created; anything else is the error it is.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || what === 'read' || parent === existing) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !mayBeMissing || parent === existing) throw e;
         rest.unshift(path.basename(existing));
         existing = parent;
       }
@@ -72,9 +72,7 @@ export class WorkspaceFiles {
       throw new OutsideWorkspaceError(`${file} goes through a symbolic link to a missing file; it cannot be written`);
     const real = path.join(existing, ...rest);
     if (real !== root && !real.startsWith(root + path.sep))
-      throw new OutsideWorkspaceError(
-        `${file} is outside the session's workspace (${this.workspace}); only files inside it can be ${what === 'read' ? 'read' : 'written'}`,
-      );
+      throw new OutsideWorkspaceError(`${file} is outside the session's workspace (${this.workspace}); only files inside it can be ${what}`);
     return real;
   }
 }
