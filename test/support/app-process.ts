@@ -82,7 +82,8 @@ export async function startInstance(
     PALIADIN_DATA_DIR: dataDir,
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: '',
-    PALIADIN_RUNNER_HEARTBEAT_MS: '200',
+    // The same beat as testEnv's: every janitor on the shared database judges by it.
+    PALIADIN_RUNNER_HEARTBEAT_MS: '500',
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;

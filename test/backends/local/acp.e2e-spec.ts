@@ -168,7 +168,8 @@ describe.each(AGENTS)('ACP driver with %s', (name) => {
       .at(-1);
     if (agent.supports.resume) expect(third?.conversation).toContain('Merk dir: Papaya');
     else expect(third?.conversation).not.toContain('Merk dir: Papaya');
-  });
+    // Three turns, a restart and (for Gemini) up to a minute's wait.
+  }, 180_000);
 
   it('an agent that dies mid-turn: upstream_error, retryable; the next turn starts a new one', async () => {
     const who = 'crash';

@@ -164,6 +164,16 @@ export class AcpLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
   }
 
   private async startAgent(session: string, signal: AbortSignal, how: AgentStart): Promise<AcpAgent> {
+    try {
+      return await this.startSessionAgent(session, signal, how);
+    } catch (e) {
+      // A turn's agent that cannot start says so on /health too, whether or not the probe has finished.
+      if (e instanceof AgentStartError) this.seen = { problem: e.message, at: Date.now() };
+      throw e;
+    }
+  }
+
+  private async startSessionAgent(session: string, signal: AbortSignal, how: AgentStart): Promise<AcpAgent> {
     // Each agent session works in a directory of its own (its session's workspace, when it names one).
     const workspace = how.workspace ?? path.join(this.config.agentCwd, session);
     await mkdir(workspace, { recursive: true });
