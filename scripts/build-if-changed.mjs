@@ -1,0 +1,42 @@
+// `npm start` (and the CLIs) compile only when something changed: an unchanged
+// checkout starts without the two seconds tsc spends just to find nothing to do.
+// "Changed" is any file or directory under the compiled folders, or a tsconfig
+// or package.json, newer than the last build's stamp (dist/.tsbuildinfo, written
+// by every build). A directory's time moves when a file in it is added, deleted
+// or renamed, so those count too. `npm run build` always compiles.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const stamp = path.join(root, 'dist', '.tsbuildinfo');
+const inputs = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+function newest(p) {
+  const st = statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  let t = st.mtimeMs;
+  if (st.isDirectory()) for (const name of readdirSync(p)) t = Math.max(t, newest(path.join(p, name)));
+  return t;
+}
+
+const built = statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+const changed = Math.max(...inputs.map((p) => newest(path.join(root, p))));
+const outputGone = !existsSync(path.join(root, 'dist', 'src', 'main.js'));
+if (changed >= built || outputGone) {
+  // tsc's incremental build does not write again what it thinks it wrote: without its output, start over.
+  if (outputGone) rmSync(stamp, { force: true });
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  } catch {
+    // tsc wrote its stamp even so: age it, or the next start would take the failed build for a good one.
+    if (existsSync(stamp)) utimesSync(stamp, 0, 0);
+    process.exit(1);
+  }
+  // tsc leaves its stamp alone when a touched file compiled to the same output: move it, or every start would compile again.
+  const t = new Date();
+  utimesSync(stamp, t, t);
+}
