@@ -5,6 +5,7 @@ import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { AcpLocalBackend } from '../../../src/backends/local/acp/acp.backend.js';
 import { agentSessionName } from '../../../src/contract/agent-session.js';
 import { startAcpAgent, type AcpAgentFixture, type AcpAgentUnderTest, type Asked, type Reply } from '../../support/acp-agents.js';
+import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { answerRequest, requestIdOf, requestsOf, resolvedOf } from '../../support/requests.js';
 import type { SseEvent } from '../../support/sse-client.js';
@@ -29,6 +30,17 @@ function byMarker(answers: Map<string, (req: Asked) => Reply | undefined>) {
 
 const AGENTS: AcpAgentUnderTest[] = ['claude', 'codex', 'gemini'];
 
+// A database of their own: these turns run beside three real agents each, which on two cores can
+// hold a worker up longer than the heartbeat window, and a janitor of another test file on the
+// shared database would take such a live turn for a dead one (interrupted).
+let db: { url: string; drop: () => Promise<void> };
+beforeAll(async () => {
+  db = await isolatedDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
 /**
  * The ACP driver (docs/local-drivers.md, "The ACP driver") with each real
  * agent: Claude through its ACP adapter, Codex through codex-acp, Gemini CLI,
@@ -44,7 +56,7 @@ describe.each(AGENTS)('ACP driver with %s', (name) => {
 
   beforeAll(async () => {
     agent = await startAcpAgent(name, byMarker(answers));
-    t = await startBackendApp({ ...agent.env, PALIADIN_THINKING_INTERVAL_MS: '500' });
+    t = await startBackendApp({ ...agent.env, DATABASE_URL: db.url, PALIADIN_THINKING_INTERVAL_MS: '500' });
   });
   afterAll(async () => {
     await t?.app.close();
@@ -119,7 +131,7 @@ describe.each(AGENTS)('ACP driver with %s', (name) => {
         }
       },
     });
-    expect(errorOf(read.events)?.code).toBe('cancelled');
+    expect(errorOf(read.events)).toMatchObject({ code: 'cancelled' });
     const next = await answered(who, 'Danach kurz');
     expect(kinds(next.events).at(-1)).toBe('end');
     expect(deltas(next.events).join('')).toBe('Echo: Danach kurz');
@@ -159,7 +171,7 @@ describe.each(AGENTS)('ACP driver with %s', (name) => {
       await waitUntil(() => new Date().getUTCMinutes() !== minute, 70_000, 'the next minute');
     }
     await t.app.close();
-    t = await startBackendApp({ ...agent.env, PALIADIN_THINKING_INTERVAL_MS: '500' });
+    t = await startBackendApp({ ...agent.env, DATABASE_URL: db.url, PALIADIN_THINKING_INTERVAL_MS: '500' });
     const after = await answered(who, 'Und nach dem Neustart?');
     expect(kinds(after.events).at(-1)).toBe('end');
     const third = agent
@@ -209,7 +221,7 @@ describe.each(AGENTS)('ACP driver with %s: permission requests', (name) => {
       },
       { asking: true },
     );
-    t = await startBackendApp({ ...agent.env, PALIADIN_THINKING_INTERVAL_MS: '500' });
+    t = await startBackendApp({ ...agent.env, DATABASE_URL: db.url, PALIADIN_THINKING_INTERVAL_MS: '500' });
   });
   afterAll(async () => {
     await t?.app.close();
