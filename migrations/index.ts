@@ -6,6 +6,7 @@ import { AgentConversations1764300000000 } from './1764300000000-AgentConversati
 import { EventDataUncompressed1764400000000 } from './1764400000000-EventDataUncompressed.js';
 import { Requests1764500000000 } from './1764500000000-Requests.js';
 import { TurnHandover1764600000000 } from './1764600000000-TurnHandover.js';
+import { TurnAdmission1764700000000 } from './1764700000000-TurnAdmission.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   EventDataUncompressed1764400000000,
   Requests1764500000000,
   TurnHandover1764600000000,
+  TurnAdmission1764700000000,
 ];

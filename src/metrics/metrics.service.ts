@@ -49,6 +49,12 @@ export class MetricsService {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly admissionsPerCall = new Histogram({
+    name: 'paliadin_turn_admissions_per_call',
+    help: 'Turns put in by one call to Postgres: the admissions that arrived together (docs/event-log.md, "Admission")',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
+    registers: [this.registry],
+  });
   readonly eventsStored = new Counter({
     name: 'paliadin_events_stored_total',
     help: 'Turn events this instance stored',

@@ -62,12 +62,17 @@ export class AgentSessionQueue {
   async waitForTurn(turnId: string, agentSession: string, runnerId: string, signal: AbortSignal): Promise<void> {
     for (;;) {
       signal.throwIfAborted();
+      // Watched from before the claim: a turn that ends while the claim is on its way wakes the next try.
+      const chance = this.watch(agentSession);
       try {
-        if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession, runnerId))) return;
+        if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession, runnerId))) {
+          chance.stop();
+          return;
+        }
       } catch (e) {
         this.logger.warn(`claiming turn ${turnId} failed (${(e as Error).message}); trying again`);
       }
-      await this.nextChance(agentSession, signal);
+      await chance.wait(this.config.env.PALIADIN_QUEUE_POLL_MS, signal);
     }
   }
 
@@ -76,19 +81,28 @@ export class AgentSessionQueue {
     this.waiting.get(agentSession)?.forEach((wake) => wake());
   }
 
-  private async nextChance(agentSession: string, signal: AbortSignal): Promise<void> {
-    const poll = new AbortController();
+  /** Watches for a turn of `agentSession` ending here; `wait` returns at once if one did since. */
+  private watch(agentSession: string): { stop: () => void; wait: (ms: number, signal: AbortSignal) => Promise<void> } {
+    const woken = new AbortController();
+    const wake = () => woken.abort();
     let set = this.waiting.get(agentSession);
     if (!set) this.waiting.set(agentSession, (set = new Set()));
-    const wake = () => poll.abort();
     set.add(wake);
-    try {
-      await sleep(this.config.env.PALIADIN_QUEUE_POLL_MS, undefined, { signal: AbortSignal.any([poll.signal, signal]) });
-    } catch {
-      // woken early, or cancelled: the loop looks at the signal
-    } finally {
+    const stop = () => {
       set.delete(wake);
       if (set.size === 0 && this.waiting.get(agentSession) === set) this.waiting.delete(agentSession);
-    }
+    };
+    return {
+      stop,
+      wait: async (ms, signal) => {
+        try {
+          if (!woken.signal.aborted) await sleep(ms, undefined, { signal: AbortSignal.any([woken.signal, signal]) });
+        } catch {
+          // woken early, or cancelled: the loop looks at the signal
+        } finally {
+          stop();
+        }
+      },
+    };
   }
 }

@@ -11,6 +11,7 @@ import type { CreateTurnDto, TurnCreatedDto } from './dto/create-turn.dto.js';
 import type { HistoryQueryDto } from './dto/history-query.dto.js';
 import type { RecoveredTurnDto, TurnHistoryRowDto, TurnViewDto } from './dto/turn-view.dto.js';
 import { TurnEventLog } from './turn-event-log.js';
+import { TurnAdmissions } from './turn-admissions.js';
 import { TurnRecovery } from './turn-recovery.js';
 import { TURN_COLUMNS, earlierExchanges, toHistoryRow, toTurnView, type TurnRecord } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
@@ -46,6 +47,7 @@ export class TurnService {
     private readonly runners: TurnRunners,
     private readonly log: TurnEventLog,
     private readonly recovery: TurnRecovery,
+    private readonly admissions: TurnAdmissions,
   ) {}
 
   /**
@@ -95,55 +97,35 @@ export class TurnService {
     const pageOrigin = dto.page_origin || context?.page_origin || null;
     const cap = this.config.env.PALIADIN_MAX_INFLIGHT_PER_USER;
 
-    // The cap check and the insert run under a per-user lock, so parallel POSTs cannot both slip
-    // under it; the check needs a statement of its own, after the lock, to see what they committed.
+    // Stored before it is answered: the row, its meta event and its session's count go in together,
+    // under the user's lock, with the cap checked and the turn claimed there (TurnAdmissions).
     const startedAt = new Date();
     const agentSession = session?.agentSession ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
-    const { claimed, sessionRef } = await this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-inflight:${user.userId}`]);
-      const sessionRef = await SessionStore.startTurn(
-        tx,
-        session ? { sessionId: session.id } : { userId: user.userId, agentSession, backend: this.backend.kind, driver: this.backend.driver ?? null },
-        { turnId, input: dto.user_message, startedAt },
-      );
-      if (!sessionRef) throw new BadRequestException('session is not active');
-      // The turn is claimed as it goes in when nothing else of its agent session is unfinished: no later
-      // claim round trip. The per-user lock above covers it, as every agent session belongs to one user
-      // (AgentSessionQueue has the rules; a turn that must wait is claimed there later).
-      const [{ n, claimed }]: { n: number; claimed: boolean | null }[] = await tx.query(
-        `WITH inflight AS (SELECT count(*)::int AS n FROM paliadin_turns WHERE user_id = $2 AND finished_at IS NULL),
-         turn AS (
-           INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, started_at, user_message, page_origin, context, runner_id, heartbeat_at, agent_session, session_ref, claimed_at, client_tools)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $12, $13,
-                  CASE WHEN NOT EXISTS (SELECT 1 FROM paliadin_turns o WHERE o.agent_session = $12 AND o.finished_at IS NULL) THEN now() END, $14
-           FROM inflight WHERE n < $10
-           RETURNING turn_id, claimed_at IS NOT NULL AS claimed
-         ),
-         meta AS (INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) SELECT turn_id, 1, 'meta', $11 FROM turn)
-         SELECT n, (SELECT claimed FROM turn) AS claimed FROM inflight`,
-        [
-          turnId,
-          user.userId,
-          sessionId,
-          this.backend.kind,
-          startedAt,
-          dto.user_message,
-          pageOrigin,
-          context ? JSON.stringify(context) : null,
-          this.runners.runnerId,
-          cap,
-          JSON.stringify({ turn_id: turnId, started_at: startedAt.toISOString() }),
-          agentSession,
-          sessionRef,
-          // The turn's own client tools, for another instance that may have to run it (TurnAdoption).
-          dto.client_tools?.length ? JSON.stringify(dto.client_tools) : null,
-        ],
-      );
-      if (n >= cap) {
-        throw new HttpException(`You already have ${n} turns running (the limit is ${cap}); wait for one to finish`, HttpStatus.TOO_MANY_REQUESTS);
-      }
-      return { claimed: claimed === true, sessionRef };
+    const admitted = await this.admissions.admit({
+      turnId,
+      userId: user.userId,
+      sessionId: session?.id,
+      agentSession,
+      backend: this.backend.kind,
+      driver: this.backend.driver ?? null,
+      browserSession: sessionId,
+      startedAt,
+      userMessage: dto.user_message,
+      pageOrigin,
+      context: context ?? null,
+      runnerId: this.runners.runnerId,
+      cap,
+      // The turn's own client tools, for another instance that may have to run it (TurnAdoption).
+      clientTools: dto.client_tools?.length ? dto.client_tools : null,
     });
+    if (admitted.outcome === 'inactive') throw new BadRequestException('session is not active');
+    if (admitted.outcome === 'full') {
+      throw new HttpException(
+        `You already have ${admitted.inflight} turns running (the limit is ${cap}); wait for one to finish`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    const { claimed, sessionRef } = admitted;
 
     this.runners.start(
       {

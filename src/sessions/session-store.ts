@@ -46,9 +46,12 @@ const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) && Array.isArray(r[0]) ? (r[0] as T[]) : (r as T[]));
 
 /**
- * paliadin_sessions and paliadin_session_events: every statement on them.
- * A session's own events (lifecycle, turn starts) are numbered by its
- * `events_seq`, bumped in the statement that records the change.
+ * paliadin_sessions and paliadin_session_events: every statement on them
+ * but a turn's start, which is recorded with the turn in the database
+ * function paliadin_admit_turns (migrations/1764700000000-TurnAdmission.ts;
+ * TurnAdmissions calls it). A session's own events (lifecycle, turn starts)
+ * are numbered by its `events_seq`, bumped in the statement that records the
+ * change.
  */
 export const SessionStore = {
   async find(db: Queryable, id: string): Promise<SessionRecord | undefined> {
@@ -112,48 +115,6 @@ export const SessionStore = {
       ),
     );
     return row ? SessionStore.find(db, row.id) : undefined;
-  },
-
-  /**
-   * A turn starts in the session: counts it and records its `turn` event.
-   * The user's default session is created on its first use. Undefined when
-   * the session is not active.
-   */
-  async startTurn(
-    db: Queryable,
-    target: { sessionId: string } | { userId: string; agentSession: string; backend: string; driver: string | null },
-    turn: { turnId: string; input: string; startedAt: Date },
-  ): Promise<string | undefined> {
-    const turnEvent = JSON.stringify({ turn_id: turn.turnId, input: turn.input, started_at: turn.startedAt.toISOString() });
-    // One statement either way (it runs inside POST turn's transaction, where every round trip counts).
-    const counted =
-      'sessionId' in target
-        ? {
-            sql: `UPDATE paliadin_sessions SET turns = turns + 1, last_activity_at = now(), events_seq = events_seq + 1
-                  WHERE id = $1 AND status = 'active' RETURNING id, events_seq AS seq, false AS created, created_at`,
-            params: [target.sessionId],
-          }
-        : {
-            // A default session just made gets its `session {status: active}` event first, as every session does.
-            sql: `INSERT INTO paliadin_sessions AS s (user_id, name, agent_session, created_by, backend, driver, turns, events_seq)
-                  VALUES ($1::uuid, '${DEFAULT_SESSION_NAME}', $2, $1::text, $3, $4, 1, 2)
-                  ON CONFLICT (user_id, name) WHERE status = 'active'
-                  DO UPDATE SET turns = s.turns + 1, last_activity_at = now(), events_seq = s.events_seq + 1
-                  RETURNING id, events_seq AS seq, (xmax = 0) AS created, created_at`,
-            params: [target.userId, target.agentSession, target.backend, target.driver],
-          };
-    const n = counted.params.length;
-    const [row] = rowsOf<{ id: string } | undefined>(
-      await db.query(
-        `WITH s AS (${counted.sql}),
-         opened AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data)
-                    SELECT id, 1, 'session', jsonb_build_object('status', 'active', 'at', ${ISO('created_at')}, 'reason', 'created') FROM s WHERE created),
-         started AS (INSERT INTO paliadin_session_events (session_id, seq, kind, data) SELECT id, seq, 'turn', $${n + 1}::jsonb FROM s)
-         SELECT id FROM s`,
-        [...counted.params, turnEvent],
-      ),
-    );
-    return row?.id;
   },
 
   /** Ends an active session with `status`; false when it was not active. */

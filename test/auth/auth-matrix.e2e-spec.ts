@@ -7,6 +7,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import { AdminProbeController, PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, startTestApp } from '../support/test-app.js';
 import { subFor, tokenFor, userToken } from '../support/tokens.js';
+import { waitUntil } from '../support/wait.js';
 
 const PROBE = '/api/paliadin/probe';
 // Same length as PROBE, so an identical 404 means identical bytes, Content-Length included.
@@ -60,6 +61,23 @@ describe('auth matrix', () => {
 
     it('401 when expired', async () => {
       expect((await get(PROBE, await userToken({ email: OWNER_EMAIL, expiresIn: -60 }))).status).toBe(401);
+    });
+
+    it('a token accepted a moment ago is refused once it expires (verified tokens are remembered only until their exp)', async () => {
+      const token = await userToken({ email: OWNER_EMAIL, sub: subFor(OWNER_EMAIL), expiresIn: 2 });
+      expect((await get(PROBE, token)).status).toBe(200);
+      expect((await get(PROBE, token)).status).toBe(200);
+      const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+      await waitUntil(() => Date.now() >= exp * 1000, 5_000, 'the token to expire');
+      expect((await get(PROBE, token)).status).toBe(401);
+    });
+
+    it('a remembered token is the exact bytes verified: a different signature on the same claims is checked afresh', async () => {
+      const token = await userToken({ email: OWNER_EMAIL, sub: subFor(OWNER_EMAIL) });
+      expect((await get(PROBE, token)).status).toBe(200);
+      const [header, payload] = token.split('.');
+      const forged = `${header}.${payload}.${Buffer.alloc(32, 7).toString('base64url')}`;
+      expect((await get(PROBE, forged)).status).toBe(401);
     });
 
     it('401 without exp', async () => {

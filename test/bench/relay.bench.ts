@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createParser } from 'eventsource-parser';
 import pg from 'pg';
-import { freePort } from '../../src/database/embedded-postgres.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
-import { TEST_JWT_SECRET } from '../support/test-app.js';
 import { tokenFor } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
+import { type BenchRow, child, gateway, now, pct, printTable, rssMb, stop, stopAll } from './support/processes.js';
 
 /**
  * Issue #11's speed goals, measured side by side in one run: the gateway
@@ -18,64 +16,8 @@ import { waitUntil } from '../support/wait.js';
  * process), both fed by one fast loopback upstream (upstream.mjs, its own
  * process). This process only generates load and reads.
  */
-const now = () => performance.timeOrigin + performance.now();
-const children: ChildProcess[] = [];
-const rows: { what: string; goal: string; measured: string; baseline: string; ratio: string; ok: boolean }[] = [];
+const rows: BenchRow[] = [];
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-
-function child(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    proc.stdout.once('data', (d: Buffer) => resolve({ proc, port: Number(d.toString().trim().split('\n')[0]) }));
-    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${err.slice(-1000)}`)));
-  });
-}
-
-// The V8 heap settings and malloc tuning `npm start` runs the gateway with (package.json, config.nodeFlags and config.mallocEnv).
-const START_CONFIG = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string; mallocEnv: string } }).config;
-const NODE_FLAGS = START_CONFIG.nodeFlags.split(' ');
-const MALLOC_ENV = Object.fromEntries(START_CONFIG.mallocEnv.split(' ').map((kv) => kv.split('=') as [string, string]));
-
-async function gateway(upstream: string, dbUrl: string, env: Record<string, string> = {}): Promise<{ base: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/main.js'], {
-    env: {
-      ...process.env,
-      ...MALLOC_ENV,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: dbUrl,
-      PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
-      PALIADIN_OWNER_EMAILS: '',
-      PALIADIN_BACKEND: 'aichat',
-      PALIADIN_AICHAT_URL: upstream,
-      PALIADIN_AICHAT_TOKEN: 'bench',
-      PALIADIN_MAX_INFLIGHT_PER_USER: '1000',
-      PALIADIN_POST_RATE_LIMIT: '1000000',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(proc);
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, 60_000, 'the gateway to start');
-  return { base, proc };
-}
-
-/** SIGINT, and returns once the process has exited. */
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGINT');
-  await exited;
-}
-
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 interface Read {
   chunks: number[];
@@ -115,19 +57,43 @@ function readStream(url: string, opts: { token?: string; post?: object } = {}): 
   });
 }
 
-async function startTurn(
-  base: string,
-  email: string,
-  message: string,
-): Promise<{ status: number; turnId?: string; retryAfter?: string | null; token: string }> {
-  const token = await tokenFor(email);
-  const res = await fetch(`${base}/api/paliadin/turn`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user_message: message }),
+interface Started {
+  status: number;
+  turnId?: string;
+  retryAfter?: string;
+  /** A connection error (ECONNRESET, ECONNREFUSED...) instead of an answer. */
+  error?: string;
+  token: string;
+}
+
+/** POST /api/paliadin/turn; `fresh` opens a connection of its own for it, as a new user's browser does. */
+function postTurn(base: string, token: string, message: string, fresh = false): Promise<Started> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ user_message: message });
+    const req = http.request(
+      `${base}/api/paliadin/turn`,
+      {
+        method: 'POST',
+        agent: fresh ? false : agent,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let raw = '';
+        res.on('data', (c: Buffer) => (raw += c.toString()));
+        res.on('end', () => {
+          const turnId = res.statusCode === 200 ? (JSON.parse(raw) as { turn_id: string }).turn_id : undefined;
+          resolve({ status: res.statusCode ?? 0, turnId, retryAfter: res.headers['retry-after'], token });
+        });
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, token }));
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, token }));
+    req.end(body);
   });
-  const body = (await res.json()) as { turn_id?: string };
-  return { status: res.status, turnId: body.turn_id, retryAfter: res.headers.get('retry-after'), token };
+}
+
+async function startTurn(base: string, email: string, message: string): Promise<Started> {
+  return postTurn(base, await tokenFor(email), message);
 }
 
 async function viaGateway(base: string, email: string, message: string): Promise<Read> {
@@ -136,7 +102,6 @@ async function viaGateway(base: string, email: string, message: string): Promise
   return readStream(`${base}/api/paliadin/stream/${t.turnId}`, { token: t.token });
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const inOrder = (r: Read, n: number) => r.ended && r.chunks.length === n && r.chunks.every((c, i) => c === i);
 
 describe('relay bench (issue #11 goals)', () => {
@@ -155,16 +120,10 @@ describe('relay bench (issue #11 goals)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(children.map(stop));
+    await stopAll();
     agent.destroy();
     await db.drop();
-    const w = { what: 38, goal: 26, measured: 10, baseline: 20, ratio: 8 };
-    const line = (r: Record<keyof typeof w, string>) =>
-      Object.entries(w)
-        .map(([k, n]) => r[k as keyof typeof w].padEnd(n))
-        .join(' | ');
-    process.stdout.write(`\n${line({ what: 'relay bench', goal: 'goal', measured: 'gateway', baseline: 'bare relay / direct', ratio: 'ratio' })} | ok\n`);
-    for (const r of rows) process.stdout.write(`${line(r)} | ${r.ok ? 'yes' : 'NO'}\n`);
+    printTable('relay bench', 'bare relay / direct', rows);
   });
 
   for (const turns of [1, 10]) {
@@ -204,37 +163,51 @@ describe('relay bench (issue #11 goals)', () => {
     });
   }
 
-  it('added latency per event at 200 events/s: p50 <= 1 ms, p99 <= 5 ms over reading the upstream directly', async () => {
+  it('added latency per event at 200 events/s, five runs: p50 <= 1 ms, p99 <= 5 ms, max <= 50 ms in every run', async () => {
     const message = 'paced:2000:5';
     // A short untimed turn each way first, for the same reason.
     await readStream(`${upstream}/chat/turn/stream`, { post: { message: 'paced:200:5' } });
     await viaGateway(gw.base, `latency-warm-${Date.now()}@example.com`, 'paced:200:5');
-    const direct = await readStream(`${upstream}/chat/turn/stream`, { post: { message } });
-    const through = await viaGateway(gw.base, `latency-${Date.now()}@example.com`, message);
-    expect(inOrder(through, 2000)).toBe(true);
-    const added50 = pct(through.latencies, 50) - pct(direct.latencies, 50);
-    const added99 = pct(through.latencies, 99) - pct(direct.latencies, 99);
+    const runs: { p50: number; p99: number; max: number }[] = [];
+    for (let run = 0; run < 5; run++) {
+      const direct = await readStream(`${upstream}/chat/turn/stream`, { post: { message } });
+      const through = await viaGateway(gw.base, `latency-${run}-${Date.now()}@example.com`, message);
+      expect(inOrder(through, 2000)).toBe(true);
+      const added = (p: number) => pct(through.latencies, p) - pct(direct.latencies, p);
+      runs.push({ p50: added(50), p99: added(99), max: added(100) });
+    }
+    const worst = { p50: Math.max(...runs.map((r) => r.p50)), p99: Math.max(...runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)) };
+    const each = (k: 'p50' | 'p99' | 'max') => runs.map((r) => r[k].toFixed(1)).join(' ');
     rows.push({
-      what: 'added latency p50 (ms)',
-      goal: '<= 1',
-      measured: pct(through.latencies, 50).toFixed(2),
-      baseline: pct(direct.latencies, 50).toFixed(2),
-      ratio: `+${added50.toFixed(2)}`,
-      ok: added50 <= 1,
+      what: 'added latency p50, 5 runs (ms)',
+      goal: '<= 1 each',
+      measured: `+${worst.p50.toFixed(2)}`,
+      baseline: each('p50'),
+      ratio: '-',
+      ok: worst.p50 <= 1,
     });
     rows.push({
-      what: 'added latency p99 (ms)',
-      goal: '<= 5',
-      measured: pct(through.latencies, 99).toFixed(2),
-      baseline: pct(direct.latencies, 99).toFixed(2),
-      ratio: `+${added99.toFixed(2)}`,
-      ok: added99 <= 5,
+      what: 'added latency p99, 5 runs (ms)',
+      goal: '<= 5 each',
+      measured: `+${worst.p99.toFixed(2)}`,
+      baseline: each('p99'),
+      ratio: '-',
+      ok: worst.p99 <= 5,
     });
-    expect(added50).toBeLessThanOrEqual(1);
-    expect(added99).toBeLessThanOrEqual(5);
-  });
+    rows.push({
+      what: 'added latency max, 5 runs (ms)',
+      goal: '<= 50 each',
+      measured: `+${worst.max.toFixed(1)}`,
+      baseline: each('max'),
+      ratio: '-',
+      ok: worst.max <= 50,
+    });
+    expect(worst.p50).toBeLessThanOrEqual(1);
+    expect(worst.p99).toBeLessThanOrEqual(5);
+    expect(worst.max).toBeLessThanOrEqual(50);
+  }, 300_000);
 
-  it('2,000 concurrent live turns (50 chunks over 10 s each, a reader each): none lost or duplicated, no 5xx, RSS <= 300 MB', async () => {
+  it('a burst: 2,000 new users POST at once on fresh connections (50 chunks over 10 s each, a reader each)', async () => {
     // One turn at a time per agent session (one per user): 2,000 live turns need 2,000 users.
     const TURNS = 2_000;
     const tag = Date.now();
@@ -246,63 +219,42 @@ describe('relay bench (issue #11 goals)', () => {
     let peak = rssMb(live.proc.pid!);
     const idle = peak;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(live.proc.pid!))), 200);
-    let fivexx = 0;
     let open = 0;
     let mostOpen = 0;
-    const reads: Promise<Read>[] = [];
-    const t0 = now();
     try {
-      // Waves of 250 POSTs: all 2,000 turns start within a few seconds, well inside each one's 10 s.
-      for (let wave = 0; wave < TURNS; wave += 250) {
-        const started = await Promise.all(Array.from({ length: 250 }, (_, i) => startTurn(live.base, `live-${tag}-${wave + i}@example.com`, 'paced:50:200')));
-        for (const t of started) {
-          if (t.status >= 500) fivexx++;
-          if (!t.turnId) continue;
+      const tokens = await Promise.all(Array.from({ length: TURNS }, (_, i) => tokenFor(`burst-${tag}-${i}@example.com`)));
+      const t0 = now();
+      const postMs: number[] = [];
+      // Every POST at once, each on a connection of its own; each reader opens as soon as its POST is answered.
+      const turns = await Promise.all(
+        tokens.map(async (token) => {
+          const t = await postTurn(live.base, token, 'paced:50:200', true);
+          postMs.push(now() - t0);
+          if (!t.turnId) return { t };
           mostOpen = Math.max(mostOpen, ++open);
-          reads.push(readStream(`${live.base}/api/paliadin/stream/${t.turnId}`, { token: t.token }).finally(() => open--));
-        }
-      }
-      const ramp = (now() - t0) / 1000;
-      const done = await Promise.all(reads);
-      rows.push({
-        what: '2,000 live turns: most at once',
-        goal: '2,000',
-        measured: String(mostOpen),
-        baseline: `ramp ${ramp.toFixed(1)} s`,
-        ratio: '-',
-        ok: mostOpen === TURNS,
-      });
-      fivexx += done.filter((r) => r.status >= 500).length;
-      const bad = done.filter((r) => !inOrder(r, 50)).length;
-      rows.push({
-        what: '2,000 live turns: lost/duplicated',
-        goal: '0',
-        measured: String(bad + (TURNS - reads.length)),
-        baseline: '-',
-        ratio: '-',
-        ok: bad === 0 && reads.length === TURNS,
-      });
-      rows.push({ what: '2,000 live turns: 5xx answers', goal: '0', measured: String(fivexx), baseline: '-', ratio: '-', ok: fivexx === 0 });
-      rows.push({
-        what: '2,000 live turns: gateway RSS (MB)',
-        goal: '<= 300',
-        measured: peak.toFixed(0),
-        baseline: `idle ${idle.toFixed(0)}`,
-        ratio: '-',
-        ok: peak <= 300,
-      });
-      rows.push({
-        what: 'after the throughput rounds: RSS (MB)',
-        goal: '(for comparison)',
-        measured: shared.toFixed(0),
-        baseline: 'idle, shared gateway',
-        ratio: '-',
-        ok: true,
-      });
-      expect(bad).toBe(0);
-      expect(reads.length).toBe(TURNS);
-      expect(mostOpen).toBe(TURNS);
-      expect(fivexx).toBe(0);
+          const read = await readStream(`${live.base}/api/paliadin/stream/${t.turnId}`, { token }).finally(() => open--);
+          return { t, read };
+        }),
+      );
+      const resets = turns.filter(({ t }) => t.error).length;
+      const fivexx = turns.filter(({ t, read }) => t.status >= 500 || (read?.status ?? 0) >= 500).length;
+      const reads = turns.flatMap(({ read }) => (read ? [read] : []));
+      const bad = reads.filter((r) => !inOrder(r, 50)).length + (TURNS - reads.length);
+      const latencies = reads.flatMap((r) => r.latencies);
+      const p50 = pct(latencies, 50);
+      const p99 = pct(latencies, 99);
+      const row = (what: string, goal: string, measured: string, ok: boolean, baseline = '-') => rows.push({ what, goal, measured, baseline, ratio: '-', ok });
+      row('burst: connection errors', '0', String(resets), resets === 0, turns.find(({ t }) => t.error)?.t.error ?? '-');
+      row('burst: 5xx answers', '0', String(fivexx), fivexx === 0);
+      row('burst: most live at once', '2,000', String(mostOpen), mostOpen === TURNS, `POST p99 ${(pct(postMs, 99) / 1000).toFixed(1)} s`);
+      row('burst: lost/duplicated', '0', String(bad), bad === 0);
+      row('burst: delivery latency p50 (ms)', '<= 50', p50.toFixed(1), p50 <= 50);
+      row('burst: delivery latency p99 (ms)', '<= 500', p99.toFixed(1), p99 <= 500);
+      row('burst: gateway RSS (MB)', '<= 300', peak.toFixed(0), peak <= 300, `idle ${idle.toFixed(0)}`);
+      row('after the throughput rounds: RSS (MB)', '(for comparison)', shared.toFixed(0), true, 'idle, shared gateway');
+      expect({ resets, fivexx, bad, mostOpen }).toEqual({ resets: 0, fivexx: 0, bad: 0, mostOpen: TURNS });
+      expect(p50).toBeLessThanOrEqual(50);
+      expect(p99).toBeLessThanOrEqual(500);
       expect(peak).toBeLessThanOrEqual(300);
     } finally {
       clearInterval(sampler);

@@ -83,3 +83,28 @@ describe('one turn per agent session, across instances', () => {
     await c.app.close().catch(() => undefined);
   });
 });
+
+/** A waiting turn goes as soon as the one before it ends here, however that end falls against its own claim. */
+describe('one turn per agent session: no wait for the poll', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let p: PipelineApp;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase();
+    // A poll that never comes within the test: only the wake-up of a turn ending here can start the next.
+    p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '10000000', PALIADIN_MAX_INFLIGHT_PER_USER: '100' });
+    p.backend.script = (req) => [{ event: { type: 'done', response: `answer to ${req.message}` } }];
+  });
+  afterAll(async () => {
+    await p.app.close();
+    await db.drop();
+  });
+
+  it("a user's turns posted back to back, each ending at once, all run (a turn ending while the next one's claim is on its way wakes it)", async () => {
+    const email = 'back-to-back@example.com';
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await p.ask(email, { user_message: `b${i}` }));
+    const reads = await Promise.all(ids.map((id) => p.read(email, id, { dropPings: true, timeoutMs: 20_000 })));
+    expect(reads.map((r) => kinds(r.events).at(-1))).toEqual(ids.map(() => 'end'));
+  });
+});
