@@ -206,7 +206,7 @@ export class TurnEventLog {
    * when the turn was already finished, or is another instance's.
    */
   finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion, ownRun = false): Promise<boolean> {
-    return this.complete(turnId, events, c, ownRun ? `finished_at IS NULL AND runner_id = '${this.instanceId}'` : 'finished_at IS NULL');
+    return this.complete(turnId, events, c, ownRun ? 'own' : 'any');
   }
 
   /**
@@ -217,15 +217,24 @@ export class TurnEventLog {
    * answer already or is still running.
    */
   deliverLate(turnId: string, events: TurnStreamEvent[], c: TurnCompletion): Promise<boolean> {
-    return this.complete(turnId, events, c, 'finished_at IS NOT NULL AND response IS NULL');
+    return this.complete(turnId, events, c, 'late');
   }
 
-  private async complete(turnId: string, closing: TurnStreamEvent[], c: TurnCompletion, unlessDone: string): Promise<boolean> {
+  private async complete(turnId: string, closing: TurnStreamEvent[], c: TurnCompletion, which: 'own' | 'any' | 'late'): Promise<boolean> {
     const events = closing.map(storedForm);
+    const unlessDone = {
+      own: `finished_at IS NULL AND runner_id = '${this.instanceId}'`,
+      any: 'finished_at IS NULL',
+      late: 'finished_at IS NOT NULL AND response IS NULL',
+    }[which];
     for (let attempt = 0; ; attempt++) {
       try {
-        const [row]: { updated: number; base: number }[] = await this.db.query(
-          `WITH upd AS (
+        // Every turn's last statement: prepared once per connection (rawPool), as the event inserts are.
+        const {
+          rows: [row],
+        } = await rawPool(this.db).query<{ updated: number; base: number }>({
+          name: `paliadin-finish-${which}`,
+          text: `WITH upd AS (
              UPDATE paliadin_turns SET finished_at = now(), response = $2, error_code = $3, duration_ms = $4, tokens = $5,
                used_tools = $6, rows_seen = $7, chip_count = $8, classifier_tag = $9,
                aichat_conversation_id = COALESCE($10, aichat_conversation_id)
@@ -242,7 +251,7 @@ export class TurnEventLog {
            SELECT (SELECT count(*)::int FROM upd) AS updated, (SELECT s FROM base)::int AS base,
                   (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('o', $13::text, 't', json_build_array(json_build_array($1::text, max(seq))))::text)
                    FROM ins HAVING count(*) > 0) AS notified`,
-          [
+          values: [
             turnId,
             c.response === null ? null : storableText(c.response),
             c.errorCode,
@@ -257,7 +266,7 @@ export class TurnEventLog {
             events.map((e) => JSON.stringify(e.data)),
             this.instanceId,
           ],
-        );
+        });
         if (row.updated !== 1) return false;
         this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: row.base + i + 1 })) });
         return true;

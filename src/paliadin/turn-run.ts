@@ -323,7 +323,8 @@ export class TurnRun {
   }
 
   private stopWork(): void {
-    this.stopWaiting.abort();
+    // Only a waiting turn listens; an abort makes a DOMException (a stack trace) that no one else needs.
+    if (this.queued) this.stopWaiting.abort();
     this.timers.forEach((t) => clearTimeout(t));
     clearTimeout(this.silenceTimer);
     this.subscription?.unsubscribe();
