@@ -7,6 +7,7 @@ import { EventDataUncompressed1764400000000 } from './1764400000000-EventDataUnc
 import { Requests1764500000000 } from './1764500000000-Requests.js';
 import { TurnHandover1764600000000 } from './1764600000000-TurnHandover.js';
 import { TurnAdmission1764700000000 } from './1764700000000-TurnAdmission.js';
+import { UnansweredTurnsIndex1764800000000 } from './1764800000000-UnansweredTurnsIndex.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Requests1764500000000,
   TurnHandover1764600000000,
   TurnAdmission1764700000000,
+  UnansweredTurnsIndex1764800000000,
 ];

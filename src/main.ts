@@ -26,7 +26,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const config = app.get(AppConfig);
   try {
-    await app.listen(config.env.PORT, config.env.HOST);
+    // Nest hands its arguments on to http.Server.listen(port, host, backlog); its types name only a callback.
+    const listen = app.listen.bind(app) as unknown as (port: number, host: string, backlog: number) => Promise<unknown>;
+    await listen(config.env.PORT, config.env.HOST, config.env.PALIADIN_LISTEN_BACKLOG);
   } catch (e) {
     await app.close();
     throw new Error(listenFailure(e, config), { cause: e });

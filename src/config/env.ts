@@ -79,6 +79,13 @@ export class Env {
   @IsNotEmpty()
   HOST = '127.0.0.1';
 
+  // Connections the kernel holds for the app while it is busy accepting others (capped by the kernel's
+  // net.core.somaxconn): a burst of new users' connections waits there instead of being dropped.
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PALIADIN_LISTEN_BACKLOG = 4096;
+
   // Also serve GET /metrics on this port, without auth, for a scraper on a private network (docs/metrics.md).
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value)) : value))
   @IsOptional()

@@ -69,7 +69,7 @@ export class TurnRecovery {
     if (!late) return 0;
     const rows: UnansweredRow[] = await this.db.query(
       `SELECT ${UNANSWERED_COLUMNS} FROM paliadin_turns t LEFT JOIN users u ON u.id = t.user_id
-       WHERE t.backend = $1 AND t.response IS NULL AND t.finished_at IS NOT NULL AND t.error_code = ANY($2::text[])
+       WHERE t.backend = $1 AND t.response IS NULL AND t.finished_at IS NOT NULL AND t.error_code IS NOT NULL AND t.error_code = ANY($2::text[])
          AND t.finished_at > now() - make_interval(secs => $3::double precision / 1000)
        ORDER BY t.finished_at`,
       [this.backend.kind, [...late.codes], late.windowMs],
