@@ -8,6 +8,7 @@ import { Requests1764500000000 } from './1764500000000-Requests.js';
 import { TurnHandover1764600000000 } from './1764600000000-TurnHandover.js';
 import { TurnAdmission1764700000000 } from './1764700000000-TurnAdmission.js';
 import { UnansweredTurnsIndex1764800000000 } from './1764800000000-UnansweredTurnsIndex.js';
+import { UnfinishedTurnsByUser1764900000000 } from './1764900000000-UnfinishedTurnsByUser.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   TurnHandover1764600000000,
   TurnAdmission1764700000000,
   UnansweredTurnsIndex1764800000000,
+  UnfinishedTurnsByUser1764900000000,
 ];
