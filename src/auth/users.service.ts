@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CallBatcher } from '../database/call-batcher.js';
 
 // The upsert below only rewrites last_seen_at once a minute: within that minute, a user this instance
 // recorded with the same email needs no statement at all (one round trip less on every request).
@@ -12,6 +13,14 @@ const RECORDED_MAX = 10_000;
 export class UsersService {
   /** id -> email and when this instance last upserted it, oldest first. */
   private readonly recorded = new Map<string, { email: string; at: number }>();
+  /** A crowd of new users' first requests: their upserts go together (one per user in a call). */
+  private readonly upserts = new CallBatcher<{ id: string; email: string }, true>({
+    call: (users) => this.upsert(users),
+    key: (u) => u.id,
+    onePerKey: true,
+    maxCalls: 4,
+    maxBatch: 250,
+  });
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -26,18 +35,24 @@ export class UsersService {
     const seen = this.recorded.get(id);
     if (seen?.email === email && Date.now() - seen.at < RECORDED_FOR_MS) return true;
     try {
-      await this.db.query(
-        `INSERT INTO users (id, email) VALUES ($1, $2)
-         ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, last_seen_at = now()
-         WHERE users.email <> EXCLUDED.email OR users.last_seen_at < now() - interval '1 minute'`,
-        [id, email],
-      );
+      await this.upserts.submit({ id, email });
       this.remember(id, email);
       return true;
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') return false; // unique_violation on email
+      // unique_violation on email (a call of several that hit one is tried again one by one: this is the one)
+      if ((e as { code?: string }).code === '23505') return false;
       throw e;
     }
+  }
+
+  private async upsert(users: { id: string; email: string }[]): Promise<true[]> {
+    await this.db.query(
+      `INSERT INTO users (id, email) SELECT * FROM unnest($1::uuid[], $2::text[])
+       ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, last_seen_at = now()
+       WHERE users.email <> EXCLUDED.email OR users.last_seen_at < now() - interval '1 minute'`,
+      [users.map((u) => u.id), users.map((u) => u.email)],
+    );
+    return users.map(() => true);
   }
 
   private remember(id: string, email: string): void {

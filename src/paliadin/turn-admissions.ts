@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isPermanentDbError } from '../database/db-errors.js';
+import { CallBatcher } from '../database/call-batcher.js';
 import { rawPool } from '../database/raw-pool.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -28,12 +28,6 @@ export interface Admission {
 
 export type AdmissionOutcome = { outcome: 'admitted'; claimed: boolean; sessionRef: string } | { outcome: 'inactive' } | { outcome: 'full'; inflight: number };
 
-interface Waiting {
-  admission: Admission;
-  resolve: (o: AdmissionOutcome) => void;
-  reject: (e: unknown) => void;
-}
-
 // Calls in flight at once: enough that one slow call (a user's lock held elsewhere) does not hold up
 // every admission, few enough that a crowd's admissions gather into a few calls.
 const MAX_CALLS = 4;
@@ -41,75 +35,30 @@ const MAX_CALLS = 4;
 const MAX_BATCH = 250;
 
 /**
- * Puts turns in: every admission that arrives while earlier ones are on
- * their way to Postgres goes in the next call, all in one round trip and one
- * commit (paliadin_admit_turns, docs/event-log.md "Admission"). A lone
- * admission goes at once; nothing waits for a timer. One user's admissions
- * go in in the order they arrived. A call Postgres refuses
- * outright is split, so one bad admission never fails the others.
+ * Puts turns in: the admissions that arrive while earlier ones are on their
+ * way to Postgres go together, in one round trip and one commit
+ * (paliadin_admit_turns, docs/event-log.md "Admission"; CallBatcher). One
+ * user's admissions go in in the order they arrived.
  */
 @Injectable()
 export class TurnAdmissions {
-  private queue: Waiting[] = [];
-  private calls = 0;
-  /** Users with an admission on its way to Postgres. */
-  private readonly busy = new Set<string>();
+  private readonly batcher: CallBatcher<Admission, AdmissionOutcome>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly metrics: MetricsService,
-  ) {}
-
-  admit(admission: Admission): Promise<AdmissionOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ admission, resolve, reject });
-      this.next();
+    metrics: MetricsService,
+  ) {
+    this.batcher = new CallBatcher({
+      call: (admissions) => this.call(admissions),
+      key: (a) => a.userId,
+      maxCalls: MAX_CALLS,
+      maxBatch: MAX_BATCH,
+      observe: (n) => metrics.admissionsPerCall.observe(n),
     });
   }
 
-  private next(): void {
-    while (this.calls < MAX_CALLS) {
-      const batch = this.take();
-      if (batch.length === 0) return;
-      const users = new Set(batch.map((w) => w.admission.userId));
-      users.forEach((u) => this.busy.add(u));
-      this.calls++;
-      void this.send(batch).finally(() => {
-        users.forEach((u) => this.busy.delete(u));
-        this.calls--;
-        this.next();
-      });
-    }
-  }
-
-  /**
-   * The next call's admissions, in arrival order: all that wait, but those of
-   * a user with a call on its way, which wait for it. A user's turns thus go
-   * in in the order they arrived, whichever call is quicker.
-   */
-  private take(): Waiting[] {
-    const batch: Waiting[] = [];
-    const left: Waiting[] = [];
-    for (const w of this.queue) {
-      if (batch.length < MAX_BATCH && !this.busy.has(w.admission.userId)) batch.push(w);
-      else left.push(w);
-    }
-    this.queue = left;
-    return batch;
-  }
-
-  private async send(batch: Waiting[]): Promise<void> {
-    this.metrics.admissionsPerCall.observe(batch.length);
-    try {
-      const outcomes = await this.call(batch.map((w) => w.admission));
-      batch.forEach((w, i) => w.resolve(outcomes[i]));
-    } catch (e) {
-      if (batch.length > 1 && isPermanentDbError(e)) {
-        await Promise.all(batch.map((w) => this.send([w])));
-        return;
-      }
-      batch.forEach((w) => w.reject(e));
-    }
+  admit(admission: Admission): Promise<AdmissionOutcome> {
+    return this.batcher.submit(admission);
   }
 
   private async call(admissions: Admission[]): Promise<AdmissionOutcome[]> {

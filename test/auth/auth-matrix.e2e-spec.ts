@@ -122,6 +122,22 @@ describe('auth matrix', () => {
     expect((await get(PROBE, await userToken({ email: OWNER_EMAIL, sub: crypto.randomUUID() }))).status).toBe(401);
   });
 
+  it('a crowd of new users at once (their records go in together): each is recorded; one whose email is taken is refused alone', async () => {
+    const db = app.get(DataSource);
+    const taken = `taken-${crypto.randomUUID()}@example.com`;
+    expect((await get(PROBE, await userToken({ email: taken, sub: crypto.randomUUID() }))).status).toBe(404);
+    const crowd = Array.from({ length: 30 }, (_, i) => ({
+      sub: crypto.randomUUID(),
+      email: i === 17 ? taken : `crowd-${i}-${crypto.randomUUID()}@example.com`,
+    }));
+    const tokens = await Promise.all(crowd.map((u) => userToken(u)));
+    const statuses = (await Promise.all(tokens.map((t) => get(PROBE, t)))).map((r) => r.status);
+    // Not owners: recorded, then the unrouted 404; the one with the taken email: 401.
+    expect(statuses).toEqual(crowd.map((_, i) => (i === 17 ? 401 : 404)));
+    const rows: { id: string; email: string }[] = await db.query(`SELECT id, email FROM users WHERE id = ANY($1::uuid[])`, [crowd.map((u) => u.sub)]);
+    expect(new Map(rows.map((r) => [r.id, r.email]))).toEqual(new Map(crowd.filter((_, i) => i !== 17).map((u) => [u.sub, u.email])));
+  });
+
   it("a user's new email is recorded at once, even right after a request with the old one (recently seen users are remembered per email)", async () => {
     const sub = crypto.randomUUID();
     const db = app.get(DataSource);
