@@ -1,10 +1,10 @@
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { TEST_JWT_SECRET } from '../support/test-app.js';
 import { tokenFor } from '../support/tokens.js';
 import { type BenchRow, child, gateway, now, pct, printTable, stopAll } from './support/processes.js';
+import { keepAlive, postTurn } from './support/post-turn.js';
 
 /**
  * Turn admission (issue #25): `POST /api/paliadin/turn` on the compiled
@@ -15,35 +15,7 @@ import { type BenchRow, child, gateway, now, pct, printTable, stopAll } from './
  * process. This process only sends and times.
  */
 const rows: BenchRow[] = [];
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-
-interface Answer {
-  status: number;
-  error?: string;
-  ms: number;
-}
-
-function post(base: string, token: string, fresh: boolean): Promise<Answer> {
-  const t0 = now();
-  const body = JSON.stringify({ user_message: 'hello' });
-  return new Promise((resolve) => {
-    const req = http.request(
-      `${base}/api/paliadin/turn`,
-      {
-        method: 'POST',
-        agent: fresh ? false : keepAlive,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: now() - t0 }));
-        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, ms: now() - t0 }));
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, ms: now() - t0 }));
-    req.end(body);
-  });
-}
+const post = (base: string, token: string, fresh: boolean) => postTurn(base, token, 'hello', fresh);
 
 const tokens = (tag: string, n: number) => Promise.all(Array.from({ length: n }, (_, i) => tokenFor(`adm-${tag}-${i}-${Date.now()}@example.com`)));
 

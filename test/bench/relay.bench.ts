@@ -8,6 +8,7 @@ import { isolatedDatabase } from '../support/isolated-database.js';
 import { tokenFor } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 import { type BenchRow, child, gateway, now, pct, printTable, rssMb, stop, stopAll } from './support/processes.js';
+import { type Posted, keepAlive, postTurn } from './support/post-turn.js';
 
 /**
  * Issue #11's speed goals, measured side by side in one run: the gateway
@@ -17,7 +18,6 @@ import { type BenchRow, child, gateway, now, pct, printTable, rssMb, stop, stopA
  * process). This process only generates load and reads.
  */
 const rows: BenchRow[] = [];
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 interface Read {
   chunks: number[];
@@ -33,7 +33,7 @@ function readStream(url: string, opts: { token?: string; post?: object } = {}): 
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     if (opts.post) headers['Content-Type'] = 'application/json';
-    const req = http.request(url, { method: opts.post ? 'POST' : 'GET', headers, agent }, (res) => {
+    const req = http.request(url, { method: opts.post ? 'POST' : 'GET', headers, agent: keepAlive }, (res) => {
       out.status = res.statusCode ?? 0;
       const decoder = new TextDecoder();
       const parser = createParser({
@@ -57,42 +57,7 @@ function readStream(url: string, opts: { token?: string; post?: object } = {}): 
   });
 }
 
-interface Started {
-  status: number;
-  turnId?: string;
-  retryAfter?: string;
-  /** A connection error (ECONNRESET, ECONNREFUSED...) instead of an answer. */
-  error?: string;
-  token: string;
-}
-
-/** POST /api/paliadin/turn; `fresh` opens a connection of its own for it, as a new user's browser does. */
-function postTurn(base: string, token: string, message: string, fresh = false): Promise<Started> {
-  return new Promise((resolve) => {
-    const body = JSON.stringify({ user_message: message });
-    const req = http.request(
-      `${base}/api/paliadin/turn`,
-      {
-        method: 'POST',
-        agent: fresh ? false : agent,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let raw = '';
-        res.on('data', (c: Buffer) => (raw += c.toString()));
-        res.on('end', () => {
-          const turnId = res.statusCode === 200 ? (JSON.parse(raw) as { turn_id: string }).turn_id : undefined;
-          resolve({ status: res.statusCode ?? 0, turnId, retryAfter: res.headers['retry-after'], token });
-        });
-        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, token }));
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message, token }));
-    req.end(body);
-  });
-}
-
-async function startTurn(base: string, email: string, message: string): Promise<Started> {
+async function startTurn(base: string, email: string, message: string): Promise<Posted> {
   return postTurn(base, await tokenFor(email), message);
 }
 
@@ -121,7 +86,7 @@ describe('relay bench (issue #11 goals)', () => {
 
   afterAll(async () => {
     await stopAll();
-    agent.destroy();
+    keepAlive.destroy();
     await db.drop();
     printTable('relay bench', 'bare relay / direct', rows);
   });
