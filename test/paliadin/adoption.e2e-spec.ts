@@ -75,6 +75,8 @@ describe('aichat: the turns a dead instance accepted but never sent are run by a
     // Queued while it waited (on B, then on A), then the answer.
     expect(ks.slice(0, 2)).toEqual(['meta', 'thinking']);
     expect(read.events[1].data).toMatchObject({ queued: true });
+    // An error here says which (the whole event).
+    expect(read.events.find((e) => e.event === 'error')).toBeUndefined();
     expect(ks.at(-1)).toBe('end');
     expect(answerText(read.events)).toBe('Antwort auf: drei k');
     expect(fake.turnBodies().filter((x) => x.message === 'drei k')).toHaveLength(1);

@@ -65,6 +65,8 @@ describe('remote: the turn a dead instance had queued is sent by another', () =>
     const read = await reading;
     expectWhole(read.events);
     expect(read.events[1]).toMatchObject({ event: 'thinking', data: { queued: true } });
+    // An error here says which (the whole event).
+    expect(read.events.find((e) => e.event === 'error')).toBeUndefined();
     expect(kinds(read.events).at(-1)).toBe('end');
     expect(answerText(read.events)).toBe('Antwort: waiting at the kill');
     // Typed into the agent's pane once: the model's main loop was asked with its envelope once.
