@@ -16,7 +16,7 @@ interface Queryable {
  * session is claimed and unfinished and none that arrived before it waits.
  * Claims are taken under a transaction-scoped advisory lock on the agent
  * session, so two instances can never both claim. A new turn whose session
- * has nothing else unfinished is claimed as it goes in (TurnService, under
+ * has nothing else unfinished is claimed as it goes in (paliadin_admit_turns, under
  * its user's lock, which covers all of that user's agent sessions). The queue is the turns
  * table itself (queue_seq, claimed_at): a turn whose runner died is ended by
  * the janitor, which frees its session.
