@@ -3,6 +3,7 @@ import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig } from '../config/app-config.js';
 import { unstorableText } from '../http/raw-input.js';
 import { resolveJwtSecret } from './jwt-secret.js';
+import { RecentMap } from './recent-map.js';
 
 export interface TokenClaims {
   sub: string;
@@ -26,7 +27,7 @@ const VERIFIED_MAX = 10_000;
 export class JwtVerifier {
   private readonly secret: Uint8Array;
   /** Tokens verified lately, by their exact text (signature included): a client sends the same one with every request. */
-  private readonly verified = new Map<string, { claims: TokenClaims; untilMs: number }>();
+  private readonly verified = new RecentMap<TokenClaims>(VERIFIED_MAX);
 
   constructor(@Inject(AppConfig) config: AppConfig) {
     this.secret = resolveJwtSecret(config);
@@ -42,17 +43,10 @@ export class JwtVerifier {
     // A signature check through WebCrypto costs about a third of a millisecond, as much as the rest of a
     // request's own work: the same bytes verified a moment ago need no second check, only the clock.
     const known = this.verified.get(token);
-    if (known && Date.now() < known.untilMs) return known.claims;
-    if (known) this.verified.delete(token);
-    const claims = await this.check(token);
-    if (claims) this.remember(token, claims.untilMs, claims.claims);
-    return claims?.claims;
-  }
-
-  private remember(token: string, expMs: number, claims: TokenClaims): void {
-    this.verified.set(token, { claims, untilMs: Math.min(expMs, Date.now() + VERIFIED_FOR_MS) });
-    const oldest = this.verified.keys().next();
-    if (this.verified.size > VERIFIED_MAX && !oldest.done) this.verified.delete(oldest.value);
+    if (known) return known;
+    const checked = await this.check(token);
+    if (checked) this.verified.set(token, checked.claims, Math.min(checked.untilMs, Date.now() + VERIFIED_FOR_MS));
+    return checked?.claims;
   }
 
   private async check(token: string): Promise<{ claims: TokenClaims; untilMs: number } | undefined> {

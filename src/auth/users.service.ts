@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CallBatcher } from '../database/call-batcher.js';
+import { RecentMap } from './recent-map.js';
 
 // The upsert below only rewrites last_seen_at once a minute: within that minute, a user this instance
 // recorded with the same email needs no statement at all (one round trip less on every request).
@@ -11,8 +12,8 @@ const RECORDED_MAX = 10_000;
 /** Users exist because a token named them: upserted from its claims. */
 @Injectable()
 export class UsersService {
-  /** id -> email and when this instance last upserted it, oldest first. */
-  private readonly recorded = new Map<string, { email: string; at: number }>();
+  /** id -> the email this instance upserted it with lately. */
+  private readonly recorded = new RecentMap<string>(RECORDED_MAX);
   /** A crowd of new users' first requests: their upserts go together (one per user in a call). */
   private readonly upserts = new CallBatcher<{ id: string; email: string }, true>({
     call: (users) => this.upsert(users),
@@ -32,11 +33,10 @@ export class UsersService {
    * different sub would show one person another's conversations.
    */
   async upsertFromClaims(id: string, email: string): Promise<boolean> {
-    const seen = this.recorded.get(id);
-    if (seen?.email === email && Date.now() - seen.at < RECORDED_FOR_MS) return true;
+    if (this.recorded.get(id) === email) return true;
     try {
       await this.upserts.submit({ id, email });
-      this.remember(id, email);
+      this.recorded.set(id, email, Date.now() + RECORDED_FOR_MS);
       return true;
     } catch (e) {
       // unique_violation on email (a call of several that hit one is tried again one by one: this is the one)
@@ -53,13 +53,6 @@ export class UsersService {
       [users.map((u) => u.id), users.map((u) => u.email)],
     );
     return users.map(() => true);
-  }
-
-  private remember(id: string, email: string): void {
-    this.recorded.delete(id);
-    this.recorded.set(id, { email, at: Date.now() });
-    const oldest = this.recorded.keys().next();
-    if (this.recorded.size > RECORDED_MAX && !oldest.done) this.recorded.delete(oldest.value);
   }
 
   async idForEmail(email: string): Promise<string | undefined> {
