@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { NOT_FINISHED } from './turn-rows.js';
 
 /** Anything that runs a query: the data source, or a transaction's manager. */
 interface Queryable {
@@ -41,7 +42,7 @@ export class AgentSessionQueue {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`paliadin-agent:${agentSession}`]);
     const rows = (await tx.query(
       `UPDATE paliadin_turns t SET claimed_at = now()
-       WHERE t.turn_id = $1 AND t.finished_at IS NULL AND t.claimed_at IS NULL AND t.runner_id = $2
+       WHERE t.turn_id = $1 AND ${NOT_FINISHED} AND t.claimed_at IS NULL AND t.runner_id = $2
          AND NOT EXISTS (
            SELECT 1 FROM paliadin_turns o
            WHERE o.agent_session = t.agent_session AND o.finished_at IS NULL AND o.turn_id <> t.turn_id

@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { ClientToolDeclaration } from '../contract/requests.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { TurnEventLog } from './turn-event-log.js';
-import { earlierExchanges } from './turn-rows.js';
+import { NOT_FINISHED, earlierExchanges } from './turn-rows.js';
 import { TurnRunners } from './turn-runners.js';
 
 /** What a turn taken over needs of its row. */
@@ -98,7 +98,7 @@ export class TurnAdoption {
     const [row]: (OrphanRow | undefined)[] = await this.db.query(
       `WITH taken AS (
          UPDATE paliadin_turns t SET runner_id = $2, heartbeat_at = now()
-         WHERE turn_id = $1 AND finished_at IS NULL AND handed_over_at IS NULL
+         WHERE turn_id = $1 AND ${NOT_FINISHED} AND handed_over_at IS NULL
            AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3::double precision / 1000))
            AND ${sameAgents(4, 5)}
          RETURNING turn_id, user_id, session_id, user_message, page_origin, context, agent_session, session_ref, claimed_at, client_tools

@@ -4,10 +4,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { rawPool } from '../database/raw-pool.js';
+import { CallBatcher } from '../database/call-batcher.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js';
+import { NOT_FINISHED } from './turn-rows.js';
 
 /**
  * The channel carrying which turns have new events, after they are committed:
@@ -30,6 +32,9 @@ export const MAX_EVENTS_PER_ROW = 2_000;
 const ROWS_WORTH_COMPACTING = 4;
 // Rows holding this many events on average already cost next to nothing each: a rewrite would only cost the database.
 const EVENTS_PER_ROW_WORTH_KEEPING = 100;
+// Turns that end together (a crowd's) are folded in one statement.
+const COMPACT_CALLS = 2;
+const COMPACT_BATCH = 200;
 
 /** What finishing a turn writes onto its row. */
 export interface TurnCompletion {
@@ -59,6 +64,8 @@ export interface CommittedEvents {
 export interface TurnEventBatch {
   turnId: string;
   events: StoredTurnEvent[];
+  /** The agent's conversation id, learnt since the last flush: stored on the turn's row by the same statement. */
+  conversationId?: string;
 }
 
 /**
@@ -86,6 +93,14 @@ export class TurnEventLog {
    * open requests' `resolved`), so this file imports none of them.
    */
   private readonly closers: ((turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>)[] = [];
+
+  private readonly compactions = new CallBatcher<string, true>({
+    call: (turnIds) => this.compactAll(turnIds),
+    key: (turnId) => turnId,
+    onePerKey: true,
+    maxCalls: COMPACT_CALLS,
+    maxBatch: COMPACT_BATCH,
+  });
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -119,8 +134,10 @@ export class TurnEventLog {
    * batch row when it holds several) and notifies `notify` ([turn_id, seq]
    * pairs, for turns followed elsewhere), in one round trip. A turn that is
    * finished already (cancelled on another instance, ended by the janitor)
-   * gets nothing stored: it is missing from the returned `open` set. Rows
-   * already there (a retry after a commit whose answer was lost) are left as
+   * gets nothing stored: it is missing from the returned `open` set. A
+   * batch's conversation id goes on its turn's row in the same statement
+   * (one round trip and one commit less per turn than an UPDATE of its
+   * own). Rows already there (a retry after a commit whose answer was lost) are left as
    * they are.
    */
   async insertBatches(batches: TurnEventBatch[], notify: [string, number][] = []): Promise<{ open: Set<string> }> {
@@ -134,11 +151,17 @@ export class TurnEventLog {
       for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) rows.push({ turn_id: b.turnId, ...toRow(b.events.slice(i, i + MAX_EVENTS_PER_ROW)) });
     }
     const turnIds = batches.map((b) => b.turnId);
+    const conversations = batches.flatMap((b) => (b.conversationId === undefined ? [] : [{ turnId: b.turnId, id: storableText(b.conversationId) }]));
     // The hottest statement of all: prepared once per connection (rawPool).
     const answer = await rawPool(this.db).query<{ open: string[] | null; inserted: string[] | null }>({
       name: 'paliadin-insert-events',
       text: `WITH open AS (
-         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL AND runner_id = $8
+         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $8
+       ),
+       conversation AS (
+         UPDATE paliadin_turns t SET aichat_conversation_id = c.id
+         FROM unnest($9::uuid[], $10::text[]) AS c(turn_id, id)
+         WHERE t.turn_id = c.turn_id AND t.turn_id IN (SELECT turn_id FROM open)
        ),
        ins AS (
          INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
@@ -160,6 +183,8 @@ export class TurnEventLog {
         rows.map((r) => JSON.stringify(r.data)),
         notifyPayloads(this.instanceId, notify),
         this.instanceId,
+        conversations.map((c) => c.turnId),
+        conversations.map((c) => c.id),
       ],
     });
     const result = answer.rows[0];
@@ -167,7 +192,7 @@ export class TurnEventLog {
     // Only what this statement inserted goes out locally; anything else reaches readers by NOTIFY and a read.
     const inserted = new Set(result.inserted ?? []);
     for (const b of batches) {
-      if (!open.has(b.turnId)) continue;
+      if (!open.has(b.turnId) || b.events.length === 0) continue;
       const events: StoredTurnEvent[] = [];
       let missing = false;
       for (let i = 0; i < b.events.length; i += MAX_EVENTS_PER_ROW) {
@@ -223,8 +248,8 @@ export class TurnEventLog {
   private async complete(turnId: string, closing: TurnStreamEvent[], c: TurnCompletion, which: 'own' | 'any' | 'late'): Promise<boolean> {
     const events = closing.map(storedForm);
     const unlessDone = {
-      own: `finished_at IS NULL AND runner_id = '${this.instanceId}'`,
-      any: 'finished_at IS NULL',
+      own: `${NOT_FINISHED} AND runner_id = '${this.instanceId}'`,
+      any: NOT_FINISHED,
       late: 'finished_at IS NOT NULL AND response IS NULL',
     }[which];
     for (let attempt = 0; ; attempt++) {
@@ -283,28 +308,35 @@ export class TurnEventLog {
    * event and its seq (a stream resumed from any id stays exact): a streamed
    * answer then costs about its own text. `rows` is how many rows the turn
    * has, `events` how many events. A turn that streamed fast has few full
-   * rows already and is left as it is.
+   * rows already and is left as it is. Turns that end together go in one
+   * statement.
    */
   async compact(turnId: string, rows: number, events: number): Promise<void> {
     if (rows < ROWS_WORTH_COMPACTING || events / rows >= EVENTS_PER_ROW_WORTH_KEEPING) return;
+    await this.compactions.submit(turnId);
+  }
+
+  private async compactAll(turnIds: string[]): Promise<true[]> {
     await this.db.query(
       `WITH old AS (
-         DELETE FROM paliadin_turn_events WHERE turn_id = $1 RETURNING seq, last_seq, kind, data
+         DELETE FROM paliadin_turn_events WHERE turn_id = ANY($1::uuid[]) RETURNING turn_id, seq, last_seq, kind, data
        ),
        elements AS (
-         SELECT o.seq, e.ord, e.el FROM old o, jsonb_array_elements(o.data) WITH ORDINALITY AS e(el, ord) WHERE o.kind = 'batch'
+         SELECT o.turn_id, o.seq, e.ord, e.el FROM old o, jsonb_array_elements(o.data) WITH ORDINALITY AS e(el, ord) WHERE o.kind = 'batch'
          UNION ALL
-         SELECT o.seq, 1, CASE WHEN o.kind = 'content' AND o.data ? 'delta' THEN o.data->'delta' ELSE jsonb_build_object('k', o.kind, 'd', o.data) END
+         SELECT o.turn_id, o.seq, 1, CASE WHEN o.kind = 'content' AND o.data ? 'delta' THEN o.data->'delta' ELSE jsonb_build_object('k', o.kind, 'd', o.data) END
          FROM old o WHERE o.kind <> 'batch'
        ),
        numbered AS (
-         SELECT el, (row_number() OVER (ORDER BY seq, ord))::int - 1 AS n, min(seq) OVER () AS first FROM elements
+         SELECT turn_id, el, (row_number() OVER (PARTITION BY turn_id ORDER BY seq, ord))::int - 1 AS n, min(seq) OVER (PARTITION BY turn_id) AS first
+         FROM elements
        )
        INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
-       SELECT $1, first + n / $2 * $2, first + n / $2 * $2 + count(*)::int - 1, 'batch', jsonb_agg(el ORDER BY n)
-       FROM numbered GROUP BY first, n / $2`,
-      [turnId, MAX_EVENTS_PER_ROW],
+       SELECT turn_id, first + n / $2 * $2, first + n / $2 * $2 + count(*)::int - 1, 'batch', jsonb_agg(el ORDER BY n)
+       FROM numbered GROUP BY turn_id, first, n / $2`,
+      [turnIds, MAX_EVENTS_PER_ROW],
     );
+    return turnIds.map(() => true);
   }
 
   /**

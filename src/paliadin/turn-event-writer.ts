@@ -17,6 +17,8 @@ const MAX_BACKOFF_MS = 1_000;
 export interface TurnEventSink {
   /** Numbers the event and queues it; it is stored (and only then seen) shortly after. */
   append(ev: TurnStreamEvent): void;
+  /** The agent's conversation id (aichat): goes on the turn's row with the next flush, for late-answer recovery. */
+  noteConversation(id: string): void;
   /** Resolves once everything appended so far is stored, or storing stopped for good (see `state`). */
   flush(): Promise<void>;
   /**
@@ -37,6 +39,7 @@ export interface TurnEventSink {
 interface Taken {
   q: TurnQueue;
   events: StoredTurnEvent[];
+  conversationId?: string;
 }
 
 export interface SinkHandlers {
@@ -55,6 +58,8 @@ class TurnQueue implements TurnEventSink {
   followed = false;
   /** The next flush must NOTIFY even without events: a follower just arrived. */
   ackDue = false;
+  /** A conversation id the next flush stores. */
+  conversationDue?: string;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -73,6 +78,12 @@ class TurnQueue implements TurnEventSink {
     this.writer.schedule(this);
   }
 
+  noteConversation(id: string): void {
+    if (this.state !== 'writing') return;
+    this.conversationDue = id;
+    this.writer.schedule(this);
+  }
+
   flush(): Promise<void> {
     if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -84,7 +95,7 @@ class TurnQueue implements TurnEventSink {
   }
 
   get idle(): boolean {
-    return this.pending.length === 0 && !this.inFlight && !this.ackDue;
+    return this.pending.length === 0 && !this.inFlight && !this.ackDue && this.conversationDue === undefined;
   }
 
   /** Wakes flush() callers once nothing is pending or in flight. */
@@ -100,6 +111,7 @@ class TurnQueue implements TurnEventSink {
     this.pending = [];
     this.inFlight = false;
     this.ackDue = false;
+    this.conversationDue = undefined;
     this.settleWaiters();
   }
 }
@@ -189,10 +201,11 @@ export class TurnEventWriter implements OnModuleInit {
           const events = q.pending.splice(0, room);
           room -= events.length;
           if (q.pending.length === 0) this.dirty.delete(q);
-          if ((events.length === 0 && !q.ackDue) || q.state !== 'writing') continue;
+          if ((events.length === 0 && !q.ackDue && q.conversationDue === undefined) || q.state !== 'writing') continue;
+          taken.push({ q, events, conversationId: q.conversationDue });
           q.inFlight = true;
           q.ackDue = false;
-          taken.push({ q, events });
+          q.conversationDue = undefined;
         }
         if (taken.length > 0) await this.store(taken);
         for (const { q } of taken) {
@@ -219,7 +232,9 @@ export class TurnEventWriter implements OnModuleInit {
       const live = taken.filter((t) => t.q.state === 'writing');
       if (live.length === 0) return;
       try {
-        const batches: TurnEventBatch[] = live.filter((t) => t.events.length > 0).map((t) => ({ turnId: t.q.turnId, events: t.events }));
+        const batches: TurnEventBatch[] = live
+          .filter((t) => t.events.length > 0 || t.conversationId !== undefined)
+          .map((t) => ({ turnId: t.q.turnId, events: t.events, conversationId: t.conversationId }));
         const notify = live.filter((t) => t.q.followed).map((t): [string, number] => [t.q.turnId, t.events.at(-1)?.seq ?? t.q.stored]);
         const { open } = await this.log.insertBatches(batches, notify);
         for (const t of live) {

@@ -5,6 +5,16 @@ interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
+/**
+ * "Not finished", for statements that find a turn by its id. Spelt so that
+ * Postgres cannot use it to pick one of the partial indexes of unfinished
+ * turns: they are nearly empty whenever statistics are taken, so the planner
+ * would rather scan one, the id as a filter, than look the key up; under a
+ * crowd that scan reads every live turn's entry (150-300 pages a statement,
+ * docs/database.md).
+ */
+export const NOT_FINISHED = 'num_nulls(finished_at) = 1';
+
 /** The columns every turn view selects; rows_seen is bigint[] and comes back as strings. */
 export const TURN_COLUMNS = `turn_id, started_at, finished_at, response, error_code, duration_ms, used_tools,
   rows_seen::text[] AS rows_seen, chip_count, classifier_tag, user_message, session_id, page_origin, backend, user_id`;

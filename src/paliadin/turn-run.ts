@@ -26,8 +26,6 @@ export interface TurnRunDeps {
   timings: TurnTimings;
   /** How long finishing retries a database that fails for a passing reason (PALIADIN_DB_RETRY_MS). */
   dbRetryMs: number;
-  /** Persists the conversation id the moment it is known (aichat recovery needs it). */
-  saveConversationId: (turnId: string, id: string) => Promise<void>;
   /** Present when the turn must first wait for its agent session; resolves once it may run. */
   waitForTurn?: (signal: AbortSignal) => Promise<void>;
   /** A turn this instance took over from one that died before handing it over: its log so far ends at `lastSeq`. */
@@ -234,7 +232,7 @@ export class TurnRun {
         return;
       case 'conversation':
         this.conversationId = ev.conversationId;
-        this.deps.saveConversationId(this.turnId, ev.conversationId).catch((e: unknown) => this.deps.logError(e, 'could not store the conversation id'));
+        this.sink.noteConversation(ev.conversationId);
         return;
       case 'done':
         this.succeed(ev);

@@ -11,10 +11,16 @@ import { TurnRun } from './turn-run.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { rawPool } from '../database/raw-pool.js';
 import { withDbRetry } from '../database/db-retry.js';
+import { CallBatcher } from '../database/call-batcher.js';
 import { TURN_REQUESTS, type TurnRequests } from './turn-requests.js';
+import { NOT_FINISHED } from './turn-rows.js';
 
 /** A cancel asked on any instance reaches the instance running the turn. */
 export const CANCEL_CHANNEL = 'paliadin_turn_cancel';
+
+// Hand-overs that arrive together (a crowd's turns starting at once) go in one statement.
+const HAND_OVER_CALLS = 4;
+const HAND_OVER_BATCH = 500;
 
 /**
  * The turns this instance is running. It heartbeats their rows (one UPDATE for
@@ -31,6 +37,13 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   /** Places taken by turns being created (tryReserve). */
   private reserved = 0;
   private heartbeat?: NodeJS.Timeout;
+  private readonly handOvers = new CallBatcher<string, boolean>({
+    call: (turnIds) => this.handOverAll(turnIds),
+    key: (turnId) => turnId,
+    onePerKey: true,
+    maxCalls: HAND_OVER_CALLS,
+    maxBatch: HAND_OVER_BATCH,
+  });
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -78,8 +91,6 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
         streamDeadlineMs: env.PALIADIN_STREAM_DEADLINE_MS,
         oneshotTimeoutMs: env.PALIADIN_ONESHOT_TIMEOUT_MS,
       },
-      saveConversationId: (turnId, id) =>
-        this.db.query(`UPDATE paliadin_turns SET aichat_conversation_id = $2 WHERE turn_id = $1`, [turnId, id]).then(() => undefined),
       waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, this.runnerId, signal),
       requests: this.requests && { store: this.requests, timeoutMs: env.PALIADIN_REQUEST_TIMEOUT_MS, sessionRef },
       handOver: (turnId) => this.handOver(turnId),
@@ -144,13 +155,18 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   /** Records that the turn goes to its agent now; false when another instance runs it now (it took it over). */
   private async handOver(turnId: string): Promise<boolean> {
     // Retried like the turn's other writes: a pool busy for a moment must not cost the turn.
-    const rows: unknown[] = await withDbRetry(this.config.env.PALIADIN_DB_RETRY_MS, () =>
-      this.db.query(
-        `WITH u AS (UPDATE paliadin_turns SET handed_over_at = now() WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL RETURNING 1) SELECT 1 FROM u`,
-        [turnId, this.runnerId],
-      ),
+    return withDbRetry(this.config.env.PALIADIN_DB_RETRY_MS, () => this.handOvers.submit(turnId));
+  }
+
+  private async handOverAll(turnIds: string[]): Promise<boolean[]> {
+    const rows: { turn_id: string }[] = await this.db.query(
+      `WITH u AS (
+         UPDATE paliadin_turns SET handed_over_at = now() WHERE turn_id = ANY($1::uuid[]) AND runner_id = $2 AND ${NOT_FINISHED} RETURNING turn_id
+       ) SELECT turn_id FROM u`,
+      [turnIds, this.runnerId],
     );
-    return rows.length === 1;
+    const handed = new Set(rows.map((r) => r.turn_id));
+    return turnIds.map((id) => handed.has(id));
   }
 
   private async beat(): Promise<void> {
@@ -175,7 +191,7 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     const rows: unknown[] = await this.db.query(
       `WITH u AS (
          UPDATE paliadin_turns SET runner_id = NULL, heartbeat_at = NULL
-         WHERE turn_id = $1 AND runner_id = $2 AND finished_at IS NULL AND handed_over_at IS NULL RETURNING 1
+         WHERE turn_id = $1 AND runner_id = $2 AND ${NOT_FINISHED} AND handed_over_at IS NULL RETURNING 1
        ) SELECT 1 FROM u`,
       [turnId, this.runnerId],
     );

@@ -43,6 +43,27 @@ describe('aichat backend: turns', () => {
     return { turnId, read, row, events: read.events, last: read.events.at(-1)! };
   };
 
+  it('the conversation id is on the turn row while the answer is still coming (late-answer recovery needs it)', async () => {
+    const email = 'conv-early@example.com';
+    let convId = '';
+    fake.script = (body, f) => {
+      convId = f.record(body).id;
+      return { stream: [frame({ type: 'conversation', conversation_id: convId }), { hang: true }] };
+    };
+    const turnId = await t.ask(email);
+    const db = t.app.get(DataSource);
+    const row = async () =>
+      ((await db.query(`SELECT aichat_conversation_id, finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId])) as Record<string, unknown>[])[0];
+    await waitUntil(async () => (await row()).aichat_conversation_id !== null, 10_000, 'the conversation id on the row');
+    expect(await row()).toEqual({ aichat_conversation_id: convId, finished_at: null });
+    await t
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/cancel`)
+      .set('Authorization', await t.auth(email))
+      .expect(200);
+    await waitUntil(async () => (await row()).finished_at !== null, 10_000, 'the cancelled turn to end');
+  });
+
   it('a happy stream: content deltas, meta with rows_seen coerced, end with the conversation id, all stored', async () => {
     fake.script = (body, f) =>
       f.happy(body, 'Fall 42 gehört Anna: [Fall 42](paliad:case/42)', {
