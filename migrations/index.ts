@@ -9,6 +9,7 @@ import { TurnHandover1764600000000 } from './1764600000000-TurnHandover.js';
 import { TurnAdmission1764700000000 } from './1764700000000-TurnAdmission.js';
 import { UnansweredTurnsIndex1764800000000 } from './1764800000000-UnansweredTurnsIndex.js';
 import { UnfinishedTurnsByUser1764900000000 } from './1764900000000-UnfinishedTurnsByUser.js';
+import { Webhooks1765000000000 } from './1765000000000-Webhooks.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   TurnAdmission1764700000000,
   UnansweredTurnsIndex1764800000000,
   UnfinishedTurnsByUser1764900000000,
+  Webhooks1765000000000,
 ];

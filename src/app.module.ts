@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { PaliadinModule } from './paliadin/paliadin.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -39,6 +40,7 @@ export class AppModule {
         PaliadinModule,
         SessionsModule,
         RequestsModule,
+        WebhooksModule,
         AdminModule,
         WebModule,
       ],

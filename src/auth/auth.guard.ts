@@ -13,7 +13,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service.js';
 import type { AuthedRequest } from './current-user.decorator.js';
 import { JwtVerifier, UnusableClaimsError } from './jwt-verifier.js';
-import type { Principal } from './principal.js';
+import { mayAdminister, type Principal } from './principal.js';
 import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
 import { hasScope, type Scope } from './scopes.js';
 import { UsersService } from './users.service.js';
@@ -55,7 +55,7 @@ export class AuthGuard implements CanActivate {
 
     switch (access.area) {
       case 'admin':
-        if (!this.mayAdminister(principal)) throw unrouted(req);
+        if (!mayAdminister(principal, (e) => this.config.isOwnerEmail(e))) throw unrouted(req);
         return true;
       case 'paliadin':
         if (!this.mayUsePaliadin(principal)) throw unrouted(req);
@@ -93,11 +93,6 @@ export class AuthGuard implements CanActivate {
   /** PALIADIN_OWNER_EMAILS set: only those users; empty: every authenticated user. */
   private mayUsePaliadin(p: Principal): boolean {
     return this.config.env.PALIADIN_OWNER_EMAILS.length === 0 || this.config.isOwnerEmail(p.email);
-  }
-
-  private mayAdminister(p: Principal): boolean {
-    if (p.scopes === 'user') return this.config.isOwnerEmail(p.email);
-    return hasScope(p.scopes, 'paliadin:admin');
   }
 
   private requireScope(p: Principal, scope: Scope | readonly Scope[]): void {

@@ -17,6 +17,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+import { durationMs } from '../contract/duration.js';
 
 /** The backend strategies PALIADIN_BACKEND may name (docs/configuration.md). */
 export const BACKEND_KINDS = ['local', 'remote', 'aichat', 'disabled'] as const;
@@ -54,6 +55,13 @@ const toList = ({ value }: { value: unknown }): unknown =>
 
 /** Empty strings in a .env file mean "unset", as they do for most tools. */
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** A comma-separated list of durations (`5s,5m,2h`) as milliseconds; left as is (and refused) when one is not a duration. */
+const toDurations = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const ms = value.split(',').map((s) => durationMs(s.trim()));
+  return ms.every((m) => m !== undefined && m > 0) && ms.length > 0 ? ms : value;
+};
 
 const isRemote = (e: Env) => e.PALIADIN_BACKEND === 'remote';
 const isAichat = (e: Env) => e.PALIADIN_BACKEND === 'aichat';
@@ -424,4 +432,38 @@ export class Env {
   @IsInt()
   @Min(0)
   PALIADIN_EVENT_RETENTION_DAYS = 30;
+
+  // Webhooks (docs/webhooks.md). Endpoints on loopback, private and link-local addresses are refused
+  // (at creation and at every delivery, after DNS) unless this is true.
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  PALIADIN_WEBHOOK_ALLOW_PRIVATE = false;
+
+  // The key webhook secrets are sealed with at rest (AES-256-GCM, derived with HKDF); default: derived
+  // from PALIADIN_JWT_SECRET (or development's generated one). Set it before rotating the JWT secret.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  PALIADIN_WEBHOOK_KEY?: string;
+
+  // How long one delivery attempt may take before it counts as failed.
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PALIADIN_WEBHOOK_TIMEOUT_MS = 15_000;
+
+  // The waits before each retry of a failed delivery; after the last one the message is given up.
+  @Transform(toDurations)
+  @ValidateBy({
+    name: 'durations',
+    validator: { validate: (v: unknown) => Array.isArray(v), defaultMessage: () => 'must be a comma-separated list of durations like 5s,5m,2h' },
+  })
+  PALIADIN_WEBHOOK_RETRY_SCHEDULE: number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+
+  // How often each instance looks for due deliveries besides being woken by new messages.
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  PALIADIN_WEBHOOK_POLL_MS = 1_000;
 }

@@ -8,6 +8,7 @@ export interface MetricSources {
   agentProcesses: () => number;
   sessions: () => Promise<{ status: string; n: number }[]>;
   openRequests: () => Promise<{ kind: string; n: number }[]>;
+  oldestUndelivered: () => Promise<number>;
   dbPool: () => { total: number; idle: number; waiting: number };
 }
 
@@ -96,6 +97,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'paliadin_webhook_deliveries_total',
+    help: 'Webhook delivery attempts made by this instance, by outcome (delivered, retry, failed: given up, disabled: the endpoint answered 410)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const sources = this.sources;
@@ -134,6 +142,14 @@ export class MetricsService {
         this.reset();
         for (const kind of ['permission', 'question', 'client_tool']) this.set({ kind }, 0);
         for (const { kind, n } of (await sources.openRequests?.()) ?? []) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: 'paliadin_webhook_oldest_undelivered_seconds',
+      help: 'Age of the oldest webhook message not yet delivered to one of its endpoints, of all instances (0: none; read at scrape time)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.oldestUndelivered?.()) ?? 0);
       },
     });
     new Gauge({

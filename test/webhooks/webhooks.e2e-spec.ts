@@ -1,0 +1,445 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
+import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
+import { startTestApp } from '../support/test-app.js';
+import { subFor, tokenFor } from '../support/tokens.js';
+import { waitUntil } from '../support/wait.js';
+import { WebhookReceiver, type Received } from '../support/webhook-receiver.js';
+
+// Retries in tenths of a second, an attempt given up after 400 ms: time here is configuration.
+const WEBHOOK_ENV = {
+  PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+  PALIADIN_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms',
+  PALIADIN_WEBHOOK_TIMEOUT_MS: '400',
+  PALIADIN_WEBHOOK_POLL_MS: '50',
+};
+
+describe('webhooks: registered, signed, delivered, retried', () => {
+  const receiver = new WebhookReceiver();
+  let db: { url: string; drop: () => Promise<void> };
+  let p: PipelineApp;
+
+  beforeAll(async () => {
+    // A database of its own: other suites' instances would deliver (or refuse) this suite's messages.
+    db = await isolatedDatabase();
+    await receiver.start();
+    p = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV });
+  });
+  afterAll(async () => {
+    await p?.app.close();
+    await receiver.stop();
+    await db?.drop();
+  });
+
+  const auth = (emailOrKey: string) => (emailOrKey.includes('@') ? p.auth(emailOrKey) : Promise.resolve(`Bearer ${emailOrKey}`));
+  const register = async (who: string, path: string, body: Record<string, unknown>) => {
+    const res = await p
+      .http()
+      .post('/api/webhooks')
+      .set('Authorization', await auth(who))
+      .send({ url: receiver.url(path), ...body });
+    if (res.status === 201) receiver.secrets.set(path, (res.body as { secret: string }).secret);
+    return res;
+  };
+  const turn = async (email: string) => {
+    const id = await p.ask(email);
+    await p.read(email, id, { dropPings: true });
+    return id;
+  };
+  const arrived = async (path: string, n: number, what: string): Promise<Received[]> => {
+    await waitUntil(() => receiver.for(path).length >= n, 10_000, what);
+    return receiver.for(path);
+  };
+  const key = async (email: string, scopes: Scope[]) => (await p.app.get(ApiKeysService).create({ userId: subFor(email), email, name: 'hooks', scopes })).key;
+
+  it('registers with a secret shown once; the list and the row never show it', async () => {
+    const email = 'crud@example.com';
+    const res = await register(email, '/crud', { events: ['turn.completed'], description: 'CI bot' });
+    expect(res.status).toBe(201);
+    const created = res.body as { id: string; secret: string };
+    expect(created).toMatchObject({
+      url: receiver.url('/crud'),
+      events: ['turn.completed'],
+      description: 'CI bot',
+      all_users: false,
+      enabled: true,
+      failing: 0,
+    });
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+
+    const list = await p
+      .http()
+      .get('/api/webhooks')
+      .set('Authorization', await auth(email))
+      .expect(200);
+    expect(list.body.webhooks).toHaveLength(1);
+    expect(JSON.stringify(list.body)).not.toContain(created.secret.slice(6));
+    const one = await p
+      .http()
+      .get(`/api/webhooks/${created.id}`)
+      .set('Authorization', await auth(email))
+      .expect(200);
+    expect(one.body.secret).toBeUndefined();
+    const [row] = await p.app.get(DataSource).query(`SELECT secret_sealed FROM paliadin_webhooks WHERE id = $1`, [created.id]);
+    expect(row.secret_sealed).toMatch(/^v1\./);
+    expect(row.secret_sealed).not.toContain(created.secret.slice(6, 20));
+
+    // Another user sees nothing of it.
+    await p
+      .http()
+      .get(`/api/webhooks/${created.id}`)
+      .set('Authorization', await auth('other@example.com'))
+      .expect(404);
+    await p
+      .http()
+      .delete(`/api/webhooks/${created.id}`)
+      .set('Authorization', await auth('other@example.com'))
+      .expect(404);
+    await p
+      .http()
+      .delete(`/api/webhooks/${created.id}`)
+      .set('Authorization', await auth(email))
+      .expect(204);
+    await p
+      .http()
+      .get(`/api/webhooks/${created.id}`)
+      .set('Authorization', await auth(email))
+      .expect(404);
+  });
+
+  it('bad input is a 400 naming the field, and stores nothing', async () => {
+    const email = 'bad@example.com';
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ url: 'ftp://example.com/x', events: ['turn.completed'] }, /url must use http or https/],
+      [{ url: 'not a url', events: ['turn.completed'] }, /url must be an absolute/],
+      [{ url: 'http://user:pw@example.com/', events: ['turn.completed'] }, /url must not carry credentials/],
+      [{ url: receiver.url('/bad'), events: [] }, /events must name at least one/],
+      [{ url: receiver.url('/bad'), events: ['turn.exploded'] }, /events must each be one of/],
+      [{ url: receiver.url('/bad') }, /events/],
+      [{ url: receiver.url('/bad'), events: ['turn.completed'], all_users: 'yes' }, /all_users/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await p
+        .http()
+        .post('/api/webhooks')
+        .set('Authorization', await auth(email))
+        .send(body);
+      expect({ status: res.status, message: res.body.message as string }).toEqual({ status: 400, message: expect.stringMatching(message) });
+    }
+    await p
+      .http()
+      .get('/api/webhooks/not-a-uuid')
+      .set('Authorization', await auth(email))
+      .expect(400);
+    const list = await p
+      .http()
+      .get('/api/webhooks')
+      .set('Authorization', await auth(email))
+      .expect(200);
+    expect(list.body.webhooks).toEqual([]);
+  });
+
+  it('a finished turn: turn.completed, signed (verified independently), with the turn in data', async () => {
+    const email = 'done@example.com';
+    await register(email, '/done', { events: ['turn.completed', 'turn.failed'] });
+    p.backend.script = () => [{ delay: 5, event: { type: 'done', response: 'Die Antwort.' } }];
+    const turnId = await turn(email);
+    const [got] = await arrived('/done', 1, 'turn.completed');
+    expect(got.verified).toBe(true);
+    expect(got.id).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(Math.abs(Number(got.timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(got.json).toMatchObject({ type: 'turn.completed', data: { turn_id: turnId, user_id: subFor(email), response: 'Die Antwort.' } });
+    expect(got.json.data.code).toBeUndefined();
+    expect(Date.parse(got.json.timestamp)).not.toBeNaN();
+  });
+
+  it('a failed turn: turn.failed with its code', async () => {
+    const email = 'failed@example.com';
+    await register(email, '/failed', { events: ['turn.failed'] });
+    p.backend.script = () => [{ delay: 5, event: { type: 'error', code: 'shim_error', message: 'The shim failed', retryable: true } }];
+    const turnId = await turn(email);
+    const [got] = await arrived('/failed', 1, 'turn.failed');
+    expect(got.json).toMatchObject({ type: 'turn.failed', data: { turn_id: turnId, code: 'shim_error' } });
+  });
+
+  it("a user's webhook gets only that user's events; an admin's all_users webhook gets everyone's", async () => {
+    p.backend.script = () => [{ delay: 5, event: { type: 'done', response: 'ok' } }];
+    await register('mine@example.com', '/mine', { events: ['turn.completed'] });
+    const adminKey = await key('admin-hooks@example.com', ['paliadin:admin', 'paliadin:read']);
+    expect((await register(adminKey, '/everyone', { events: ['turn.completed'], all_users: true })).status).toBe(201);
+    // A user without admin rights may not ask for all users.
+    const refused = await register('mine@example.com', '/nope', { events: ['turn.completed'], all_users: true });
+    expect(refused.status).toBe(403);
+
+    const mine = await turn('mine@example.com');
+    const theirs = await turn('theirs@example.com');
+    await waitUntil(() => receiver.for('/everyone').filter((r) => [mine, theirs].includes(r.json.data.turn_id as string)).length === 2, 10_000, 'both');
+    await arrived('/mine', 1, 'mine');
+    // Whatever else comes in, nothing of theirs reaches mine.
+    await turn('mine@example.com');
+    await arrived('/mine', 2, 'my second');
+    expect(receiver.for('/mine').map((r) => r.json.data.user_id)).toEqual([subFor('mine@example.com'), subFor('mine@example.com')]);
+  });
+
+  it('an API key needs the scope of the events it subscribes to', async () => {
+    const email = 'scoped@example.com';
+    const sessionsOnly = await key(email, ['sessions:read']);
+    const res = await register(sessionsOnly, '/scoped', { events: ['session.ended', 'turn.completed'] });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(/lacks the paliadin:read scope that turn.completed needs/);
+    expect((await register(sessionsOnly, '/scoped', { events: ['session.ended'] })).status).toBe(201);
+  });
+
+  it('a session checked in: session.ended with the reason', async () => {
+    const email = 'sess@example.com';
+    await register(email, '/sess', { events: ['session.ended'] });
+    const created = await p
+      .http()
+      .post('/api/sessions')
+      .set('Authorization', await auth(email))
+      .send({ name: 'hooked' })
+      .expect(201);
+    const sid = (created.body as { id: string }).id;
+    await p
+      .http()
+      .post(`/api/sessions/${sid}/checkin`)
+      .set('Authorization', await auth(email))
+      .expect(200);
+    const [got] = await arrived('/sess', 1, 'session.ended');
+    expect(got.json).toMatchObject({ type: 'session.ended', data: { session_id: sid, name: 'hooked', reason: 'checkin', status: 'ended' } });
+    expect(got.verified).toBe(true);
+  });
+
+  it('test-send: webhook.test now, listed among the deliveries', async () => {
+    const email = 'tester@example.com';
+    const { id } = (await register(email, '/test', { events: ['turn.completed'] })).body as { id: string };
+    const sent = await p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    const [got] = await arrived('/test', 1, 'webhook.test');
+    expect(got).toMatchObject({ id: sent.body.message_id, verified: true, json: { type: 'webhook.test', data: { webhook_id: id } } });
+    await waitUntil(
+      async () =>
+        (
+          await p
+            .http()
+            .get(`/api/webhooks/${id}/deliveries`)
+            .set('Authorization', await auth(email))
+        ).body.deliveries[0]?.status === 'delivered',
+      5_000,
+      'the attempt recorded',
+    );
+    const list = await p
+      .http()
+      .get(`/api/webhooks/${id}/deliveries`)
+      .set('Authorization', await auth(email))
+      .expect(200);
+    expect(list.body.deliveries).toEqual([
+      { message_id: sent.body.message_id, event: 'webhook.test', attempt: 1, status: 'delivered', response_code: 204, at: expect.any(String) },
+    ]);
+  });
+
+  it('a 500, then a 200: retried on the schedule with the same webhook-id; every attempt listed', async () => {
+    const email = 'flaky@example.com';
+    const { id } = (await register(email, '/flaky', { events: ['turn.completed'] })).body as { id: string };
+    let calls = 0;
+    receiver.answer = (_r, path) => (path === '/flaky' && ++calls <= 2 ? { status: 500 } : { status: 204 });
+    await p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    const got = await arrived('/flaky', 3, 'three attempts');
+    expect(new Set(got.map((r) => r.id)).size).toBe(1);
+    expect(got.every((r) => r.verified)).toBe(true);
+    await waitUntil(
+      async () =>
+        (
+          await p
+            .http()
+            .get(`/api/webhooks/${id}/deliveries`)
+            .set('Authorization', await auth(email))
+        ).body.deliveries.length === 3,
+      5_000,
+      'three attempts listed',
+    );
+    const list = await p
+      .http()
+      .get(`/api/webhooks/${id}/deliveries`)
+      .set('Authorization', await auth(email));
+    expect(list.body.deliveries.map((d: { attempt: number; status: string; response_code?: number }) => [d.attempt, d.status, d.response_code])).toEqual([
+      [3, 'delivered', 204],
+      [2, 'retry', 500],
+      [1, 'retry', 500],
+    ]);
+    receiver.answer = () => ({ status: 204 });
+  });
+
+  it('429 with Retry-After: the next attempt waits that long, not the schedule', async () => {
+    const email = 'busy@example.com';
+    const { id } = (await register(email, '/busy', { events: ['turn.completed'] })).body as { id: string };
+    let calls = 0;
+    receiver.answer = (_r, path) => (path === '/busy' && ++calls === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 204 });
+    await p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    const [first, second] = await arrived('/busy', 2, 'the retry');
+    expect(second.at - first.at).toBeGreaterThanOrEqual(950);
+    receiver.answer = () => ({ status: 204 });
+  });
+
+  it('410 Gone disables the endpoint, visibly; nothing more is sent to it', async () => {
+    const email = 'gone@example.com';
+    const { id } = (await register(email, '/gone', { events: ['turn.completed'] })).body as { id: string };
+    receiver.answer = (_r, path) => (path === '/gone' ? { status: 410 } : { status: 204 });
+    await p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    await arrived('/gone', 1, 'the 410');
+    await waitUntil(
+      async () =>
+        (
+          await p
+            .http()
+            .get(`/api/webhooks/${id}`)
+            .set('Authorization', await auth(email))
+        ).body.enabled === false,
+      5_000,
+      'disabled',
+    );
+    const one = await p
+      .http()
+      .get(`/api/webhooks/${id}`)
+      .set('Authorization', await auth(email));
+    expect(one.body).toMatchObject({ enabled: false, disabled_reason: expect.stringMatching(/410/), failing: 1 });
+    p.backend.script = () => [{ delay: 5, event: { type: 'done', response: 'ok' } }];
+    await turn(email);
+    await p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    // The test message is made but not sent: its delivery fails at once.
+    await waitUntil(
+      async () =>
+        (
+          await p
+            .http()
+            .get(`/api/webhooks/${id}/deliveries`)
+            .set('Authorization', await auth(email))
+        ).body.deliveries[0]?.error === 'the endpoint is disabled',
+      5_000,
+      'the refused delivery',
+    );
+    expect(receiver.for('/gone')).toHaveLength(1);
+    receiver.answer = () => ({ status: 204 });
+  });
+
+  it('a redirect is not followed and counts as a failure; no answer within the timeout is a failure', async () => {
+    const email = 'moved@example.com';
+    const moved = (await register(email, '/moved', { events: ['turn.completed'] })).body as { id: string };
+    const slow = (await register(email, '/slow', { events: ['turn.completed'] })).body as { id: string };
+    receiver.answer = (_r, path) =>
+      path === '/moved' ? { status: 302, headers: { Location: receiver.url('/elsewhere') } } : path === '/slow' ? { hang: true } : { status: 204 };
+    await p
+      .http()
+      .post(`/api/webhooks/${moved.id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    await p
+      .http()
+      .post(`/api/webhooks/${slow.id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    const firstAttempt = async (id: string) =>
+      (
+        (
+          await p
+            .http()
+            .get(`/api/webhooks/${id}/deliveries`)
+            .set('Authorization', await auth(email))
+        ).body.deliveries as { attempt: number; status: string; error?: string; response_code?: number }[]
+      ).find((d) => d.attempt === 1);
+    await waitUntil(async () => (await firstAttempt(moved.id)) !== undefined && (await firstAttempt(slow.id)) !== undefined, 5_000, 'both first attempts');
+    expect(await firstAttempt(moved.id)).toMatchObject({ status: 'retry', response_code: 302, error: expect.stringMatching(/redirect not followed/) });
+    expect(await firstAttempt(slow.id)).toMatchObject({ status: 'retry', error: 'no answer within 400 ms' });
+    expect(receiver.for('/elsewhere')).toHaveLength(0);
+    receiver.answer = () => ({ status: 204 });
+  });
+
+  it('a receiver that is down: retried until it is back, then delivered; given up after the schedule', async () => {
+    const email = 'down@example.com';
+    const down = new WebhookReceiver();
+    await down.start();
+    const port = down.port;
+    const res = await p
+      .http()
+      .post('/api/webhooks')
+      .set('Authorization', await auth(email))
+      .send({ url: down.url('/down'), events: ['turn.completed'] });
+    down.secrets.set('/down', res.body.secret as string);
+    await down.stop();
+    await p
+      .http()
+      .post(`/api/webhooks/${res.body.id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+    const attempts = async () =>
+      (
+        await p
+          .http()
+          .get(`/api/webhooks/${res.body.id}/deliveries`)
+          .set('Authorization', await auth(email))
+      ).body.deliveries as { error?: string; status: string }[];
+    await waitUntil(async () => (await attempts()).length >= 2, 5_000, 'two refused attempts');
+    expect((await attempts())[0].error).toMatch(/ECONNREFUSED/);
+    await down.start(port);
+    try {
+      await waitUntil(() => down.received.length === 1, 5_000, 'the delivery once it is back');
+      expect(down.received[0].verified).toBe(true);
+    } finally {
+      await down.stop();
+    }
+  });
+});
+
+describe('webhooks: no private targets unless allowed', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>['app'];
+  beforeAll(async () => {
+    ({ app } = await startTestApp({ env: { PALIADIN_OWNER_EMAILS: '' } }));
+  });
+  afterAll(async () => app?.close());
+
+  it.each([
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/hook',
+    'http://10.1.2.3/hook',
+    'http://172.16.0.1/hook',
+    'http://192.168.1.10/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]/hook',
+    'http://[fd00::1]/hook',
+    'http://[fe80::1]/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://0.0.0.0/hook',
+  ])('%s is refused at creation (400 naming url)', async (url) => {
+    const res = await (
+      await import('supertest')
+    )
+      .default(app.getHttpServer())
+      .post('/api/webhooks')
+      .set('Authorization', `Bearer ${await tokenFor('ssrf@example.com')}`)
+      .send({ url, events: ['turn.completed'] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^url /);
+  });
+});
