@@ -14,7 +14,7 @@ const Id = new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('
  */
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@ApiErrors(401, 403, 404)
+@ApiErrors(401, 403, 404, 503)
 @Controller('api/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
@@ -28,7 +28,7 @@ export class WebhooksController {
       'sessions:read for session.ended. 400 names the field: a url that is not http(s), or whose host is private, loopback or link-local.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 429)
   create(@CurrentUser() p: Principal, @Body() body: CreateWebhookDto): Promise<CreatedWebhookDto> {
     return this.webhooks.create(p, body);
   }
@@ -61,7 +61,7 @@ export class WebhooksController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a webhook.test event now', description: 'Delivered, signed and retried like any other message; see its deliveries.' })
   @ApiAcceptedResponse({ type: TestSentDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 429)
   test(@CurrentUser() p: Principal, @Param('id', Id) id: string): Promise<TestSentDto> {
     return this.webhooks.test(p, id);
   }

@@ -5,7 +5,19 @@ import { revertLastMigration, runMigrations } from '../../src/database/migrate.j
 import { MIGRATIONS } from '../../migrations/index.js';
 import { isolatedDatabase as freshDatabase } from '../support/isolated-database.js';
 
-const TABLES = ['api_keys', 'paliadin_requests', 'paliadin_session_events', 'paliadin_sessions', 'paliadin_turn_events', 'paliadin_turns', 'users'];
+const TABLES = [
+  'api_keys',
+  'paliadin_requests',
+  'paliadin_session_events',
+  'paliadin_sessions',
+  'paliadin_turn_events',
+  'paliadin_turns',
+  'paliadin_webhook_attempts',
+  'paliadin_webhook_deliveries',
+  'paliadin_webhook_messages',
+  'paliadin_webhooks',
+  'users',
+];
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(

@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import type { Scope } from '../../src/auth/scopes.js';
+import { freePort } from '../../src/database/embedded-postgres.js';
+import { WebhookSecrets } from '../../src/webhooks/webhook-secret-store.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { startTestApp } from '../support/test-app.js';
@@ -441,5 +445,46 @@ describe('webhooks: no private targets unless allowed', () => {
       .send({ url, events: ['turn.completed'] });
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/^url /);
+  });
+});
+
+describe('the receiver example of docs/webhooks.md', () => {
+  it('verifies and prints a delivery, and refuses a forged one', async () => {
+    const db = await isolatedDatabase();
+    const port = await freePort();
+    const secret = `whsec_${Buffer.from('a'.repeat(32)).toString('base64')}`;
+    const example = spawn(process.execPath, [path.resolve('docs/examples/webhook-receiver.mjs')], {
+      env: { ...process.env, WEBHOOK_SECRET: secret, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    example.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    example.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const p = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV });
+    try {
+      await waitUntil(() => err.includes('listening'), 10_000, 'the example to listen');
+      const auth = await p.auth('example@example.com');
+      const res = await p
+        .http()
+        .post('/api/webhooks')
+        .set('Authorization', auth)
+        .send({ url: `http://127.0.0.1:${port}/`, events: ['turn.completed'] });
+      // The example verifies with the secret it was started with: give the webhook that one.
+      await p.app.get(DataSource).query(`UPDATE paliadin_webhooks SET secret_sealed = $2 WHERE id = $1`, [res.body.id, p.app.get(WebhookSecrets).seal(secret)]);
+      const sent = await p.http().post(`/api/webhooks/${res.body.id}/test`).set('Authorization', auth).expect(202);
+      await waitUntil(() => out.includes('webhook.test'), 10_000, 'the example to print the event');
+      expect(JSON.parse(out.trim().split('\n')[0])).toEqual({ id: sent.body.message_id, type: 'webhook.test', data: { webhook_id: res.body.id } });
+      const forged = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+        body: '{"type":"turn.completed"}',
+      });
+      expect(forged.status).toBe(400);
+    } finally {
+      example.kill();
+      await p.app.close();
+      await db.drop();
+    }
   });
 });

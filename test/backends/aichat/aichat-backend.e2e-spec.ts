@@ -53,7 +53,7 @@ describe('aichat backend: turns', () => {
     const turnId = await t.ask(email);
     const db = t.app.get(DataSource);
     const row = async () =>
-      ((await db.query(`SELECT aichat_conversation_id, finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId])) as Record<string, unknown>[])[0];
+      (await db.query<Record<string, unknown>[]>(`SELECT aichat_conversation_id, finished_at FROM paliadin_turns WHERE turn_id = $1`, [turnId]))[0];
     await waitUntil(async () => (await row()).aichat_conversation_id !== null, 10_000, 'the conversation id on the row');
     expect(await row()).toEqual({ aichat_conversation_id: convId, finished_at: null });
     await t
