@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { resolveTarget } from './webhook-targets.js';
+import { resolveTarget, type LookupAll } from './webhook-targets.js';
 
 export interface SendOutcome {
   /** The receiver's status code, when it answered. */
@@ -33,9 +33,9 @@ export async function sendWebhook(
   url: URL,
   body: string,
   headers: Record<string, string>,
-  opts: { timeoutMs: number; allowPrivate: boolean },
+  opts: { timeoutMs: number; allowPrivate: boolean; lookupAll?: LookupAll },
 ): Promise<SendOutcome> {
-  const addresses = await resolveTarget(url.hostname, opts.allowPrivate);
+  const addresses = await resolveTarget(url.hostname, opts.allowPrivate, opts.lookupAll);
   if (typeof addresses === 'string') return { error: `not sent: ${addresses}` };
   const pinned = (_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     if (options.all) cb(null, addresses);

@@ -57,18 +57,22 @@ export function parseTargetUrl(raw: string): URL | string {
 /** A host name without the brackets URL keeps around IPv6 addresses. */
 export const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
+/** How names are resolved: the system's resolver, or a test's. */
+export type LookupAll = (name: string) => Promise<LookupAddress[]>;
+const systemLookup: LookupAll = (name) => lookup(name, { all: true, verbatim: true });
+
 /**
  * The addresses `host` resolves to now, all of them allowed, or what is
  * wrong: a name with one private address among public ones is refused as a
  * whole (whichever the connection would use).
  */
-export async function resolveTarget(host: string, allowPrivate: boolean): Promise<LookupAddress[] | string> {
+export async function resolveTarget(host: string, allowPrivate: boolean, lookupAll: LookupAll = systemLookup): Promise<LookupAddress[] | string> {
   const name = bareHost(host);
   let addresses: LookupAddress[];
   if (isIP(name)) addresses = [{ address: name, family: isIP(name) }];
   else {
     try {
-      addresses = await lookup(name, { all: true, verbatim: true });
+      addresses = await lookupAll(name);
     } catch (e) {
       return `url's host ${name} does not resolve (${(e as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
     }

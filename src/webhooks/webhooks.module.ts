@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { WebhookSecrets } from './webhook-secret-store.js';
+import { WebhooksAdminController } from './webhooks-admin.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -11,7 +12,7 @@ import { WebhooksService } from './webhooks.service.js';
  * change), and this module only reads the outbox and delivers.
  */
 @Module({
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, WebhooksAdminController],
   providers: [WebhooksService, WebhookSecrets, WebhookDelivery],
 })
 export class WebhooksModule {}

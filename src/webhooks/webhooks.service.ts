@@ -8,7 +8,7 @@ import { WEBHOOK_DUE_CHANNEL } from './webhook-delivery.js';
 import { WebhookSecrets } from './webhook-secret-store.js';
 import { newWebhookSecret } from './webhook-secrets.js';
 import { parseTargetUrl, resolveTarget } from './webhook-targets.js';
-import type { CreateWebhookDto, CreatedWebhookDto, DeliveryAttemptDto, WebhookDto, WebhookEvent } from './dto/webhook.dto.js';
+import type { CreateWebhookDto, CreatedWebhookDto, DeliveryAttemptDto, FailingWebhookDto, WebhookDto, WebhookEvent } from './dto/webhook.dto.js';
 
 // The scope an API key needs to subscribe to an event: the one that lets it read what the event tells.
 const EVENT_SCOPES: Record<WebhookEvent, readonly Scope[]> = {
@@ -144,6 +144,27 @@ export class WebhooksService {
       at: r.at.toISOString(),
       ...(r.next_attempt_at ? { next_attempt_at: r.next_attempt_at.toISOString() } : {}),
     }));
+  }
+
+  /** Every user's webhooks that fail or were disabled, worst first (the dashboard). */
+  async failing(): Promise<FailingWebhookDto[]> {
+    const rows: (Omit<FailingWebhookDto, 'last_failed_at'> & { last_failed_at: Date | null })[] = await this.db.query(
+      `SELECT w.id, w.url, w.user_id, u.email AS user_email, w.enabled, w.disabled_reason, f.failing,
+              l.error AS last_error, l.at AS last_failed_at
+       FROM paliadin_webhooks w
+       JOIN users u ON u.id = w.user_id
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS failing FROM paliadin_webhook_deliveries d WHERE d.webhook_id = w.id AND d.attempts > 0 AND d.status <> 'delivered'
+       ) f
+       LEFT JOIN LATERAL (
+         SELECT coalesce(a.error, 'answered ' || a.response_code) AS error, a.at
+         FROM paliadin_webhook_deliveries d JOIN paliadin_webhook_attempts a ON a.delivery_id = d.id
+         WHERE d.webhook_id = w.id AND a.status <> 'delivered' ORDER BY a.at DESC LIMIT 1
+       ) l ON true
+       WHERE f.failing > 0 OR NOT w.enabled
+       ORDER BY NOT w.enabled DESC, f.failing DESC, w.created_at LIMIT 100`,
+    );
+    return rows.map((r) => ({ ...r, last_failed_at: r.last_failed_at?.toISOString() ?? null }));
   }
 
   private async find(p: Principal, id: string): Promise<WebhookRow> {

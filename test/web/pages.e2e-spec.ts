@@ -9,6 +9,8 @@ import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { waitUntil } from '../support/wait.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const ANSWER_CHUNKS = ['Fall **42** ', 'gehört ', 'Anna Meier. ', 'Siehe ', '[Fall 42](paliad:case/42) ', 'und ', '[Anna](paliad:contact/7).'];
 const ANSWER_TEXT = 'Fall 42 gehört Anna Meier. Siehe Fall 42 und Anna.';
@@ -30,7 +32,15 @@ describe('the chat page and the dashboard in a real browser', () => {
 
   beforeAll(async () => {
     db = await isolatedDatabase();
-    p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_OWNER_EMAILS: OWNER_EMAIL, PALIADIN_THINKING_INTERVAL_MS: '250' });
+    p = await startPipelineApp({
+      DATABASE_URL: db.url,
+      PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
+      PALIADIN_THINKING_INTERVAL_MS: '250',
+      // The webhooks panel's test: a receiver on 127.0.0.1, one attempt, the retry far away.
+      PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+      PALIADIN_WEBHOOK_POLL_MS: '50',
+      PALIADIN_WEBHOOK_RETRY_SCHEDULE: '1h',
+    });
     browser = await launchChromium();
     owner = await tokenFor(OWNER_EMAIL);
   });
@@ -275,6 +285,35 @@ describe('the chat page and the dashboard in a real browser', () => {
     const icon = await fetch(`${p.url}/favicon.ico`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('the dashboard shows webhooks whose deliveries fail, with the latest error', async () => {
+    const receiver = new WebhookReceiver();
+    receiver.answer = () => ({ status: 500 });
+    await receiver.start();
+    try {
+      const auth = `Bearer ${await tokenFor('hooked@example.com')}`;
+      const hook = (
+        await p
+          .http()
+          .post('/api/webhooks')
+          .set('Authorization', auth)
+          .send({ url: receiver.url('/ci'), events: ['turn.completed'] })
+      ).body;
+      await p.http().post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth).expect(202);
+      await waitUntil(async () => (await p.http().get(`/api/webhooks/${hook.id}`).set('Authorization', auth)).body.failing === 1, 10_000, 'the failed attempt');
+      page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+      await signInPage(page, `${p.url}/admin/paliadin?refresh=300`, owner);
+      const row = page.locator(`#webhooks tr[data-webhook="${hook.id}"]`);
+      await row.waitFor();
+      const text = await row.innerText();
+      expect(text).toContain('hooked@example.com');
+      expect(text).toContain(receiver.url('/ci'));
+      expect(text).toContain('answered 500');
+      await screenshot(page, 'dashboard-webhooks');
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('the dashboard on a phone: the chart keeps its height, dates do not wrap, sessions link to their page', async () => {

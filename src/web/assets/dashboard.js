@@ -23,6 +23,10 @@ const COPY = {
     end: 'Beenden',
     endConfirm: 'Diese Sitzung beenden? Ihr laufender Turn wird abgebrochen.',
     sessionColumns: ['Nutzer', 'Name', 'Backend', 'Status', 'Turns', 'Zuletzt aktiv', 'Läuft ab', ''],
+    webhooks: 'Webhooks mit fehlgeschlagenen Zustellungen',
+    webhookColumns: ['Nutzer', 'URL', 'Zustand', 'Fehlgeschlagen', 'Letzter Fehler', 'Wann'],
+    webhookOn: 'aktiv',
+    webhookOff: 'abgeschaltet',
     cards: {
       sessions_active: 'Agent-Sitzungen',
       sessions_created_24h: 'Neue Sitzungen 24 h',
@@ -62,6 +66,10 @@ const COPY = {
     end: 'End',
     endConfirm: 'End this session? Its running turn is cancelled.',
     sessionColumns: ['User', 'Name', 'Backend', 'Status', 'Turns', 'Last activity', 'Expires', ''],
+    webhooks: 'Webhooks with failing deliveries',
+    webhookColumns: ['User', 'URL', 'State', 'Failing', 'Last error', 'When'],
+    webhookOn: 'enabled',
+    webhookOff: 'disabled',
     cards: {
       sessions_active: 'Agent sessions',
       sessions_created_24h: 'New sessions 24 h',
@@ -188,11 +196,32 @@ function sessions(rows) {
   );
 }
 
+/** Webhooks whose deliveries fail (or that their endpoint disabled with a 410), worst first. */
+function webhooks(rows) {
+  $('webhooks-panel').hidden = rows.length === 0;
+  $('webhooks').tHead.replaceChildren(el('tr', {}, ...COPY.webhookColumns.map((c) => el('th', { text: c }))));
+  $('webhooks').tBodies[0].replaceChildren(
+    ...rows.map((w) =>
+      el(
+        'tr',
+        { 'data-webhook': w.id, class: 'failed' },
+        el('td', { text: w.user_email || w.user_id.slice(0, 8) }),
+        el('td', { class: 'question', text: w.url }),
+        el('td', { text: w.enabled ? COPY.webhookOn : `${COPY.webhookOff}: ${w.disabled_reason ?? ''}` }),
+        el('td', { class: 'num', text: String(w.failing) }),
+        el('td', { text: w.last_error ?? COPY.none }),
+        el('td', { class: 'when', text: w.last_failed_at ? when(w.last_failed_at) : COPY.none }),
+      ),
+    ),
+  );
+}
+
 async function refresh() {
-  const [statsRes, turnsRes, sessionsRes] = await Promise.all([
+  const [statsRes, turnsRes, sessionsRes, webhooksRes] = await Promise.all([
     api('/api/admin/paliadin/stats'),
     api('/api/admin/paliadin/turns?limit=50'),
     api('/api/sessions?status=active&limit=100'),
+    api('/api/admin/webhooks/failing'),
   ]);
   if (statsRes.status === 404 || turnsRes.status === 404) {
     $('board').hidden = true;
@@ -213,6 +242,7 @@ async function refresh() {
   // An admin key without the sessions scopes (paliadin:admin alone) sees the board without this panel.
   $('sessions-panel').hidden = !sessionsRes.ok;
   if (sessionsRes.ok) sessions((await sessionsRes.json()).sessions);
+  webhooks(webhooksRes.ok ? (await webhooksRes.json()).webhooks : []);
   $('board').hidden = false;
   $('updated').textContent = `${COPY.updated} ${new Date().toLocaleTimeString(lang)}`;
   return true;

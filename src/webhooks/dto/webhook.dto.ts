@@ -78,6 +78,22 @@ export class DeliveriesQueryDto {
   limit?: number;
 }
 
+export class FailingWebhookDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ format: 'uuid' }) user_id!: string;
+  @ApiProperty({ nullable: true, type: String }) user_email!: string | null;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ nullable: true, type: String }) disabled_reason!: string | null;
+  @ApiProperty({ description: 'Deliveries whose last attempt failed' }) failing!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'The latest failed attempt: its error or status code' }) last_error!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_failed_at!: string | null;
+}
+
+export class FailingWebhookListDto {
+  @ApiProperty({ type: [FailingWebhookDto] }) webhooks!: FailingWebhookDto[];
+}
+
 export class TestSentDto {
   @ApiProperty() message_id!: string;
 }
