@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Observable } from 'rxjs';
+import type { BackendEvent, BackendTurnRequest } from '../../src/backends/backend.interface.js';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { WebhookSecrets } from '../../src/webhooks/webhook-secret-store.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
+import { ScriptedBackend } from '../support/scripted-backend.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { startTestApp } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -21,6 +24,24 @@ const WEBHOOK_ENV = {
   PALIADIN_WEBHOOK_POLL_MS: '50',
 };
 
+/** The scripted backend, but a turn whose message is `ask me` first asks its caller for a permission. */
+class AskingBackend extends ScriptedBackend {
+  readonly offersRequests = true;
+  override runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
+    if (req.message !== 'ask me') return super.runTurn(req);
+    return new Observable<BackendEvent>((sub) => {
+      const stop = new AbortController();
+      void req
+        .asks!.ask({ kind: 'permission', tool: 'Write', inputSummary: 'notes.txt', input: { file_path: 'notes.txt' }, grantRule: 'Write' }, stop.signal)
+        .then((reply) => {
+          sub.next({ type: 'done', response: `asked: ${JSON.stringify(reply.outcome)}` });
+          sub.complete();
+        });
+      return () => stop.abort();
+    });
+  }
+}
+
 describe('webhooks: registered, signed, delivered, retried', () => {
   const receiver = new WebhookReceiver();
   let db: { url: string; drop: () => Promise<void> };
@@ -30,7 +51,8 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     // A database of its own: other suites' instances would deliver (or refuse) this suite's messages.
     db = await isolatedDatabase();
     await receiver.start();
-    p = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV });
+    // The janitor out of the way: /recover is what finds late answers here, except in the janitor's own test.
+    p = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_JANITOR_INTERVAL_MS: '1000000' }, new AskingBackend());
   });
   afterAll(async () => {
     await p?.app.close();
@@ -215,6 +237,90 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const [got] = await arrived('/sess', 1, 'session.ended');
     expect(got.json).toMatchObject({ type: 'session.ended', data: { session_id: sid, name: 'hooked', reason: 'checkin', status: 'ended' } });
     expect(got.verified).toBe(true);
+  });
+
+  it('a late answer: turn.late_answer, whether /recover or the janitor stored it', async () => {
+    const email = 'late@example.com';
+    await register(email, '/late', { events: ['turn.late_answer', 'turn.failed'] });
+    p.backend.script = () => [{ delay: 5, event: { type: 'error', code: 'upstream_error', message: 'cut', retryable: true } }];
+    const viaRecover = await turn(email);
+    p.backend.late.set(viaRecover, 'Spät, aber da.');
+    const recovered = await p
+      .http()
+      .get(`/api/paliadin/turns/${viaRecover}/recover`)
+      .set('Authorization', await auth(email))
+      .expect(200);
+    expect(recovered.body.recovery_state).toBe('recovered');
+    await waitUntil(() => receiver.for('/late').some((r) => r.json.type === 'turn.late_answer'), 10_000, 'the late answer by /recover');
+    expect(receiver.for('/late').map((r) => [r.json.type, r.json.data.turn_id])).toEqual([
+      ['turn.failed', viaRecover],
+      ['turn.late_answer', viaRecover],
+    ]);
+    expect(receiver.for('/late')[1].json.data).toMatchObject({ response: 'Spät, aber da.', was_error: 'upstream_error' });
+
+    // The janitor of another instance on the same database finds the next one by itself.
+    const viaJanitor = await turn(email);
+    p.backend.late.set(viaJanitor, 'Vom Hausmeister.');
+    const janitor = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_JANITOR_INTERVAL_MS: '100' }, p.backend);
+    try {
+      await waitUntil(
+        () => receiver.for('/late').some((r) => r.json.type === 'turn.late_answer' && r.json.data.turn_id === viaJanitor),
+        10_000,
+        'the late answer by the janitor',
+      );
+    } finally {
+      await janitor.app.close();
+    }
+    expect(
+      receiver
+        .for('/late')
+        .filter((r) => r.json.data.turn_id === viaJanitor)
+        .map((r) => r.json.type),
+    ).toEqual(['turn.failed', 'turn.late_answer']);
+  });
+
+  it('sessions that expire or are terminated: session.ended with the reason', async () => {
+    const email = 'ends@example.com';
+    await register(email, '/ends', { events: ['session.ended'] });
+    const created = (name: string, body: Record<string, unknown> = {}) =>
+      auth(email).then((a) =>
+        p
+          .http()
+          .post('/api/sessions')
+          .set('Authorization', a)
+          .send({ name, ...body })
+          .expect(201),
+      );
+    const short = ((await created('short', { expires_in: '100ms' })).body as { id: string }).id;
+    const ended = ((await created('ended')).body as { id: string }).id;
+    const admin = await key('ends-admin@example.com', ['admin']);
+    await p.http().delete(`/api/sessions/${ended}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    const janitor = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_JANITOR_INTERVAL_MS: '100' });
+    try {
+      await arrived('/ends', 2, 'both ends');
+    } finally {
+      await janitor.app.close();
+    }
+    const byId = new Map(receiver.for('/ends').map((r) => [r.json.data.session_id, r.json.data]));
+    expect(byId.get(short)).toMatchObject({ status: 'expired', reason: 'expired', name: 'short' });
+    expect(byId.get(ended)).toMatchObject({ status: 'terminated', reason: 'terminated', name: 'ended' });
+  });
+
+  it('the agent asks: request.created, and the answer lets the turn finish', async () => {
+    const email = 'asked@example.com';
+    await register(email, '/asked', { events: ['request.created', 'turn.completed'] });
+    const turnId = await p.ask(email, { user_message: 'ask me' });
+    const [got] = await arrived('/asked', 1, 'request.created');
+    expect(got.json).toMatchObject({ type: 'request.created', data: { turn_id: turnId, kind: 'permission', request: { tool: 'Write' } } });
+    const requestId = got.json.data.request_id as string;
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/requests/${requestId}`)
+      .set('Authorization', await auth(email))
+      .send({ decision: 'allow_once' })
+      .expect(200);
+    const [, done] = await arrived('/asked', 2, 'turn.completed');
+    expect(done.json).toMatchObject({ type: 'turn.completed', data: { turn_id: turnId, response: expect.stringContaining('allow_once') } });
   });
 
   it('test-send: webhook.test now, listed among the deliveries', async () => {
