@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 /** One request the receiver got, and whether its signature checked out. */
 export interface Received {
   at: number;
+  path: string;
   id: string;
   timestamp: string;
   body: string;
@@ -45,7 +46,7 @@ export class WebhookReceiver {
   }
 
   for(path: string): Received[] {
-    return this.received.filter((r) => (r as Received & { path: string }).path === path);
+    return this.received.filter((r) => r.path === path);
   }
 
   async start(port = 0): Promise<void> {
@@ -57,7 +58,7 @@ export class WebhookReceiver {
         const id = String(req.headers['webhook-id'] ?? '');
         const timestamp = String(req.headers['webhook-timestamp'] ?? '');
         const secret = this.secrets.get(path) ?? '';
-        const r = {
+        const r: Received = {
           at: Date.now(),
           id,
           timestamp,
