@@ -79,6 +79,26 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     await waitUntil(() => receiver.for(path).length >= n, 10_000, what);
     return receiver.for(path);
   };
+  /** POST /api/webhooks/:id/test as `email`; the answer. */
+  const testSend = async (email: string, id: string) =>
+    p
+      .http()
+      .post(`/api/webhooks/${id}/test`)
+      .set('Authorization', await auth(email))
+      .expect(202);
+  /** A webhook's delivery attempts, newest first. */
+  const deliveries = async (email: string, id: string) =>
+    (
+      await p
+        .http()
+        .get(`/api/webhooks/${id}/deliveries`)
+        .set('Authorization', await auth(email))
+    ).body.deliveries as {
+      attempt: number;
+      status: string;
+      error?: string;
+      response_code?: number;
+    }[];
   const key = async (email: string, scopes: Scope[]) => (await p.app.get(ApiKeysService).create({ userId: subFor(email), email, name: 'hooks', scopes })).key;
 
   it('registers with a secret shown once; the list and the row never show it', async () => {
@@ -326,24 +346,10 @@ describe('webhooks: registered, signed, delivered, retried', () => {
   it('test-send: webhook.test now, listed among the deliveries', async () => {
     const email = 'tester@example.com';
     const { id } = (await register(email, '/test', { events: ['turn.completed'] })).body as { id: string };
-    const sent = await p
-      .http()
-      .post(`/api/webhooks/${id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    const sent = await testSend(email, id);
     const [got] = await arrived('/test', 1, 'webhook.test');
     expect(got).toMatchObject({ id: sent.body.message_id, verified: true, json: { type: 'webhook.test', data: { webhook_id: id } } });
-    await waitUntil(
-      async () =>
-        (
-          await p
-            .http()
-            .get(`/api/webhooks/${id}/deliveries`)
-            .set('Authorization', await auth(email))
-        ).body.deliveries[0]?.status === 'delivered',
-      5_000,
-      'the attempt recorded',
-    );
+    await waitUntil(async () => (await deliveries(email, id))[0]?.status === 'delivered', 5_000, 'the attempt recorded');
     const list = await p
       .http()
       .get(`/api/webhooks/${id}/deliveries`)
@@ -359,30 +365,12 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const { id } = (await register(email, '/flaky', { events: ['turn.completed'] })).body as { id: string };
     let calls = 0;
     receiver.answer = (_r, path) => (path === '/flaky' && ++calls <= 2 ? { status: 500 } : { status: 204 });
-    await p
-      .http()
-      .post(`/api/webhooks/${id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    await testSend(email, id);
     const got = await arrived('/flaky', 3, 'three attempts');
     expect(new Set(got.map((r) => r.id)).size).toBe(1);
     expect(got.every((r) => r.verified)).toBe(true);
-    await waitUntil(
-      async () =>
-        (
-          await p
-            .http()
-            .get(`/api/webhooks/${id}/deliveries`)
-            .set('Authorization', await auth(email))
-        ).body.deliveries.length === 3,
-      5_000,
-      'three attempts listed',
-    );
-    const list = await p
-      .http()
-      .get(`/api/webhooks/${id}/deliveries`)
-      .set('Authorization', await auth(email));
-    expect(list.body.deliveries.map((d: { attempt: number; status: string; response_code?: number }) => [d.attempt, d.status, d.response_code])).toEqual([
+    await waitUntil(async () => (await deliveries(email, id)).length === 3, 5_000, 'three attempts listed');
+    expect((await deliveries(email, id)).map((d) => [d.attempt, d.status, d.response_code])).toEqual([
       [3, 'delivered', 204],
       [2, 'retry', 500],
       [1, 'retry', 500],
@@ -395,11 +383,7 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const { id } = (await register(email, '/busy', { events: ['turn.completed'] })).body as { id: string };
     let calls = 0;
     receiver.answer = (_r, path) => (path === '/busy' && ++calls === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 204 });
-    await p
-      .http()
-      .post(`/api/webhooks/${id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    await testSend(email, id);
     const [first, second] = await arrived('/busy', 2, 'the retry');
     expect(second.at - first.at).toBeGreaterThanOrEqual(950);
     receiver.answer = () => ({ status: 204 });
@@ -409,11 +393,7 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const email = 'gone@example.com';
     const { id } = (await register(email, '/gone', { events: ['turn.completed'] })).body as { id: string };
     receiver.answer = (_r, path) => (path === '/gone' ? { status: 410 } : { status: 204 });
-    await p
-      .http()
-      .post(`/api/webhooks/${id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    await testSend(email, id);
     await arrived('/gone', 1, 'the 410');
     await waitUntil(
       async () =>
@@ -433,23 +413,9 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     expect(one.body).toMatchObject({ enabled: false, disabled_reason: expect.stringMatching(/410/), failing: 1 });
     p.backend.script = () => [{ delay: 5, event: { type: 'done', response: 'ok' } }];
     await turn(email);
-    await p
-      .http()
-      .post(`/api/webhooks/${id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    await testSend(email, id);
     // The test message is made but not sent: its delivery fails at once.
-    await waitUntil(
-      async () =>
-        (
-          await p
-            .http()
-            .get(`/api/webhooks/${id}/deliveries`)
-            .set('Authorization', await auth(email))
-        ).body.deliveries[0]?.error === 'the endpoint is disabled',
-      5_000,
-      'the refused delivery',
-    );
+    await waitUntil(async () => (await deliveries(email, id))[0]?.error === 'the endpoint is disabled', 5_000, 'the refused delivery');
     expect(receiver.for('/gone')).toHaveLength(1);
     receiver.answer = () => ({ status: 204 });
   });
@@ -460,25 +426,10 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const slow = (await register(email, '/slow', { events: ['turn.completed'] })).body as { id: string };
     receiver.answer = (_r, path) =>
       path === '/moved' ? { status: 302, headers: { Location: receiver.url('/elsewhere') } } : path === '/slow' ? { hang: true } : { status: 204 };
-    await p
-      .http()
-      .post(`/api/webhooks/${moved.id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
-    await p
-      .http()
-      .post(`/api/webhooks/${slow.id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
+    await testSend(email, moved.id);
+    await testSend(email, slow.id);
     const firstAttempt = async (id: string) =>
-      (
-        (
-          await p
-            .http()
-            .get(`/api/webhooks/${id}/deliveries`)
-            .set('Authorization', await auth(email))
-        ).body.deliveries as { attempt: number; status: string; error?: string; response_code?: number }[]
-      ).find((d) => d.attempt === 1);
+      ((await deliveries(email, id)) as { attempt: number; status: string; error?: string; response_code?: number }[]).find((d) => d.attempt === 1);
     await waitUntil(async () => (await firstAttempt(moved.id)) !== undefined && (await firstAttempt(slow.id)) !== undefined, 5_000, 'both first attempts');
     expect(await firstAttempt(moved.id)).toMatchObject({ status: 'retry', response_code: 302, error: expect.stringMatching(/redirect not followed/) });
     expect(await firstAttempt(slow.id)).toMatchObject({ status: 'retry', error: 'no answer within 400 ms' });
@@ -498,18 +449,8 @@ describe('webhooks: registered, signed, delivered, retried', () => {
       .send({ url: down.url('/down'), events: ['turn.completed'] });
     down.secrets.set('/down', res.body.secret as string);
     await down.stop();
-    await p
-      .http()
-      .post(`/api/webhooks/${res.body.id}/test`)
-      .set('Authorization', await auth(email))
-      .expect(202);
-    const attempts = async () =>
-      (
-        await p
-          .http()
-          .get(`/api/webhooks/${res.body.id}/deliveries`)
-          .set('Authorization', await auth(email))
-      ).body.deliveries as { error?: string; status: string }[];
+    await testSend(email, res.body.id);
+    const attempts = async () => (await deliveries(email, res.body.id)) as { error?: string; status: string }[];
     await waitUntil(async () => (await attempts()).length >= 2, 5_000, 'two refused attempts');
     expect((await attempts())[0].error).toMatch(/ECONNREFUSED/);
     await down.start(port);
