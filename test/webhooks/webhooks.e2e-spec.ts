@@ -434,10 +434,19 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     expect(await firstAttempt(moved.id)).toMatchObject({ status: 'retry', response_code: 302, error: expect.stringMatching(/redirect not followed/) });
     expect(await firstAttempt(slow.id)).toMatchObject({ status: 'retry', error: 'no answer within 400 ms' });
     expect(receiver.for('/elsewhere')).toHaveLength(0);
+    // After the last retry of the schedule (three here), the delivery is given up.
+    await waitUntil(async () => (await deliveries(email, moved.id))[0]?.status === 'failed', 5_000, 'the delivery given up');
+    expect((await deliveries(email, moved.id)).map((d) => [d.attempt, d.status])).toEqual([
+      [4, 'failed'],
+      [3, 'retry'],
+      [2, 'retry'],
+      [1, 'retry'],
+    ]);
+    expect(receiver.for('/moved')).toHaveLength(4);
     receiver.answer = () => ({ status: 204 });
   });
 
-  it('a receiver that is down: retried until it is back, then delivered; given up after the schedule', async () => {
+  it('a receiver that is down: retried until it is back, then delivered; the metrics show the wait', async () => {
     const email = 'down@example.com';
     const down = new WebhookReceiver();
     await down.start();
@@ -453,10 +462,19 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const attempts = async () => (await deliveries(email, res.body.id)) as { error?: string; status: string }[];
     await waitUntil(async () => (await attempts()).length >= 2, 5_000, 'two refused attempts');
     expect((await attempts())[0].error).toMatch(/ECONNREFUSED/);
+    // Metrics: retries counted, and the message waiting shows as the oldest undelivered one.
+    const metricsKey = await key('metrics-hooks@example.com', ['admin']);
+    const scrape = async () => (await p.http().get('/metrics').set('Authorization', `Bearer ${metricsKey}`).expect(200)).text;
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const whileDown = await scrape();
+    expect(metric(whileDown, 'paliadin_webhook_deliveries_total{outcome="retry"}')).toBeGreaterThanOrEqual(2);
+    expect(metric(whileDown, 'paliadin_webhook_oldest_undelivered_seconds')).toBeGreaterThan(0);
     await down.start(port);
     try {
       await waitUntil(() => down.received.length === 1, 5_000, 'the delivery once it is back');
       expect(down.received[0].verified).toBe(true);
+      await waitUntil(async () => metric(await scrape(), 'paliadin_webhook_oldest_undelivered_seconds') === 0, 5_000, 'nothing left undelivered');
+      expect(metric(await scrape(), 'paliadin_webhook_deliveries_total{outcome="delivered"}')).toBeGreaterThanOrEqual(1);
     } finally {
       await down.stop();
     }
