@@ -135,8 +135,15 @@ export class WebhookDelivery implements OnModuleInit, BeforeApplicationShutdown 
     const attempt = d.attempts + 1;
     if (!d.enabled) return this.record(d, attempt, 'failed', { error: 'the endpoint is disabled' });
     const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), data: d.data });
+    let secret: string;
+    try {
+      secret = this.secrets.open(d.secret_sealed);
+    } catch {
+      // Sealed under another key (PALIADIN_WEBHOOK_KEY or the JWT secret changed): no retry can sign it.
+      return this.record(d, attempt, 'failed', { error: "the endpoint's secret cannot be opened with this instance's key; register it again" });
+    }
     const now = new Date();
-    const signature = new Webhook(this.secrets.open(d.secret_sealed)).sign(d.message_id, now, body);
+    const signature = new Webhook(secret).sign(d.message_id, now, body);
     const headers = { 'webhook-id': d.message_id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature };
     const out = await sendWebhook(new URL(d.url), body, headers, {
       timeoutMs: this.config.env.PALIADIN_WEBHOOK_TIMEOUT_MS,

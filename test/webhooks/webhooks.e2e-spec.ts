@@ -8,6 +8,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { WebhookSecrets } from '../../src/webhooks/webhook-secret-store.js';
+import { SecretBox } from '../../src/webhooks/webhook-secrets.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { ScriptedBackend } from '../support/scripted-backend.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
@@ -358,6 +359,17 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     expect(list.body.deliveries).toEqual([
       { message_id: sent.body.message_id, event: 'webhook.test', attempt: 1, status: 'delivered', response_code: 204, at: expect.any(String) },
     ]);
+  });
+
+  it('a secret sealed under another key (the key changed): the delivery fails at once, nothing is sent unsigned', async () => {
+    const email = 'rekeyed@example.com';
+    const { id } = (await register(email, '/rekeyed', { events: ['turn.completed'] })).body as { id: string };
+    const foreign = new SecretBox(new TextEncoder().encode('another-key-that-is-at-least-32-characters')).seal('whsec_AAAA');
+    await p.app.get(DataSource).query(`UPDATE paliadin_webhooks SET secret_sealed = $2 WHERE id = $1`, [id, foreign]);
+    await testSend(email, id);
+    await waitUntil(async () => (await deliveries(email, id))[0]?.status === 'failed', 5_000, 'the failed delivery');
+    expect((await deliveries(email, id))[0].error).toMatch(/secret cannot be opened/);
+    expect(receiver.for('/rekeyed')).toHaveLength(0);
   });
 
   it('a 500, then a 200: retried on the schedule with the same webhook-id; every attempt listed', async () => {
