@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { NOT_FINISHED } from './turn-rows.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 /** Anything that runs a query: the data source, or a transaction's manager. */
 interface Queryable {
@@ -50,9 +51,7 @@ export class AgentSessionQueue {
        RETURNING turn_id`,
       [turnId, runnerId],
     )) as unknown[];
-    // node-postgres answers an UPDATE through TypeORM as [rows, count].
-    const updated = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
-    return updated.length === 1;
+    return returnedRows(rows).length === 1;
   }
 
   /**

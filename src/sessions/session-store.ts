@@ -1,5 +1,6 @@
 import type { ClientToolDeclaration, SessionRules } from '../contract/requests.js';
 import type { SessionStatus } from './session-status.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 /** Anything that runs a query: the data source, or a transaction's manager. */
 export interface Queryable {
@@ -43,8 +44,6 @@ const COLUMNS = `s.id, s.user_id, s.name, s.agent_session, s.created_by, s.backe
 /** A timestamptz as JavaScript's toISOString() writes it, so every `at` reads the same. */
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) && Array.isArray(r[0]) ? (r[0] as T[]) : (r as T[]));
-
 /**
  * paliadin_sessions and paliadin_session_events: every statement on them
  * but a turn's start, which is recorded with the turn in the database
@@ -55,7 +54,7 @@ const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) && Array.isArray(r[0]) 
  */
 export const SessionStore = {
   async find(db: Queryable, id: string): Promise<SessionRecord | undefined> {
-    return rowsOf<SessionRecord>(await db.query(`SELECT ${COLUMNS} FROM paliadin_sessions s WHERE s.id = $1`, [id]))[0];
+    return returnedRows<SessionRecord>(await db.query(`SELECT ${COLUMNS} FROM paliadin_sessions s WHERE s.id = $1`, [id]))[0];
   },
 
   async list(db: Queryable, q: { userId?: string; status: 'active' | 'ended' | 'all'; limit: number }): Promise<SessionRecord[]> {
@@ -65,7 +64,7 @@ export const SessionStore = {
     if (q.status === 'active') where.push(`s.status = 'active'`);
     if (q.status === 'ended') where.push(`s.status <> 'active'`);
     params.push(q.limit);
-    return rowsOf<SessionRecord>(
+    return returnedRows<SessionRecord>(
       await db.query(
         `SELECT ${COLUMNS} FROM paliadin_sessions s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.created_at DESC, s.id LIMIT $${params.length}`,
         params,
@@ -89,7 +88,7 @@ export const SessionStore = {
       clientTools?: ClientToolDeclaration[];
     },
   ): Promise<SessionRecord | undefined> {
-    const [row] = rowsOf<{ id: string } | undefined>(
+    const [row] = returnedRows<{ id: string } | undefined>(
       await db.query(
         `WITH s AS (
            INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, driver, workspace, expires_at, events_seq, permissions, client_tools)
@@ -119,7 +118,7 @@ export const SessionStore = {
 
   /** Ends an active session with `status`; false when it was not active. */
   async end(db: Queryable, id: string, status: Exclude<SessionStatus, 'active'>, reason: string): Promise<boolean> {
-    const rows = rowsOf<unknown>(
+    const rows = returnedRows<unknown>(
       await db.query(
         `WITH s AS (
            UPDATE paliadin_sessions SET status = $2, ended_at = now(), events_seq = events_seq + 1
@@ -136,7 +135,7 @@ export const SessionStore = {
 
   /** The rules granted on the session with `allow_always` (docs/requests.md#rules). */
   async grants(db: Queryable, id: string): Promise<string[]> {
-    const [row] = rowsOf<{ grants: string[] } | undefined>(await db.query(`SELECT grants FROM paliadin_sessions WHERE id = $1`, [id]));
+    const [row] = returnedRows<{ grants: string[] } | undefined>(await db.query(`SELECT grants FROM paliadin_sessions WHERE id = $1`, [id]));
     return row?.grants ?? [];
   },
 
@@ -147,7 +146,7 @@ export const SessionStore = {
 
   /** Ends the user's active default session, if there is one (a reset). */
   async endDefault(db: Queryable, userId: string, reason: string): Promise<void> {
-    const [row] = rowsOf<{ id: string } | undefined>(
+    const [row] = returnedRows<{ id: string } | undefined>(
       await db.query(`SELECT id FROM paliadin_sessions WHERE user_id = $1 AND name = '${DEFAULT_SESSION_NAME}' AND status = 'active'`, [userId]),
     );
     if (row) await SessionStore.end(db, row.id, 'ended', reason);

@@ -9,6 +9,7 @@ import { WebhookSecrets } from './webhook-secret-store.js';
 import { newWebhookSecret } from './webhook-secrets.js';
 import { parseTargetUrl, resolveTarget } from './webhook-targets.js';
 import type { CreateWebhookDto, CreatedWebhookDto, DeliveryAttemptDto, FailingWebhookDto, WebhookDto, WebhookEvent } from './dto/webhook.dto.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 // The scope an API key needs to subscribe to an event: the one that lets it read what the event tells.
 const EVENT_SCOPES: Record<WebhookEvent, readonly Scope[]> = {
@@ -87,8 +88,8 @@ export class WebhooksService {
   }
 
   async remove(p: Principal, id: string): Promise<void> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM paliadin_webhooks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, p.userId]);
-    if ((Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows).length === 0) throw notFound(id);
+    const rows = returnedRows(await this.db.query(`DELETE FROM paliadin_webhooks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, p.userId]));
+    if (rows.length === 0) throw notFound(id);
   }
 
   /** A `webhook.test` message for this endpoint alone, delivered like any other. */
