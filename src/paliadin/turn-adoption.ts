@@ -64,16 +64,16 @@ export class TurnAdoption {
     private readonly log: TurnEventLog,
   ) {}
 
-  /** Takes over (or, pinned, ends) the turns of dead runners that were never handed over; how many. */
-  async adoptOrphans(staleMs: number): Promise<number> {
+  /** Takes over (or, pinned, ends) the turns never handed over of runners silent since `cutoff`; how many. */
+  async adoptOrphans(cutoff: Date): Promise<number> {
     const orphans: { turn_id: string; started_at: Date }[] = await this.db.query(
       `SELECT turn_id, started_at FROM paliadin_turns t
        WHERE finished_at IS NULL AND handed_over_at IS NULL
-         AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))
+         AND (heartbeat_at IS NULL OR heartbeat_at < $1)
          AND turn_id <> ALL($2::uuid[])
          AND ${sameAgents(3, 4)}
        ORDER BY queue_seq`,
-      [staleMs, this.runners.liveTurnIds(), this.backend.kind, this.backend.driver ?? null],
+      [cutoff, this.runners.liveTurnIds(), this.backend.kind, this.backend.driver ?? null],
     );
     let taken = 0;
     for (const o of orphans) {
@@ -85,7 +85,7 @@ export class TurnAdoption {
             retryable: true,
           });
           if (ended) this.logger.warn(`turn ${o.turn_id} ended as interrupted: its server stopped before it started, and it cannot run here`);
-        } else if (await this.adopt(o.turn_id, staleMs)) taken++;
+        } else if (await this.adopt(o.turn_id, cutoff)) taken++;
       } catch (e) {
         this.logger.error({ err: e, turnId: o.turn_id }, `could not take over turn ${o.turn_id}`);
       }
@@ -94,19 +94,19 @@ export class TurnAdoption {
   }
 
   /** Claims the turn for this instance (only while it is still an orphan) and runs it. */
-  private async adopt(turnId: string, staleMs: number): Promise<boolean> {
+  private async adopt(turnId: string, cutoff: Date): Promise<boolean> {
     const [row]: (OrphanRow | undefined)[] = await this.db.query(
       `WITH taken AS (
          UPDATE paliadin_turns t SET runner_id = $2, heartbeat_at = now()
          WHERE turn_id = $1 AND ${NOT_FINISHED} AND handed_over_at IS NULL
-           AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3::double precision / 1000))
+           AND (heartbeat_at IS NULL OR heartbeat_at < $3)
            AND ${sameAgents(4, 5)}
          RETURNING turn_id, user_id, session_id, user_message, page_origin, context, agent_session, session_ref, claimed_at, client_tools
        )
        SELECT taken.*, (SELECT email FROM users u WHERE u.id = taken.user_id) AS email,
               (SELECT COALESCE(MAX(COALESCE(e.last_seq, e.seq)), 1) FROM paliadin_turn_events e WHERE e.turn_id = taken.turn_id)::int AS last_seq
        FROM taken`,
-      [turnId, this.runners.runnerId, staleMs, this.backend.kind, this.backend.driver ?? null],
+      [turnId, this.runners.runnerId, cutoff, this.backend.kind, this.backend.driver ?? null],
     );
     if (!row) return false;
     const session = row.session_ref ? await SessionStore.find(this.db, row.session_ref) : undefined;

@@ -82,10 +82,16 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [JANITOR_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return;
       this.metrics.janitorRuns.inc();
+      // One cutoff for the pass: a turn that went stale between the two steps below would
+      // otherwise be ended as never started by the second before the first could take it over.
+      const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
+      const [{ cutoff }] = (await runner.query(`SELECT clock_timestamp() - make_interval(secs => $1::double precision / 1000) AS cutoff`, [staleMs])) as {
+        cutoff: Date;
+      }[];
       const steps: [string, () => Promise<unknown>][] = [
         // Turns never handed to their agent first: they are run here, not ended.
-        ['taking over turns that never started', () => this.adoptOrphans()],
-        ['ending interrupted turns', () => this.endInterrupted()],
+        ['taking over turns that never started', () => this.adoptOrphans(cutoff)],
+        ['ending interrupted turns', () => this.endInterrupted(cutoff)],
         ['looking for late answers', () => this.recovery.sweep()],
         ['compacting old turns', () => this.compactOld()],
         ['backend housekeeping', async () => this.backend.sweep?.()],
@@ -123,10 +129,10 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs here the turns of dead runners that never went to their agent (TurnAdoption); the same guard as below. */
-  private async adoptOrphans(): Promise<void> {
+  private async adoptOrphans(cutoff: Date): Promise<void> {
     const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
     if (Date.now() - this.troubleAt < staleMs) return;
-    await this.adoption.adoptOrphans(staleMs);
+    await this.adoption.adoptOrphans(cutoff);
   }
 
   /**
@@ -135,14 +141,14 @@ export class TurnJanitor implements OnModuleInit, OnApplicationShutdown {
    * runner's heartbeats failed then too, so a stale one proves nothing until
    * the runners had a heartbeat window to catch up.
    */
-  private async endInterrupted(): Promise<void> {
+  private async endInterrupted(cutoff: Date): Promise<void> {
     const staleMs = HEARTBEATS_MISSED * this.config.env.PALIADIN_RUNNER_HEARTBEAT_MS;
     if (Date.now() - this.troubleAt < staleMs) return;
     const rows: { turn_id: string; started_at: Date; handed_over_at: Date | null }[] = await this.db.query(
       `SELECT turn_id, started_at, handed_over_at FROM paliadin_turns
-       WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000))
+       WHERE finished_at IS NULL AND (heartbeat_at IS NULL OR heartbeat_at < $1)
          AND turn_id <> ALL($2::uuid[])`,
-      [staleMs, this.runners.liveTurnIds()],
+      [cutoff, this.runners.liveTurnIds()],
     );
     for (const row of rows) {
       try {
