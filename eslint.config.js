@@ -48,7 +48,7 @@ const browserGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '.data/'] },
+  { ignores: ['dist/', 'client/dist/', 'client/src/generated/', 'node_modules/', 'coverage/', 'test-artifacts/', '.data/'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked],
@@ -112,6 +112,7 @@ export default tseslint.config(
           'TextDecoder',
           'TextEncoder',
           'performance',
+          'structuredClone',
         ].map((name) => [name, 'readonly']),
       ),
     },

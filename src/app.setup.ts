@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config.js';
+import { openApiDocument } from './http/openapi.js';
 import { mountStaticAssets } from './web/static-assets.js';
 
 /** Everything main.ts and the tests both need on an app before it listens. */
@@ -22,16 +23,6 @@ export function configureApp(app: INestApplication): INestApplication {
   app.use(cookieParser());
   mountStaticAssets(express.getHttpAdapter().getInstance());
 
-  const doc = new DocumentBuilder()
-    .setTitle('Paliadin')
-    .setDescription(
-      'Chat with an AI agent CLI (Claude Code) from a web application. POST a turn, then read its answer ' +
-        'as Server-Sent Events from the returned sse_url; reconnect with Last-Event-ID to resume.',
-    )
-    .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A user JWT (HS256) or an API key (pal_…)' })
-    .addCookieAuth('paliadin_token')
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

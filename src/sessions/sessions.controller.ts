@@ -1,3 +1,4 @@
+import { ApiSessionStream } from './dto/session-stream-events.dto.js';
 import {
   BadRequestException,
   Body,
@@ -104,6 +105,7 @@ export class SessionsController {
       'an ended session replays and closes.',
   })
   @ApiProduces('text/event-stream')
+  @ApiSessionStream()
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiQuery({ name: 'last_event_id', required: false, type: String })
   @ApiErrors(400)

@@ -8,6 +8,7 @@ export interface Received {
   path: string;
   id: string;
   timestamp: string;
+  signature: string;
   body: string;
   json: { type: string; timestamp: string; data: Record<string, unknown> };
   verified: boolean;
@@ -62,6 +63,7 @@ export class WebhookReceiver {
           at: Date.now(),
           id,
           timestamp,
+          signature: String(req.headers['webhook-signature'] ?? ''),
           body,
           json: JSON.parse(body) as Received['json'],
           verified: verifySignature(secret, id, timestamp, body, String(req.headers['webhook-signature'] ?? '')),

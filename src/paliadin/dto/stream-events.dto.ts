@@ -106,7 +106,8 @@ export class ErrorEventData {
   @ApiPropertyOptional({ description: 'Asking again may well work' }) retryable?: boolean;
 }
 
-const EVENTS = {
+/** Each turn stream event's name and the class of its data. */
+export const TURN_EVENTS = {
   meta: MetaEventData,
   thinking: ThinkingEventData,
   content: ContentEventData,
@@ -124,7 +125,7 @@ const EVENTS = {
 /** The 200 of the turn stream: text/event-stream, each event's data schema under `x-events`. */
 export const ApiTurnStream = () =>
   applyDecorators(
-    ApiExtraModels(...Object.values(EVENTS)),
+    ApiExtraModels(...Object.values(TURN_EVENTS)),
     ApiOkResponse({
       description:
         'Server-Sent Events. Each stored event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (schemas below); ' +
@@ -137,7 +138,7 @@ export const ApiTurnStream = () =>
               'id: 1\nevent: meta\nretry: 1000\ndata: {"turn_id":"…","started_at":"…"}\n\nid: 2\nevent: content\ndata: {"delta":"Hallo","streamed":true}\n\n',
           },
           // An OpenAPI extension: what `data` holds for each event name.
-          'x-events': Object.fromEntries(Object.entries(EVENTS).map(([name, cls]) => [name, { $ref: getSchemaPath(cls) }])),
+          'x-events': Object.fromEntries(Object.entries(TURN_EVENTS).map(([name, cls]) => [name, { $ref: getSchemaPath(cls) }])),
         } as never,
       },
     }),

@@ -1,0 +1,111 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { retryAfterMs, retryDelay, sleep } from './backoff.js';
+import { PaliadinError } from './errors.js';
+import type { Http } from './http.js';
+
+/** One event of a stream whose data types are `M` (by event name): narrow it by `event`. */
+export type StreamEvent<M> = { [K in keyof M & string]: { event: K; id: string; data: M[K] } }[keyof M & string];
+
+export interface EventsOptions {
+  /** Start after this event (the id of the last one you have); from the beginning when absent. */
+  lastEventId?: string;
+  /** Stops the stream: the iterator ends quietly. */
+  signal?: AbortSignal;
+  /** Told when the connection is open, and when it dropped and is being had back. */
+  onState?: (state: 'open' | 'reconnecting', detail?: { attempt: number; error?: unknown }) => void;
+}
+
+/** What differs between the turn stream and the session stream. */
+export interface StreamShape {
+  /** The event names the stream's type knows; others are skipped (new kinds are additions). */
+  names: readonly string[];
+  /** Orders two ids: negative when `a` came before `b`. */
+  compare(a: string, b: string): number;
+  /**
+   * Whether the stream is over after this event: `now`; `on-close` when the
+   * server's closing the stream after it is the end, not a drop (an ended
+   * session's stream may still bring a late answer before it closes).
+   */
+  ends(event: string, data: unknown): 'now' | 'on-close' | false;
+}
+
+/**
+ * Reads a Server-Sent Events route of the service and goes on reading it
+ * through any drop: after a dropped connection, a 5xx, or a close before
+ * the end, it asks again with `Last-Event-ID` set to the last id it yielded
+ * (the service then sends every later event exactly once), waiting a
+ * bounded, jittered, growing time between tries, or the `Retry-After` of a
+ * 503. It yields each event once, in order, skips `ping` and events it does
+ * not know, and ends after the stream's last event. A 4xx is final: a
+ * PaliadinError. So is a stream that stays away for `retry.streamAttempts`
+ * tries in a row.
+ */
+export async function* resumingEvents<M>(http: Http, path: string, shape: StreamShape, o: EventsOptions = {}): AsyncGenerator<StreamEvent<M>, void, undefined> {
+  const known = new Set(shape.names);
+  let last = o.lastEventId;
+  let overOnClose = false;
+  for (let failures = 0; ;) {
+    if (o.signal?.aborted) return;
+    if (failures > 0) {
+      if (failures >= http.retry.streamAttempts) throw new PaliadinError(0, 'NETWORK', `${path}: the stream could not be had back after ${failures} tries`);
+      o.onState?.('reconnecting', { attempt: failures });
+    }
+    let res: Response;
+    try {
+      res = await http.send(http.url(path), {
+        headers: await http.headers({ Accept: 'text/event-stream', ...(last !== undefined ? { 'Last-Event-ID': last } : {}) }),
+        signal: o.signal,
+      });
+    } catch {
+      if (o.signal?.aborted) return;
+      await sleep(retryDelay(http.retry, failures++), o.signal);
+      continue;
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel().catch(() => undefined);
+      await sleep(retryDelay(http.retry, failures++, res.status === 503 ? retryAfterMs(res) : undefined), o.signal);
+      continue;
+    }
+    if (!res.ok || !res.body) throw await PaliadinError.fromResponse(res);
+    o.onState?.('open', { attempt: failures });
+
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parsed: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (m) => parsed.push(m) });
+    let closed = false;
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<string>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          break; // dropped: read again from `last`
+        }
+        if (chunk.done) {
+          closed = true;
+          break;
+        }
+        parser.feed(chunk.value);
+        for (const m of parsed.splice(0)) {
+          // Pings and anything else without an id are not stored events: nothing to resume from.
+          if (m.id === undefined || m.id === '' || !m.event) continue;
+          if (last !== undefined && shape.compare(m.id, last) <= 0) continue;
+          last = m.id;
+          failures = 0;
+          if (!known.has(m.event)) continue;
+          const data: unknown = m.data ? JSON.parse(m.data) : {};
+          yield { event: m.event, id: m.id, data } as StreamEvent<M>;
+          const ends = shape.ends(m.event, data);
+          if (ends === 'now') return;
+          if (ends === 'on-close') overOnClose = true;
+        }
+      }
+    } finally {
+      // Also when the caller stops early (break, return): the connection is let go.
+      void reader.cancel().catch(() => undefined);
+    }
+    if (o.signal?.aborted) return;
+    if (closed && overOnClose) return;
+    await sleep(retryDelay(http.retry, failures++), o.signal);
+  }
+}

@@ -1,0 +1,11 @@
+export { createClient, type PaliadinClient } from './client.js';
+export { PaliadinError } from './errors.js';
+export type { ClientOptions } from './http.js';
+export type { RetryOptions } from './backoff.js';
+export type { EventsOptions, StreamEvent } from './event-stream.js';
+export type { AnswerOptions, TurnEvent } from './turns.js';
+export type { SessionEvent } from './sessions.js';
+export { verifyWebhook, type WebhookHeaders, type WebhookPayload } from './webhook-verify.js';
+export type { BodyOf, QueryOf, ResultOf, Schemas } from './types.js';
+export type { SessionEventData, TurnEventData } from './generated/events.js';
+export type { components, paths } from './generated/openapi.js';
