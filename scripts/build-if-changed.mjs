@@ -40,3 +40,22 @@ if (changed >= built || outputGone) {
   const t = new Date();
   utimesSync(stamp, t, t);
 }
+
+// The client package (client/): the pages load its browser build, so `npm start` needs it built too.
+const client = path.join(root, 'client');
+const clientOut = path.join(client, 'dist', 'browser', 'paliadin-client.js');
+if (existsSync(path.join(client, 'package.json'))) {
+  const clientBuilt = statSync(clientOut, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const clientChanged = Math.max(...['src', 'scripts', 'package.json', 'tsconfig.json'].map((p) => newest(path.join(client, p))));
+  if (clientChanged >= clientBuilt) {
+    try {
+      execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(client, 'tsconfig.json')], {
+        stdio: 'inherit',
+      });
+      execFileSync(process.execPath, [path.join(client, 'scripts', 'build-browser.mjs')], { stdio: 'inherit' });
+    } catch {
+      rmSync(clientOut, { force: true });
+      process.exit(1);
+    }
+  }
+}

@@ -12,6 +12,9 @@ const VENDOR: Record<string, string> = {
   'chart.js': 'node_modules/chart.js/dist/chart.umd.min.js',
   'xterm.js': 'node_modules/@xterm/xterm/lib/xterm.js',
   'xterm.css': 'node_modules/@xterm/xterm/css/xterm.css',
+  // Ours, but built: the client SDK's browser build (`npm run client:build`), the pages' API calls and event streams.
+  'paliadin-client.js': 'client/dist/browser/paliadin-client.js',
+  'paliadin-client.js.map': 'client/dist/browser/paliadin-client.js.map',
 };
 
 /** Mounts /paliadin-assets/ (ours) and /paliadin-assets/vendor/ (the list above). */

@@ -151,18 +151,30 @@ describe('the chat page and the dashboard in a real browser', () => {
     await screenshot(page, 'chat-after-drop');
   });
 
-  it('when the stream cannot be had back, the page polls /recover and shows the answer', async () => {
+  it('when the stream cannot be had back, the page says it is reconnecting, then polls /recover and shows the answer', async () => {
     p.backend.script = () => streamed(100, 250, ['Erst ', 'das, ', 'dann ', 'der ', 'Rest.']);
     await chat('de-DE');
     await ask('Wiederherstellen?');
     await page.waitForFunction(() => (document.querySelector('article.assistant .markdown')?.textContent ?? '').includes('Erst'));
-    // Without its cookie the event stream is refused (401): EventSource gives up for good.
-    await page.context().clearCookies();
+    // From now on the turn's stream cannot be had: every try fails like a dropped connection, and the page gives up after a few.
+    await page.route('**/api/paliadin/stream/**', (route) => route.abort('connectionreset'));
+    // /recover is held until the page was seen asking it.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/paliadin/turns/*/recover', async (route) => {
+      await released;
+      await route.continue();
+    });
     p.app.getHttpServer().closeAllConnections();
-    await page.waitForFunction(() => document.querySelector('article.assistant .status')?.textContent === 'Lade frische Antwort …');
+    await page.waitForFunction(() => document.querySelector('article.assistant .status')?.textContent === 'Verbindung unterbrochen, verbinde neu …');
+    await page.waitForFunction(() => document.querySelector('article.assistant .status')?.textContent === 'Lade frische Antwort …', undefined, {
+      timeout: 20_000,
+    });
     await screenshot(page, 'chat-recovering');
+    release();
     await page.waitForSelector('article.assistant.done', { timeout: 20_000 });
     await expect(answerOf(0).locator('.markdown').innerText()).resolves.toBe('Erst das, dann der Rest.');
+    await expect(answerOf(0).locator('.status').count()).resolves.toBe(0);
   });
 
   it('answers are sanitised: no script runs, no javascript: link survives', async () => {

@@ -1,4 +1,4 @@
-import { api, el, lang, signIn, signOut } from './common.js';
+import { client, el, lang, signIn, signOut } from './common.js';
 import { closeOpenCards, requestCard, resolveCard } from './requests.js';
 
 const COPY = {
@@ -78,7 +78,9 @@ const COPY = {
 const RECOVERABLE = new Set(['timeout', 'upstream_error', 'upstream_silence', 'interrupted']);
 const SESSION_KEY = 'paliadin_session';
 const $ = (id) => document.getElementById(id);
-let running; // the turn being streamed: { id, source }
+let running; // the turn being streamed: { id }
+// The turn streams' client: it gives a stream up after a few failed tries in a row (some seconds), and the page asks /recover instead.
+const turnClient = client({ retry: { streamAttempts: 5 } });
 
 /** Markdown to safe HTML; `paliad:` links become chips the host application can act on. */
 function render(markdown) {
@@ -175,98 +177,81 @@ function pulse(node) {
 }
 
 /**
- * Reads a turn's events. EventSource reconnects by itself after a drop and
- * sends Last-Event-ID, so the server resumes after the last event we have;
- * the seq check below makes sure nothing is shown twice all the same. When
- * the stream cannot be had back, /recover is polled instead.
+ * Reads a turn's events with the client SDK: it resumes a dropped stream by
+ * itself with Last-Event-ID (each event once, in order), while the bubble
+ * says it is reconnecting. When the stream cannot be had back (a few tries
+ * in a row fail), or ends in an error after which the answer may still
+ * come, /recover is polled instead.
  */
-function follow(turnId, sseUrl, node) {
+function follow(turnId, node) {
   let text = '';
-  let lastSeq = 0;
-  let failures = 0;
+  let thought = '';
   const thinking = pulse(node);
   // Something to see from the first moment, before the first event.
   thinking.show(0);
-  const source = new EventSource(sseUrl);
-  running = { id: turnId, source };
+  running = { id: turnId };
   $('cancel').hidden = false;
 
   const finish = () => {
-    source.close();
     thinking.hide();
     closeOpenCards(node);
     if (running?.id === turnId) running = undefined;
     $('cancel').hidden = true;
   };
-  const fresh = (e) => {
-    const seq = Number(e.lastEventId);
-    if (!(seq > lastSeq)) return false;
-    lastSeq = seq;
-    failures = 0;
-    showStatus(node, '');
-    return true;
-  };
-  source.addEventListener('thinking', (e) => {
-    if (!fresh(e)) return;
-    const data = JSON.parse(e.data);
-    // While a request waits, its card counts the time: no thinking pulse beside it.
-    if (data.waiting_for) thinking.hide();
-    else thinking.show(data.elapsed_seconds);
-  });
-  // The agent asks (docs/requests.md): a card to answer, in the answer's bubble.
-  for (const kind of ['permission', 'question', 'client_tool']) {
-    source.addEventListener(kind, (e) => {
-      if (!fresh(e)) return;
-      thinking.hide();
-      node.append(requestCard(kind, JSON.parse(e.data), turnId));
-      node.scrollIntoView({ block: 'end' });
-    });
-  }
-  source.addEventListener('resolved', (e) => {
-    if (!fresh(e)) return;
-    const data = JSON.parse(e.data);
-    resolveCard(node.querySelector(`.request[data-request="${data.request_id}"]`), data);
-    thinking.show(0);
-  });
-  let thought = '';
-  source.addEventListener('thought', (e) => {
-    if (!fresh(e)) return;
-    thought += JSON.parse(e.data).delta;
-    showThought(node, thought);
-  });
-  source.addEventListener('plan', (e) => {
-    if (!fresh(e)) return;
-    showPlan(node, JSON.parse(e.data).entries);
-  });
-  source.addEventListener('content', (e) => {
-    if (!fresh(e)) return;
-    const data = JSON.parse(e.data);
-    text += data.delta ?? data.text ?? '';
-    thinking.hide();
-    showAnswer(node, text);
-  });
-  source.addEventListener('end', (e) => {
-    if (!fresh(e)) return;
-    finish();
-    node.classList.add('done');
-  });
-  source.addEventListener('error', (e) => {
-    if (!e.data) {
-      // Not our `error` event: the connection dropped. The browser retries on its own.
-      failures++;
-      if (source.readyState === EventSource.CLOSED || failures > 5) {
+  const show = (event, data) => {
+    switch (event) {
+      case 'thinking':
+        // While a request waits, its card counts the time: no thinking pulse beside it.
+        if (data.waiting_for) thinking.hide();
+        else thinking.show(data.elapsed_seconds);
+        break;
+      // The agent asks (docs/requests.md): a card to answer, in the answer's bubble.
+      case 'permission':
+      case 'question':
+      case 'client_tool':
+        thinking.hide();
+        node.append(requestCard(event, data, turnId));
+        node.scrollIntoView({ block: 'end' });
+        break;
+      case 'resolved':
+        resolveCard(node.querySelector(`.request[data-request="${data.request_id}"]`), data);
+        thinking.show(0);
+        break;
+      case 'thought':
+        thought += data.delta ?? '';
+        showThought(node, thought);
+        break;
+      case 'plan':
+        showPlan(node, data.entries);
+        break;
+      case 'content':
+        text += data.delta ?? data.text ?? '';
+        thinking.hide();
+        showAnswer(node, text);
+        break;
+      case 'end':
         finish();
-        recover(turnId, node);
-      } else showStatus(node, COPY.reconnecting, 'muted');
-      return;
+        node.classList.add('done');
+        break;
+      case 'error':
+        finish();
+        showStatus(node, errorText(data.code), 'error');
+        node.dataset.error = data.code;
+        if (RECOVERABLE.has(data.code)) void recover(turnId, node, errorText(data.code));
+        break;
     }
-    if (!fresh(e)) return;
-    const { code } = JSON.parse(e.data);
-    finish();
-    showStatus(node, errorText(code), 'error');
-    node.dataset.error = code;
-    if (RECOVERABLE.has(code)) recover(turnId, node, errorText(code));
-  });
+  };
+  const onState = (state) => showStatus(node, state === 'reconnecting' ? COPY.reconnecting : '', 'muted');
+  void (async () => {
+    try {
+      for await (const { event, data } of turnClient.turns.events(turnId, { onState })) show(event, data);
+    } catch (e) {
+      // 401: the page is on its way back to sign-in already.
+      if (e?.status === 401) return;
+      finish();
+      void recover(turnId, node);
+    }
+  })();
 }
 
 /** Polls /recover until the answer is there or given up on. */
@@ -274,19 +259,16 @@ async function recover(turnId, node, prefix) {
   showStatus(node, prefix ? `${prefix} ${COPY.recovering}` : COPY.recovering, 'muted');
   for (let delay = 1000; ; delay = Math.min(delay * 2, 15000)) {
     try {
-      const res = await api(`/api/paliadin/turns/${turnId}/recover`);
-      if (res.ok) {
-        const turn = await res.json();
-        if (turn.recovery_state === 'recovered') {
-          showAnswer(node, turn.response);
-          showStatus(node, '');
-          node.classList.add('done');
-          return;
-        }
-        if (turn.recovery_state === 'lost') return showStatus(node, COPY.lost, 'error');
+      const turn = await client().turns.recover(turnId);
+      if (turn.recovery_state === 'recovered') {
+        showAnswer(node, turn.response);
+        showStatus(node, '');
+        node.classList.add('done');
+        return;
       }
+      if (turn.recovery_state === 'lost') return showStatus(node, COPY.lost, 'error');
     } catch {
-      // offline for a moment: keep trying
+      // offline for a moment, or refused: keep trying
     }
     await new Promise((r) => setTimeout(r, delay));
   }
@@ -302,17 +284,22 @@ function sessionId() {
 }
 
 async function loadHistory() {
-  const res = await api(`/api/paliadin/history?session=${encodeURIComponent(sessionId())}`);
-  if (res.status === 404) {
+  let turns;
+  try {
+    turns = await client().turns.history({ session: sessionId() });
+  } catch (e) {
+    // 401: the page is on its way back to sign-in already.
+    if (e?.status === 401) return false;
+    if (e?.status !== 404) throw e;
     $('conversation').append(el('p', { class: 'status error', text: COPY.unavailable }));
     return false;
   }
-  for (const turn of await res.json()) {
+  for (const turn of turns) {
     bubble('user', turn.turn_id).append(el('p', { text: turn.user_message }));
     const answer = bubble('assistant', turn.turn_id);
     if (turn.response) showAnswer(answer, turn.response);
     else if (turn.error_code) showStatus(answer, errorText(turn.error_code), 'error');
-    else follow(turn.turn_id, `/api/paliadin/stream/${turn.turn_id}`, answer); // still running
+    else follow(turn.turn_id, answer); // still running
   }
   return true;
 }
@@ -323,25 +310,24 @@ async function ask(message) {
   const node = bubble('assistant');
   // Three dots until the turn is accepted and its stream shows the thinking pulse.
   node.classList.add('pending');
-  const res = await api('/api/paliadin/turn', {
-    method: 'POST',
-    body: JSON.stringify({ user_message: message, session_id: sessionId(), page_origin: location.pathname }),
-  });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    return showStatus(node, `${COPY.failed} ${body.message || ''}`.trim(), 'error');
+  let turnId;
+  try {
+    ({ turn_id: turnId } = await client().turns.create({ user_message: message, session_id: sessionId(), page_origin: location.pathname }));
+  } catch (e) {
+    return showStatus(node, `${COPY.failed} ${e?.status ? e.message : ''}`.trim(), 'error');
   }
-  const { turn_id, sse_url } = await res.json();
-  node.dataset.turn = turn_id;
-  follow(turn_id, sse_url, node);
+  node.dataset.turn = turnId;
+  follow(turnId, node);
   void showSessionLink();
 }
 
 /** A link to the session page of the user's own default session (once it exists: after the first turn). */
 async function showSessionLink() {
-  const res = await api('/api/sessions?status=active');
-  if (!res.ok) return;
-  const own = (await res.json()).sessions.find((s) => s.name === 'default');
+  const list = await client()
+    .sessions.list({ status: 'active' })
+    .catch(() => undefined);
+  if (!list) return;
+  const own = list.sessions.find((s) => s.name === 'default');
   $('session-link').hidden = !own;
   if (own) $('session-link').href = `/admin/paliadin/sessions/${own.id}`;
 }
@@ -376,9 +362,16 @@ async function main() {
       $('ask').requestSubmit();
     }
   });
-  $('cancel').addEventListener('click', () => running && api(`/api/paliadin/turns/${running.id}/cancel`, { method: 'POST' }));
+  $('cancel').addEventListener(
+    'click',
+    () =>
+      running &&
+      client()
+        .turns.cancel(running.id)
+        .catch(() => undefined),
+  );
   $('reset').addEventListener('click', async () => {
-    await api('/api/paliadin/reset', { method: 'POST' });
+    await client().turns.reset();
     localStorage.removeItem(SESSION_KEY);
     $('conversation').replaceChildren(el('p', { class: 'hint', text: COPY.hint }));
     $('session-link').hidden = true;

@@ -1,4 +1,5 @@
-// Shared by the chat page and the dashboard: sign-in, API calls, language.
+// Shared by the pages: sign-in, API calls, the client SDK, language.
+import { createClient } from '/paliadin-assets/vendor/paliadin-client.js';
 
 const TOKEN_KEY = 'paliadin_token';
 
@@ -9,6 +10,12 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** The token was refused (401): forgotten, and the page starts again at sign-in. */
+function signedOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.reload();
+}
+
 /** Calls the API with the bearer token; a 401 sends the user back to sign-in. */
 export async function api(path, options = {}) {
   const res = await fetch(path, {
@@ -16,20 +23,47 @@ export async function api(path, options = {}) {
     headers: { Authorization: `Bearer ${token()}`, ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers || {}) },
   });
   if (res.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    location.reload();
+    signedOut();
     throw new Error('signed out');
   }
   return res;
 }
 
+let shared;
+
+/**
+ * The client SDK (@paliadin/client, its browser build) as the signed-in
+ * user: the token goes in the Authorization header of every request, and
+ * its event streams are the pages' only SSE reader (they resume after a
+ * drop with Last-Event-ID, each event once). A 401 of any of its requests
+ * sends the user back to sign-in, as `api` does (the call itself rejects
+ * with a PaliadinError of status 401). `options` (e.g. `retry`) make a
+ * client of their own; without, the page's one is shared.
+ */
+export function client(options) {
+  if (!options && shared) return shared;
+  const made = createClient({
+    baseUrl: location.origin,
+    token: () => token(),
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 401) signedOut();
+      return res;
+    },
+    ...options,
+  });
+  if (!options) shared = made;
+  return made;
+}
+
 /**
  * Shows the sign-in form until a token is accepted. The token goes in the
  * Authorization header (never in a URL) of `check`: by default POST
- * /auth/session, which answers with the HttpOnly cookie the event stream uses
- * and takes user tokens only. A page that never streams (the dashboard)
- * checks the token against an API call of its own instead, so that admin
- * API keys work there.
+ * /auth/session, which takes user tokens only and answers with the HttpOnly
+ * stream cookie (set for whatever reads a stream with it; the pages' own
+ * streams send the token). The dashboard and the session page check the
+ * token against an API call of their own instead, so that API keys work
+ * there.
  */
 export function signIn(form, copy, check = { method: 'POST', url: '/auth/session' }) {
   return new Promise((resolve) => {
@@ -67,75 +101,4 @@ export function el(tag, attrs = {}, ...children) {
   }
   node.append(...children);
   return node;
-}
-
-/**
- * Reads a Server-Sent Events route with the bearer token (fetch, not
- * EventSource: API keys work too, and no cookie is needed). A dropped
- * connection is opened again after a second with Last-Event-ID, so the
- * server resumes after the last event we have: nothing is missed or shown
- * twice. A 5xx (a busy server) is retried the same way. Resolves when the
- * server ends the stream or `signal` aborts; rejects with the response for
- * any other non-200 answer.
- */
-export async function readEvents(path, { onEvent, onState, signal, lastEventId } = {}) {
-  let last = lastEventId;
-  for (;;) {
-    if (signal?.aborted) return;
-    let res;
-    try {
-      res = await fetch(path, {
-        headers: { Authorization: `Bearer ${token()}`, Accept: 'text/event-stream', ...(last ? { 'Last-Event-ID': last } : {}) },
-        signal,
-      });
-    } catch {
-      if (signal?.aborted) return;
-      onState?.('reconnecting');
-      await new Promise((r) => setTimeout(r, 1000));
-      continue;
-    }
-    // Busy or briefly without its database (503 with Retry-After): try again, as after a drop. Anything else is final.
-    if (res.status >= 500) {
-      onState?.('reconnecting');
-      await new Promise((r) => setTimeout(r, Math.min(Number(res.headers.get('Retry-After')) || 1, 10) * 1000));
-      continue;
-    }
-    if (res.status !== 200) throw res;
-    onState?.('open');
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    let ended = false;
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) {
-          ended = true;
-          break;
-        }
-        buffer += value;
-        let cut;
-        while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
-          const ev = { event: 'message', data: '' };
-          for (const line of frame.split(/\r?\n/)) {
-            const i = line.indexOf(':');
-            if (i <= 0) continue;
-            const [field, v] = [line.slice(0, i), line.slice(i + 1).replace(/^ /, '')];
-            if (field === 'id') ev.id = v;
-            else if (field === 'event') ev.event = v;
-            else if (field === 'data') ev.data += ev.data ? `\n${v}` : v;
-          }
-          if (ev.id !== undefined) last = ev.id;
-          if (ev.event !== 'ping') onEvent?.({ ...ev, data: ev.data ? JSON.parse(ev.data) : undefined });
-        }
-      }
-    } catch {
-      // The connection dropped: resume below.
-    }
-    if (signal?.aborted) return;
-    if (ended) return;
-    onState?.('reconnecting');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }

@@ -1,6 +1,6 @@
 // Requests on the pages (docs/requests.md): a card per permission, question or client tool
 // call, answered from the card; its outcome shown once resolved. Shared by the chat and session pages.
-import { api, el, lang } from './common.js';
+import { client, el, lang } from './common.js';
 
 const COPY = {
   de: {
@@ -60,11 +60,13 @@ export const isRequest = (event) => KINDS.has(event);
 export function requestCard(kind, data, turnId) {
   const card = el('div', { class: `request ${kind}`, 'data-request': data.request_id, 'data-kind': kind });
   const post = async (body) => {
-    const res = await api(`/api/paliadin/turns/${turnId}/requests/${data.request_id}`, { method: 'POST', body: JSON.stringify(body) });
-    const answer = await res.json().catch(() => ({}));
-    // 409: answered already (elsewhere, or a retry): its stored outcome is what stands.
-    if (res.ok || answer.code === 'REQUEST_RESOLVED') return resolveCard(card, res.ok ? answer : answer.request);
-    card.querySelector('.request-problem').textContent = `${COPY.failed} ${answer.message || res.status}`;
+    try {
+      resolveCard(card, await client().requests.answer(turnId, data.request_id, body));
+    } catch (e) {
+      // 409: answered already (elsewhere, or a retry): its stored outcome is what stands.
+      if (e?.code === 'REQUEST_RESOLVED' && e.body?.request) return resolveCard(card, e.body.request);
+      card.querySelector('.request-problem').textContent = `${COPY.failed} ${e?.message || e?.status}`;
+    }
   };
   if (kind === 'permission') {
     card.append(
