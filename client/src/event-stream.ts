@@ -27,6 +27,12 @@ export interface StreamShape {
    * session's stream may still bring a late answer before it closes).
    */
   ends(event: string, data: unknown): 'now' | 'on-close' | false;
+  /**
+   * A stream of snapshots without ids (the terminal's screen): nothing to
+   * resume from, so a reconnect starts with things as they are now, and the
+   * server closing the stream is its end.
+   */
+  unnumbered?: boolean;
 }
 
 /**
@@ -87,6 +93,12 @@ export async function* resumingEvents<M>(http: Http, path: string, shape: Stream
         }
         parser.feed(chunk.value);
         for (const m of parsed.splice(0)) {
+          if (shape.unnumbered) {
+            if (!m.event || !known.has(m.event)) continue;
+            failures = 0;
+            yield { event: m.event, id: '', data: (m.data ? JSON.parse(m.data) : {}) as unknown } as StreamEvent<M>;
+            continue;
+          }
           // Pings and anything else without an id are not stored events: nothing to resume from.
           if (m.id === undefined || m.id === '' || !m.event) continue;
           if (last !== undefined && shape.compare(m.id, last) <= 0) continue;
@@ -105,7 +117,7 @@ export async function* resumingEvents<M>(http: Http, path: string, shape: Stream
       void reader.cancel().catch(() => undefined);
     }
     if (o.signal?.aborted) return;
-    if (closed && overOnClose) return;
+    if (closed && (overOnClose || shape.unnumbered)) return;
     await sleep(retryDelay(http.retry, failures++), o.signal);
   }
 }

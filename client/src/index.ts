@@ -4,7 +4,7 @@ export type { ClientOptions } from './http.js';
 export type { RetryOptions } from './backoff.js';
 export type { EventsOptions, StreamEvent } from './event-stream.js';
 export type { AnswerOptions, TurnEvent } from './turns.js';
-export type { SessionEvent } from './sessions.js';
+export type { Screen, SessionEvent } from './sessions.js';
 export { verifyWebhook, type WebhookHeaders, type WebhookPayload } from './webhook-verify.js';
 export type { BodyOf, QueryOf, ResultOf, Schemas } from './types.js';
 export type { SessionEventData, TurnEventData } from './generated/events.js';

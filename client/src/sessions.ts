@@ -23,6 +23,11 @@ const SESSION_STREAM: StreamShape = {
   ends: (event, data) => (event === 'session' && (data as { status?: string }).status !== 'active' ? 'on-close' : false),
 };
 
+const SCREEN_STREAM: StreamShape = { names: ['screen'], compare: () => 1, ends: () => false, unnumbered: true };
+
+/** The agent's terminal: the data of a `screen` event, and of sessions.screen. */
+export type Screen = ResultOf<'/api/sessions/{sid}/screen', 'get'>;
+
 const id = (sid: string) => encodeURIComponent(sid);
 
 export function sessionsApi(http: Http) {
@@ -41,6 +46,13 @@ export function sessionsApi(http: Http) {
     remove: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}', 'delete'>>('DELETE', `/api/sessions/${id(sid)}`),
     /** The agent's terminal now (pty driver, remote backend). */
     screen: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}/screen', 'get'>>('GET', `/api/sessions/${id(sid)}/screen`),
+    /**
+     * The agent's terminal whenever it changed (at most 10 a second), as
+     * `screen` events without ids: after a drop it reconnects and goes on
+     * with the screen as it is then. Ends when the session ends.
+     */
+    screenEvents: (sid: string, o: Omit<EventsOptions, 'lastEventId'> = {}): AsyncGenerator<StreamEvent<{ screen: Screen }>, void, undefined> =>
+      resumingEvents<{ screen: Screen }>(http, `/api/sessions/${id(sid)}/screen/stream`, SCREEN_STREAM, o),
     /** The requests the session's turns wait on (`status` open by default). */
     requests: (sid: string, query: QueryOf<'/api/sessions/{sid}/requests', 'get'> = {}) =>
       http.json<ResultOf<'/api/sessions/{sid}/requests', 'get'>>('GET', `/api/sessions/${id(sid)}/requests`, { query }),

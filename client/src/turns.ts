@@ -17,6 +17,11 @@ export interface AnswerOptions {
 // Errors after which the answer may still come late (docs/events.md, "Error codes").
 const LATE_ANSWER_MAY_COME = new Set(['timeout', 'upstream_silence', 'upstream_error', 'interrupted']);
 
+/** Whether a turn that ended in this error may still get its answer (turns.answer then asks /recover). */
+export function mayAnswerLate(error: TurnEventData['error']): boolean {
+  return error.retryable === true || LATE_ANSWER_MAY_COME.has(error.code);
+}
+
 const TURN_STREAM: StreamShape = {
   names: TURN_EVENTS,
   compare: (a, b) => Number(a) - Number(b),
@@ -65,7 +70,7 @@ export function turnsApi(http: Http) {
         else if (ev.event === 'error') failure = ev.data;
       }
       if (!failure) throw o.signal?.reason ?? new PaliadinError(0, 'NETWORK', `turn ${turnId}: the stream ended without an answer`);
-      if (!failure.retryable && !LATE_ANSWER_MAY_COME.has(failure.code)) throw new PaliadinError(0, failure.code, failure.message);
+      if (!mayAnswerLate(failure)) throw new PaliadinError(0, failure.code, failure.message);
       const deadline = Date.now() + (o.recoverForMs ?? 600_000);
       for (let attempt = 0; ; attempt++) {
         const row = await api.recover(turnId);

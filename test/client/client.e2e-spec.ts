@@ -106,6 +106,7 @@ describe('@paliadin/client against the service', () => {
   it('sessions: create, exec, the session stream to its end, checkin, list; remove for admins only', async () => {
     const email = 'sdk-sessions@example.com';
     const c = await clientFor(email);
+    p.backend.script = (req) => [{ delay: 5, event: { type: 'done', response: `Antwort auf: ${req.message}` } }];
     const s = await c.sessions.create({ name: 'sdk-work', expires_in: '1h' });
     expect(s).toMatchObject({ name: 'sdk-work', status: 'active' });
     expect(s.instructions.exec_url).toContain(s.id);
@@ -127,7 +128,13 @@ describe('@paliadin/client against the service', () => {
     const rest: string[] = [];
     for await (const ev of c.sessions.events(s.id, { lastEventId: '2.2' })) rest.push(ev.id);
     expect(rest).toEqual(['2.3', '3']);
+    // This backend has no terminal: the screen stream is refused at once (not retried), saying where to look instead.
     const other = await c.sessions.create({});
+    await expect(
+      (async () => {
+        for await (const _ of c.sessions.screenEvents(other.id)) throw new Error('no screen expected');
+      })(),
+    ).rejects.toMatchObject({ status: 409, code: 'NO_TERMINAL' });
     const refused = await c.sessions.remove(other.id).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 403 });
     // Pipeline apps have no owners: an admin here is a key with `admin`.

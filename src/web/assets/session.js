@@ -54,10 +54,6 @@ const $ = (id) => document.getElementById(id);
 const status = (s) => COPY.statuses[s] || s;
 const sid = decodeURIComponent(location.pathname.split('/').filter(Boolean).at(-1) || '');
 const stop = new AbortController();
-// The terminal is looked at while the session is active.
-const screenStop = new AbortController();
-const SCREEN_MS = 250;
-const SCREEN_IDLE_MS = 1000;
 let session;
 let seenTurns = 0;
 
@@ -127,49 +123,29 @@ function showEvent(ev) {
 }
 
 function ended(s) {
-  screenStop.abort();
   $('checkin').hidden = true;
   $('terminate').hidden = true;
   $('facts').textContent = COPY.facts({ ...session, status: s });
 }
 
-/**
- * The agent's terminal, drawn with xterm.js from the screen the client SDK
- * gets (GET …/screen), looked at a few times a second while the session is
- * active and redrawn when it changed. Drivers without a terminal say so.
- */
+/** The agent's terminal, drawn with xterm.js from each `screen` event (the client SDK reconnects the stream by itself). */
 async function watchScreen() {
   const term = new Terminal({ convertEol: false, disableStdin: true, fontSize: 13, scrollback: 0, cursorBlink: false });
   term.open($('terminal'));
   $('terminal-note').textContent = COPY.waiting;
-  let shown = '';
-  // Looked at once at least: an ended session's page says why there is no terminal.
-  for (;;) {
-    let wait = SCREEN_MS;
-    try {
-      const s = await client().sessions.screen(sid);
-      const key = JSON.stringify([s.cols, s.rows, s.lines, s.cursor]);
-      if (key !== shown) {
-        shown = key;
-        $('terminal-note').textContent = '';
-        if (term.cols !== s.cols || term.rows !== s.rows) term.resize(s.cols, s.rows);
-        term.write(`\x1b[H\x1b[2J${s.lines.join('\r\n')}\x1b[${s.cursor.y + 1};${s.cursor.x + 1}H`);
-        $('terminal').dataset.screen = s.lines.join('\n');
-      }
-    } catch (e) {
-      // The agent is not running (yet): it starts with the session's next turn.
-      if (e?.code === 'NO_SCREEN') wait = SCREEN_IDLE_MS;
-      else if (e?.status >= 400 && e.status < 500) {
-        // The session ended (its last screen stays), or it has no terminal at all.
-        if (shown) return;
-        $('terminal').hidden = true;
-        $('terminal-note').textContent = e.code === 'NO_TERMINAL' ? COPY.noTerminal : e.message || '';
-        $('terminal-panel').classList.add('no-terminal');
-        return;
-      } else wait = SCREEN_IDLE_MS; // no answer for now (the client tried a few times): look again later
+  try {
+    for await (const { data: s } of client().sessions.screenEvents(sid, { signal: stop.signal })) {
+      $('terminal-note').textContent = '';
+      if (term.cols !== s.cols || term.rows !== s.rows) term.resize(s.cols, s.rows);
+      term.write(`\x1b[H\x1b[2J${s.lines.join('\r\n')}\x1b[${s.cursor.y + 1};${s.cursor.x + 1}H`);
+      $('terminal').dataset.screen = s.lines.join('\n');
     }
-    if (screenStop.signal.aborted) return;
-    await new Promise((r) => setTimeout(r, wait));
+  } catch (e) {
+    // 401: the page is on its way back to sign-in already.
+    if (e?.status === 401) return;
+    $('terminal').hidden = true;
+    $('terminal-note').textContent = e?.code === 'NO_TERMINAL' ? COPY.noTerminal : e?.message || '';
+    $('terminal-panel').classList.add('no-terminal');
   }
 }
 
