@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient, type TurnEvent } from '@paliadin/client';
 import { parse } from 'yaml';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { FakeAichat, frame } from '../support/fake-aichat.js';
@@ -205,9 +206,21 @@ http {
         runner.kill('SIGKILL');
       }
     };
+    // The client SDK through the proxy too: its events resume by themselves, its answer() falls back to /recover.
+    const client = createClient({ baseUrl: proxy, token, retry: { baseMs: 20, maxMs: 200 } });
+    const clientEvents = (async () => {
+      const events: TurnEvent[] = [];
+      for await (const ev of client.turns.events(turnId)) events.push(ev);
+      return events;
+    })();
+    const clientAnswer = client.turns.answer(turnId);
     // Two readers at once: the proxy sends them to different instances, so one of them is on the runner.
     const readers = await Promise.all([follow(turnId, token, kill), follow(turnId, token)]);
     expect(killed).toBe(true);
+    expect(await clientAnswer).toBe(answerOf('survive').trimEnd());
+    const events = await clientEvents;
+    expect(events.map((e) => Number(e.id))).toEqual(events.map((_, k) => k + 1));
+    expect(['end', 'error']).toContain(events.at(-1)!.event);
     // The reader on the dying instance lost its connection before any end or error, and resumed.
     expect(readers.some((r) => r.connections.length > 1 && !r.connections[0].some((e) => e.event === 'end' || e.event === 'error'))).toBe(true);
     for (const { seen } of readers) {
