@@ -7,7 +7,8 @@ import { PaliadinRoute, Public, TOKEN_COOKIE } from '../auth/route-access.js';
 import { AppConfig } from '../config/app-config.js';
 import { ApiErrors } from '../http/api-errors.js';
 
-// The cookie only travels to the stream route: EventSource is the one client that cannot send a header.
+// The cookie only travels to the stream route: EventSource is the one client that cannot send a header
+// (the pages themselves read streams with the client SDK and the Authorization header).
 const COOKIE_PATH = '/api/paliadin/stream';
 const COOKIE_MAX_AGE_MS = 12 * 3600_000;
 
