@@ -40,7 +40,7 @@ function eventsFile(doc) {
 export async function generate(doc) {
   const events = eventsFile(doc);
   // openapi-typescript resolves references in the object it is given: it gets a copy.
-  const ast = await openapiTS(structuredClone(doc), { alphabetize: true, defaultNonNullable: false });
+  const ast = await openapiTS(structuredClone(doc), { alphabetize: true, defaultNonNullable: false, emptyObjectsUnknown: true });
   return { 'src/generated/openapi.ts': HEADER + astToString(ast), 'src/generated/events.ts': events };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient, PaliadinError, type PaliadinClient, type TurnEvent } from '@paliadin/client';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { AskingBackend } from '../support/asking-backend.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -19,12 +20,15 @@ describe('@paliadin/client against the service', () => {
     // A database of its own: other suites' instances would deliver this suite's webhooks.
     db = await isolatedDatabase();
     await receiver.start();
-    p = await startPipelineApp({
-      DATABASE_URL: db.url,
-      PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
-      PALIADIN_WEBHOOK_POLL_MS: '50',
-      PALIADIN_JANITOR_INTERVAL_MS: '1000000',
-    });
+    p = await startPipelineApp(
+      {
+        DATABASE_URL: db.url,
+        PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+        PALIADIN_WEBHOOK_POLL_MS: '50',
+        PALIADIN_JANITOR_INTERVAL_MS: '1000000',
+      },
+      new AskingBackend(),
+    );
     p.backend.script = (req) => [
       { delay: 5, event: { type: 'tool', name: 'Read', inputSummary: 'notes.md', status: 'started' } },
       { delay: 5, event: { type: 'chunk', text: 'Antwort ' } },
@@ -143,6 +147,29 @@ describe('@paliadin/client against the service', () => {
     ).key;
     const byKey = await clientFor('unused@example.com', { token: adminKey });
     expect(await byKey.sessions.remove(other.id)).toMatchObject({ status: 'terminated', id: other.id });
+  });
+
+  it('requests: the agent asks, the stream shows it, requests.list has it, requests.answer lets the turn finish; another answer is a 409 with how it was resolved', async () => {
+    const c = await clientFor('sdk-asks@example.com');
+    const { turn_id } = await c.turns.create({ user_message: 'ask me' });
+    const seen: TurnEvent[] = [];
+    for await (const ev of c.turns.events(turn_id)) {
+      seen.push(ev);
+      if (ev.event !== 'permission') continue;
+      expect(ev.data).toMatchObject({ tool: 'Write', input_summary: 'notes.txt' });
+      const listed = await c.requests.list(turn_id);
+      expect(listed.requests.map((r) => r.request_id)).toEqual([ev.data.request_id]);
+      expect(await c.requests.answer(turn_id, ev.data.request_id, { decision: 'allow_once' })).toMatchObject({
+        request_id: ev.data.request_id,
+        status: 'resolved',
+      });
+      // The same answer again is answered the same; another one is refused with the stored outcome.
+      await c.requests.answer(turn_id, ev.data.request_id, { decision: 'allow_once' });
+      const other = await c.requests.answer(turn_id, ev.data.request_id, { decision: 'deny' }).catch((e: unknown) => e);
+      expect(other).toMatchObject({ status: 409, code: 'REQUEST_RESOLVED', body: { request: { request_id: ev.data.request_id } } });
+    }
+    expect(seen.map((e) => e.event)).toEqual(['meta', 'permission', 'resolved', 'content', 'end']);
+    expect(await c.turns.get(turn_id)).toMatchObject({ response: expect.stringContaining('allow_once') });
   });
 
   it('errors are PaliadinErrors with status, code, message and the request id', async () => {

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Observable } from 'rxjs';
-import type { BackendEvent, BackendTurnRequest } from '../../src/backends/backend.interface.js';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import type { Scope } from '../../src/auth/scopes.js';
@@ -10,7 +8,7 @@ import { freePort } from '../../src/database/embedded-postgres.js';
 import { WebhookSecrets } from '../../src/webhooks/webhook-secret-store.js';
 import { SecretBox } from '../../src/webhooks/webhook-secrets.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
-import { ScriptedBackend } from '../support/scripted-backend.js';
+import { AskingBackend } from '../support/asking-backend.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { startTestApp } from '../support/test-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -24,24 +22,6 @@ const WEBHOOK_ENV = {
   PALIADIN_WEBHOOK_TIMEOUT_MS: '400',
   PALIADIN_WEBHOOK_POLL_MS: '50',
 };
-
-/** The scripted backend, but a turn whose message is `ask me` first asks its caller for a permission. */
-class AskingBackend extends ScriptedBackend {
-  readonly offersRequests = true;
-  override runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
-    if (req.message !== 'ask me') return super.runTurn(req);
-    return new Observable<BackendEvent>((sub) => {
-      const stop = new AbortController();
-      void req
-        .asks!.ask({ kind: 'permission', tool: 'Write', inputSummary: 'notes.txt', input: { file_path: 'notes.txt' }, grantRule: 'Write' }, stop.signal)
-        .then((reply) => {
-          sub.next({ type: 'done', response: `asked: ${JSON.stringify(reply.outcome)}` });
-          sub.complete();
-        });
-      return () => stop.abort();
-    });
-  }
-}
 
 describe('webhooks: registered, signed, delivered, retried', () => {
   const receiver = new WebhookReceiver();

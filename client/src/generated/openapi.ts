@@ -587,7 +587,7 @@ export interface components {
              * @description Client tool requests: the tool result, a string or any JSON, at most 256 KB
              * @example Case 42 is open in the browser
              */
-            output?: Record<string, never>;
+            output?: string | number | boolean | Record<string, unknown> | unknown[];
         };
         CheckinDto: {
             message: string;
@@ -628,7 +628,7 @@ export interface components {
              *       "case_id": 42
              *     }
              */
-            input: Record<string, never>;
+            input: Record<string, unknown>;
             /**
              * @description A tool the caller declared (client_tools)
              * @example open_case

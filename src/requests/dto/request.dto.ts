@@ -61,6 +61,8 @@ export class AnswerRequestDto {
   @ApiPropertyOptional({
     description: 'Client tool requests: the tool result, a string or any JSON, at most 256 KB',
     example: 'Case 42 is open in the browser',
+    // Any JSON value: without this, the document (and the client's types) would say an object.
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object' }, { type: 'array', items: {} }],
   })
   @Allow()
   output?: unknown;
