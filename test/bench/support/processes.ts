@@ -85,12 +85,12 @@ export interface BenchRow {
 }
 
 /** Prints the rows as the table every bench ends with. */
-export function printTable(title: string, baselineTitle: string, rows: BenchRow[]): void {
+export function printTable(title: string, baselineTitle: string, rows: BenchRow[], measuredTitle = 'gateway'): void {
   const w = { what: 44, goal: 26, measured: 12, baseline: 22, ratio: 8 };
   const line = (r: Record<keyof typeof w, string>) =>
     Object.entries(w)
       .map(([k, n]) => r[k as keyof typeof w].padEnd(n))
       .join(' | ');
-  process.stdout.write(`\n${line({ what: title, goal: 'goal', measured: 'gateway', baseline: baselineTitle, ratio: 'ratio' })} | ok\n`);
+  process.stdout.write(`\n${line({ what: title, goal: 'goal', measured: measuredTitle, baseline: baselineTitle, ratio: 'ratio' })} | ok\n`);
   for (const r of rows) process.stdout.write(`${line(r)} | ${r.ok ? 'yes' : 'NO'}\n`);
 }
