@@ -1,7 +1,6 @@
-// The browser build (and the CLI made executable): the client and its SSE parser as one ES module,
+// The browser build: the client and its SSE parser as one ES module,
 // dist/browser/paliadin-client.js (the service's pages load it from
 // /paliadin-assets/vendor/paliadin-client.js).
-import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,6 +16,3 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-
-// tsc writes files without the executable bit; npm's bin link runs the CLI through its shebang.
-chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);

@@ -47,7 +47,14 @@ describe('the paliadin CLI', () => {
     child.stdout?.setEncoding('utf8').on('data', (s: string) => (run.stdout += s));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => (run.stderr += s));
     // 'close', not 'exit': after it both pipes are read to their end.
-    run.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+    run.exited = new Promise((resolve) => {
+      child.on('close', (code) => resolve(code));
+      // A command that cannot be started (ENOENT) never closes: its failure is the answer.
+      child.on('error', (e) => {
+        run.stderr += e.message;
+        resolve(null);
+      });
+    });
     if (o.stdin !== undefined) child.stdin?.end(o.stdin);
     else child.stdin?.end();
     return run;
