@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service.js';
 import type { AuthedRequest } from './current-user.decorator.js';
-import { JwtVerifier, UnusableClaimsError } from './jwt-verifier.js';
+import { JwtVerifier, RefusedTokenError, UnusableClaimsError } from './jwt-verifier.js';
 import { mayAdminister, type Principal } from './principal.js';
 import { ACCESS_KEY, STREAM_AUTH_KEY, TOKEN_COOKIE, type Access } from './route-access.js';
 import { hasScope, type Scope } from './scopes.js';
@@ -46,7 +46,7 @@ export class AuthGuard implements CanActivate {
     // Admin routes do not confirm they exist to anyone who may not use them, signed in or not
     // (not even by saying what is wrong with their token).
     const hideOnAdmin = (e: unknown): never => {
-      throw access.area === 'admin' && e instanceof UnusableClaimsError ? unrouted(req) : e;
+      throw access.area === 'admin' && (e instanceof UnusableClaimsError || e instanceof RefusedTokenError) ? unrouted(req) : e;
     };
     const principal = token ? await this.authenticate(token).catch(hideOnAdmin) : undefined;
     if (!principal && access.area === 'admin') throw unrouted(req);

@@ -53,6 +53,15 @@ const toList = ({ value }: { value: unknown }): unknown =>
         .filter((s) => s.length > 0)
     : value;
 
+/** A comma-separated list kept as written (URLs, audiences: case matters there). */
+const toRawList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    : value;
+
 /** Empty strings in a .env file mean "unset", as they do for most tools. */
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
@@ -141,6 +150,54 @@ export class Env {
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters' })
   PALIADIN_JWT_SECRET?: string;
+
+  // Asymmetric user tokens (RS256, PS256, ES256, EdDSA) from an identity provider: its JWKS URL(s),
+  // comma-separated; file:// serves a local key set in development (npm run token -- --key).
+  @Transform(toRawList)
+  @Matches(/^(https?:\/\/\S+|file:\/\/\/\S+)$/, { each: true, message: 'must be a comma-separated list of http(s):// (or file:///) URLs' })
+  PALIADIN_JWT_JWKS_URL: string[] = [];
+
+  // Checked when set: the `iss` asymmetric tokens must carry, and the `aud` (one of these, comma-separated).
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PALIADIN_JWT_ISSUER?: string;
+
+  @Transform(toRawList)
+  @IsString({ each: true })
+  PALIADIN_JWT_AUDIENCE: string[] = [];
+
+  // How far `exp` and `nbf` may be off the clock.
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600)
+  PALIADIN_JWT_CLOCK_SKEW_S = 30;
+
+  // The claims that name the user of an asymmetric token. A user id that is not a UUID becomes
+  // the UUIDv5 of iss and it (docs/api.md, "Tokens from an identity provider").
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/, { message: 'must be a claim name' })
+  PALIADIN_JWT_USER_ID_CLAIM = 'sub';
+
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/, { message: 'must be a claim name' })
+  PALIADIN_JWT_EMAIL_CLAIM = 'email';
+
+  // Fetching the JWKS: the wait for an answer, the least time between two fetches (a stream of unknown
+  // `kid`s cannot make the gateway hammer the provider), and how old a fetched set may get before it is fetched again.
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  PALIADIN_JWKS_TIMEOUT_MS = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  PALIADIN_JWKS_COOLDOWN_MS = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  PALIADIN_JWKS_MAX_AGE_MS = 600_000;
 
   // prefix + "-" + 8 hex must still fit the 64-character session-name rule.
   @Matches(/^[A-Za-z0-9_.-]{1,55}$/, { message: 'must be 1-55 characters of A-Z a-z 0-9 _ . -' })
