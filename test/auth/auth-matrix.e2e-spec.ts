@@ -4,12 +4,14 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { IdentityProvider } from '../support/identity-provider.js';
 import { AdminProbeController, PaliadinProbeController } from '../support/probe-controllers.js';
 import { OWNER_EMAIL, startTestApp } from '../support/test-app.js';
 import { subFor, tokenFor, userToken } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 
 const PROBE = '/api/paliadin/probe';
+const ADMIN_PROBE = '/api/admin/paliadin/probe';
 // Same length as PROBE, so an identical 404 means identical bytes, Content-Length included.
 const UNROUTED = '/api/paliadin/prxbe';
 const VOLATILE = ['date', 'x-request-id', 'etag'];
@@ -23,13 +25,60 @@ describe('auth matrix', () => {
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   let keys: ApiKeysService;
+  // Asymmetric user tokens beside the HS256 ones: an identity provider publishing its keys on 127.0.0.1.
+  const idp = new IdentityProvider();
 
   beforeAll(async () => {
-    ({ app } = await startTestApp({ controllers: [PaliadinProbeController, AdminProbeController] }));
+    await idp.start();
+    await idp.addKey('RS256');
+    ({ app } = await startTestApp({
+      controllers: [PaliadinProbeController, AdminProbeController],
+      env: { PALIADIN_JWT_JWKS_URL: idp.jwksUrl, PALIADIN_JWT_ISSUER: idp.issuer, PALIADIN_JWT_AUDIENCE: 'paliadin' },
+    }));
     http = request(app.getHttpServer());
     keys = app.get(ApiKeysService);
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app?.close();
+    await idp.stop();
+  });
+
+  // What every user token must hold to, for both kinds.
+  describe.each([
+    ['HS256 with the shared secret', (email: string, expiresIn?: number) => userToken({ email, sub: subFor(email), expiresIn })],
+    ["RS256 by a key of the identity provider's JWKS", (email: string, expiresIn?: number) => idp.token({ email }, { expiresIn })],
+  ])('user tokens: %s', (_kind, mint) => {
+    it('the owner passes, as the user the claims name', async () => {
+      const res = await get(PROBE, await mint(OWNER_EMAIL));
+      expect(res.body).toEqual({ userId: subFor(OWNER_EMAIL), email: OWNER_EMAIL, via: 'jwt' });
+      expect((await get(ADMIN_PROBE, await mint(OWNER_EMAIL))).status).toBe(200);
+    });
+
+    it('a stranger gets the unrouted 404 on Paliadin and admin routes', async () => {
+      const token = await mint('stranger@example.com');
+      expect(comparable(await get(PROBE, token), PROBE)).toEqual(comparable(await get(UNROUTED, token), UNROUTED));
+      expect((await get(ADMIN_PROBE, token)).status).toBe(404);
+    });
+
+    it('expired or with a forged signature: 401 (on admin routes the unrouted 404)', async () => {
+      const expired = await mint(OWNER_EMAIL, -3600);
+      expect((await get(PROBE, expired)).status).toBe(401);
+      expect((await get(ADMIN_PROBE, expired)).status).toBe(404);
+      const [header, payload, signature] = (await mint(OWNER_EMAIL)).split('.');
+      const forged = `${header}.${payload}.${signature.slice(0, -6)}${signature.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}`;
+      expect((await get(PROBE, forged)).status).toBe(401);
+    });
+
+    it('the stream route takes it from the cookie POST /auth/session sets, and from access_token', async () => {
+      const token = await mint(OWNER_EMAIL);
+      const signedIn = await http.post('/auth/session').set('Authorization', `Bearer ${token}`);
+      expect(signedIn.status).toBe(200);
+      const cookie = signedIn.headers['set-cookie'][0].split(';')[0];
+      expect((await http.get(`${PROBE}/stream`).set('Cookie', cookie)).status).toBe(200);
+      expect((await http.get(`${PROBE}/stream`).query({ access_token: token })).status).toBe(200);
+      expect((await http.get(PROBE).set('Cookie', cookie)).status).toBe(401);
+    });
+  });
 
   const get = (path: string, token?: string) => {
     const r = http.get(path);

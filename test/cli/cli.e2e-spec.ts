@@ -41,6 +41,33 @@ describe('CLIs', () => {
     expect((await probe(token)).status).toBe(200);
   });
 
+  it('npm run token --key mints an RS256 token from a local key, made on first use with its JWKS, that an app trusting that JWKS accepts', async () => {
+    const dir = testTempDir('paliadin-devkey-');
+    const keyFile = path.join(dir, 'dev-key.pem');
+    const first = await cli('dist/src/auth/cli/token-cli.js', ['--email', 'Dev.User@example.com', '--key', keyFile]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`PALIADIN_JWT_JWKS_URL=file://${keyFile}.jwks.json PALIADIN_JWT_ISSUER=paliadin-dev`);
+    const [header] = first.stdout.trim().split('.');
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
+    const again = await cli('dist/src/auth/cli/token-cli.js', ['--email', 'dev.user@example.com', '--key', keyFile, '--ttl', '600']);
+    expect(again.stderr).toBe('');
+    const other = await cli('dist/src/auth/cli/token-cli.js', ['--email', 'dev.user@example.com', '--key', keyFile, '--alg', 'ES256']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('dev-key.pem is a RS256 key: pass --alg RS256');
+    const trusting = await startTestApp({
+      controllers: [PaliadinProbeController],
+      env: { PALIADIN_OWNER_EMAILS: '', PALIADIN_JWT_JWKS_URL: `file://${keyFile}.jwks.json`, PALIADIN_JWT_ISSUER: 'paliadin-dev' },
+    });
+    try {
+      for (const token of [first.stdout.trim(), again.stdout.trim()]) {
+        const res = await request(trusting.app.getHttpServer()).get('/api/paliadin/probe').set('Authorization', `Bearer ${token}`);
+        expect(res.body).toMatchObject({ email: 'dev.user@example.com', via: 'jwt' });
+      }
+    } finally {
+      await trusting.app.close();
+    }
+  });
+
   it('npm run token refuses a missing email', async () => {
     const res = await cli('dist/src/auth/cli/token-cli.js', []);
     expect(res.code).toBe(1);

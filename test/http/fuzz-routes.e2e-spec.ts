@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import request from 'supertest';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { IdentityProvider } from '../support/identity-provider.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { listRoutes, type RouteInfo } from '../support/routes.js';
@@ -87,11 +88,19 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
   let credentials: (string | undefined)[];
   let knownTurn: string;
 
+  // An identity provider too: its asymmetric tokens go through every route like the HS256 ones.
+  const idp = new IdentityProvider();
+
   beforeAll(async () => {
     db = await isolatedDatabase();
+    await idp.start();
+    const kid = await idp.addKey('ES256');
     p = await startPipelineApp({
       DATABASE_URL: db.url,
-      PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
+      PALIADIN_JWT_JWKS_URL: idp.jwksUrl,
+      PALIADIN_JWT_ISSUER: idp.issuer,
+      PALIADIN_JWT_AUDIENCE: 'paliadin',
+      PALIADIN_OWNER_EMAILS: `${OWNER_EMAIL},idp-owner@example.com`,
       PALIADIN_POST_RATE_LIMIT: '1000000',
       PALIADIN_MAX_INFLIGHT_PER_USER: '1000',
     });
@@ -107,6 +116,11 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
       `pal_000000000000_${'A'.repeat(43)}`,
       await userToken({ email: 'nul\u0000@example.com' }),
       'not.a.jwt',
+      await idp.token({ email: 'idp-owner@example.com' }, { kid }),
+      await idp.token({ email: 'idp-stranger@example.com' }, { kid }),
+      await idp.token({ sub: 'google-oauth2|1234567890', email: 'idp-google@example.com' }, { kid }),
+      await idp.token({ email: 'idp-owner@example.com' }, { kid, expiresIn: -3600 }),
+      await idp.token({ email: 'idp-owner@example.com' }, { headerKid: 'unknown-kid' }),
     ];
     // Every user a valid token names exists before the counting starts (signing in records a user).
     for (const c of credentials)
@@ -120,6 +134,7 @@ describe('every route, fuzzed: no 5xx, every 4xx an envelope, nothing stored for
   afterAll(async () => {
     await sql?.end();
     await p?.app.close();
+    await idp.stop();
     await db?.drop();
   });
 
