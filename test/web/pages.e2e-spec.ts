@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, Page } from 'playwright-core';
 import type { Step } from '../support/scripted-backend.js';
 import { launchChromium, screenshot, signInPage } from '../support/browser.js';
+import { IdentityProvider } from '../support/identity-provider.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import { OWNER_EMAIL } from '../support/test-app.js';
@@ -30,10 +31,17 @@ describe('the chat page and the dashboard in a real browser', () => {
   let page: Page;
   let owner: string;
 
+  // Users may also sign in with an identity provider's tokens (RS256 from its JWKS).
+  const idp = new IdentityProvider();
+
   beforeAll(async () => {
     db = await isolatedDatabase();
+    await idp.start();
+    await idp.addKey('RS256');
     p = await startPipelineApp({
       DATABASE_URL: db.url,
+      PALIADIN_JWT_JWKS_URL: idp.jwksUrl,
+      PALIADIN_JWT_ISSUER: idp.issuer,
       PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
       PALIADIN_THINKING_INTERVAL_MS: '250',
       // The webhooks panel's test: a receiver on 127.0.0.1, one attempt, the retry far away.
@@ -50,6 +58,7 @@ describe('the chat page and the dashboard in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await p?.app.close();
+    await idp.stop();
     await db?.drop();
   });
 
@@ -222,6 +231,26 @@ describe('the chat page and the dashboard in a real browser', () => {
     await expect(page.locator('#signin .error').innerText()).resolves.toBe('This token was not accepted.');
     // The token never travelled in a URL.
     expect(page.url()).toBe(`${p.url}/paliadin`);
+  });
+
+  it("an identity provider's RS256 token signs in on the chat page (and its answer streams) and on the dashboard", async () => {
+    const token = await idp.token({ email: OWNER_EMAIL }, { audience: null });
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'RS256' });
+    p.backend.script = () => [
+      { delay: 20, event: { type: 'chunk', text: 'Über ' } },
+      { delay: 20, event: { type: 'chunk', text: 'JWKS angemeldet.' } },
+      { delay: 20, event: { type: 'done', response: 'Über JWKS angemeldet.' } },
+    ];
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await signInPage(page, `${p.url}/paliadin`, token);
+    await page.waitForSelector('#ask', { state: 'visible' });
+    await ask('Wer bin ich?');
+    await page.locator('article.assistant.done', { hasText: 'Über JWKS angemeldet.' }).last().waitFor();
+    await page.context().close();
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await signInPage(page, `${p.url}/admin/paliadin?refresh=300`, token);
+    await page.waitForSelector('#board', { state: 'visible' });
+    await screenshot(page, 'dashboard-jwks-token');
   });
 
   it('the dashboard shows the turns in its cards and its table, and refreshes itself', async () => {
