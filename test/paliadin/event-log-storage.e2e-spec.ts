@@ -23,7 +23,9 @@ function random(seed: number): () => number {
 function streamed(n: number, burst: number): { steps: Step[]; answer: string } {
   const words = Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
   const steps: Step[] = [];
-  for (let i = 0; i < n; i += burst) steps.push({ delay: 2, burst: words.slice(i, i + burst) });
+  // Bursts far enough apart that each is a flush of its own even on a busy machine (bursts merged
+  // into one row by a slow flush would make the turn look like a fast one, which is not compacted).
+  for (let i = 0; i < n; i += burst) steps.push({ delay: 20, burst: words.slice(i, i + burst) });
   steps.push({ event: { type: 'done', response: '' } as BackendEvent });
   return { steps, answer: words.join('') };
 }
@@ -48,7 +50,7 @@ describe('event storage', () => {
   const rowCount = async (id: string) => (await ds.query(`SELECT count(*)::int AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]))[0].n as number;
 
   it('a finished streamed turn takes at most 3x its answer plus 2 KB, and a resume from any id stays exact', async () => {
-    const { steps, answer } = streamed(2_000, 50);
+    const { steps, answer } = streamed(2_000, 25);
     a.backend.script = () => steps;
     const email = 'storage@example.com';
     const id = await a.ask(email);
