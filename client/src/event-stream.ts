@@ -46,7 +46,12 @@ export interface StreamShape {
  * PaliadinError. So is a stream that stays away for `retry.streamAttempts`
  * tries in a row.
  */
-export async function* resumingEvents<M>(http: Http, path: string, shape: StreamShape, o: EventsOptions = {}): AsyncGenerator<StreamEvent<M>, void, undefined> {
+export function resumingEvents<M>(http: Http, path: string, shape: StreamShape, o: EventsOptions = {}): AsyncGenerator<StreamEvent<M>, void, undefined> {
+  return new OneByOne(resumingBatches<M>(http, path, shape, o));
+}
+
+/** resumingEvents' work: the events of each read from the connection, as one array per read. */
+async function* resumingBatches<M>(http: Http, path: string, shape: StreamShape, o: EventsOptions): AsyncGenerator<StreamEvent<M>[], void, undefined> {
   const known = new Set(shape.names);
   let last = o.lastEventId;
   let overOnClose = false;
@@ -92,11 +97,13 @@ export async function* resumingEvents<M>(http: Http, path: string, shape: Stream
           break;
         }
         parser.feed(chunk.value);
+        const batch: StreamEvent<M>[] = [];
+        let over = false;
         for (const m of parsed.splice(0)) {
           if (shape.unnumbered) {
             if (!m.event || !known.has(m.event)) continue;
             failures = 0;
-            yield { event: m.event, id: '', data: (m.data ? JSON.parse(m.data) : {}) as unknown } as StreamEvent<M>;
+            batch.push({ event: m.event, id: '', data: (m.data ? JSON.parse(m.data) : {}) as unknown } as StreamEvent<M>);
             continue;
           }
           // Pings and anything else without an id are not stored events: nothing to resume from.
@@ -106,11 +113,16 @@ export async function* resumingEvents<M>(http: Http, path: string, shape: Stream
           failures = 0;
           if (!known.has(m.event)) continue;
           const data: unknown = m.data ? JSON.parse(m.data) : {};
-          yield { event: m.event, id: m.id, data } as StreamEvent<M>;
+          batch.push({ event: m.event, id: m.id, data } as StreamEvent<M>);
           const ends = shape.ends(m.event, data);
-          if (ends === 'now') return;
+          if (ends === 'now') {
+            over = true;
+            break;
+          }
           if (ends === 'on-close') overOnClose = true;
         }
+        if (batch.length > 0) yield batch;
+        if (over) return;
       }
     } finally {
       // Also when the caller stops early (break, return): the connection is let go.
@@ -121,3 +133,80 @@ export async function* resumingEvents<M>(http: Http, path: string, shape: Stream
     await sleep(retryDelay(http.retry, failures++), o.signal);
   }
 }
+
+const settle = () => undefined;
+
+/**
+ * A generator of the events of a generator of arrays of events, one at a
+ * time. An async generator's `yield` costs several promise turns, and one
+ * per event was most of what reading a fast stream cost; here an event of
+ * the array at hand costs one resolved promise, and the next array is asked
+ * for when this one is used up. Calls are served in order, as a
+ * generator's; return() and throw() go on to the generator of arrays (its
+ * `finally` lets the connection go).
+ */
+class OneByOne<T> implements AsyncGenerator<T, void, undefined> {
+  private batch: T[] = [];
+  private next_ = 0;
+  /** Calls not yet settled, and the latest of them: a call waits for the ones before it. */
+  private calls = 0;
+  private latest: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly batches: AsyncGenerator<T[], void, undefined>) {}
+
+  next(): Promise<IteratorResult<T, void>> {
+    if (this.calls === 0 && this.next_ < this.batch.length) return Promise.resolve({ done: false, value: this.batch[this.next_++] });
+    return this.inTurn(async () => {
+      while (this.next_ >= this.batch.length) {
+        const r = await this.batches.next();
+        if (r.done) return { done: true, value: undefined };
+        this.batch = r.value;
+        this.next_ = 0;
+      }
+      return { done: false, value: this.batch[this.next_++] };
+    });
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    return this.inTurn(async () => {
+      this.batch = [];
+      await this.batches.return();
+      return { done: true, value: undefined };
+    });
+  }
+
+  throw(e: unknown): Promise<IteratorResult<T, void>> {
+    return this.inTurn(async () => {
+      this.batch = [];
+      await this.batches.throw(e);
+      return { done: true, value: undefined };
+    });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Runs `step` once the calls before it have settled. */
+  private inTurn<R>(step: () => Promise<R>): Promise<R> {
+    const run = async () => {
+      try {
+        return await step();
+      } finally {
+        this.calls--;
+      }
+    };
+    const call = this.calls++ > 0 ? this.latest.then(run, run) : run();
+    this.latest = call;
+    return call;
+  }
+}
+
+// `await using` where the runtime has it: as with a generator, leaving the block stops the stream.
+const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (asyncDispose)
+  Object.defineProperty(OneByOne.prototype, asyncDispose, {
+    value(this: OneByOne<unknown>) {
+      return this.return().then(settle);
+    },
+  });
