@@ -13,6 +13,11 @@ export interface ClientOptions {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/** A route with its parameters encoded, whatever they hold: path`/api/sessions/${sid}/exec`. */
+export function path(strings: TemplateStringsArray, ...params: string[]): string {
+  return strings.reduce((out, s, i) => out + s + (i < params.length ? encodeURIComponent(params[i]) : ''), '');
+}
+
 /** Statuses after which a request that changes nothing may simply be sent again. */
 const TRANSIENT = new Set([502, 503, 504]);
 

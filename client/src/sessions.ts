@@ -1,6 +1,6 @@
 import { resumingEvents, type EventsOptions, type StreamEvent, type StreamShape } from './event-stream.js';
 import { SESSION_EVENTS, type SessionEventData } from './generated/events.js';
-import type { Http } from './http.js';
+import { path, type Http } from './http.js';
 import type { BodyOf, QueryOf, ResultOf } from './types.js';
 
 /** One event of a session's stream (docs/sessions.md), narrowed by `event`. */
@@ -28,40 +28,38 @@ const SCREEN_STREAM: StreamShape = { names: ['screen'], compare: () => 1, ends: 
 /** The agent's terminal: the data of a `screen` event, and of sessions.screen. */
 export type Screen = ResultOf<'/api/sessions/{sid}/screen', 'get'>;
 
-const id = (sid: string) => encodeURIComponent(sid);
-
 export function sessionsApi(http: Http) {
   return {
     /** Your sessions, newest first (`status` active by default; admins may ask for everyone's or one `user`'s). */
     list: (query: QueryOf<'/api/sessions', 'get'> = {}) => http.json<ResultOf<'/api/sessions', 'get'>>('GET', '/api/sessions', { query }),
     /** A new named session (409 SESSION_EXISTS when you have an active one of that name). */
     create: (body: BodyOf<'/api/sessions', 'post'> = {}) => http.json<ResultOf<'/api/sessions', 'post'>>('POST', '/api/sessions', { body }),
-    get: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}', 'get'>>('GET', `/api/sessions/${id(sid)}`),
+    get: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}', 'get'>>('GET', path`/api/sessions/${sid}`),
     /** A turn in the session: `{turn_id, sse_url, session_id}`; read it with turns.events or turns.answer. */
     exec: (sid: string, body: BodyOf<'/api/sessions/{sid}/exec', 'post'>) =>
-      http.json<ResultOf<'/api/sessions/{sid}/exec', 'post'>>('POST', `/api/sessions/${id(sid)}/exec`, { body }),
+      http.json<ResultOf<'/api/sessions/{sid}/exec', 'post'>>('POST', path`/api/sessions/${sid}/exec`, { body }),
     /** Ends the session: its running turns are cancelled, its agent stopped. */
-    checkin: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}/checkin', 'post'>>('POST', `/api/sessions/${id(sid)}/checkin`),
+    checkin: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}/checkin', 'post'>>('POST', path`/api/sessions/${sid}/checkin`),
     /** Force-terminates a session (admins). */
-    remove: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}', 'delete'>>('DELETE', `/api/sessions/${id(sid)}`),
+    remove: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}', 'delete'>>('DELETE', path`/api/sessions/${sid}`),
     /** The agent's terminal now (pty driver, remote backend). */
-    screen: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}/screen', 'get'>>('GET', `/api/sessions/${id(sid)}/screen`),
+    screen: (sid: string) => http.json<ResultOf<'/api/sessions/{sid}/screen', 'get'>>('GET', path`/api/sessions/${sid}/screen`),
     /**
      * The agent's terminal whenever it changed (at most 10 a second), as
      * `screen` events without ids: after a drop it reconnects and goes on
      * with the screen as it is then. Ends when the session ends.
      */
     screenEvents: (sid: string, o: Omit<EventsOptions, 'lastEventId'> = {}): AsyncGenerator<StreamEvent<{ screen: Screen }>, void, undefined> =>
-      resumingEvents<{ screen: Screen }>(http, `/api/sessions/${id(sid)}/screen/stream`, SCREEN_STREAM, o),
+      resumingEvents<{ screen: Screen }>(http, path`/api/sessions/${sid}/screen/stream`, SCREEN_STREAM, o),
     /** The requests the session's turns wait on (`status` open by default). */
     requests: (sid: string, query: QueryOf<'/api/sessions/{sid}/requests', 'get'> = {}) =>
-      http.json<ResultOf<'/api/sessions/{sid}/requests', 'get'>>('GET', `/api/sessions/${id(sid)}/requests`, { query }),
+      http.json<ResultOf<'/api/sessions/{sid}/requests', 'get'>>('GET', path`/api/sessions/${sid}/requests`, { query }),
     /**
      * The session's whole life as it happens: `session` (status changes),
      * `turn` (a turn began), then that turn's events with `turn_id`; through
      * any dropped connection, each once; ends when an ended session's stream closes.
      */
     events: (sid: string, o: EventsOptions = {}): AsyncGenerator<SessionEvent, void, undefined> =>
-      resumingEvents<SessionEventData>(http, `/api/sessions/${id(sid)}/events`, SESSION_STREAM, o),
+      resumingEvents<SessionEventData>(http, path`/api/sessions/${sid}/events`, SESSION_STREAM, o),
   };
 }

@@ -2,7 +2,7 @@ import { retryDelay, sleep } from './backoff.js';
 import { PaliadinError } from './errors.js';
 import { resumingEvents, type EventsOptions, type StreamEvent, type StreamShape } from './event-stream.js';
 import { TURN_EVENTS, type TurnEventData } from './generated/events.js';
-import type { Http } from './http.js';
+import { path, type Http } from './http.js';
 import type { BodyOf, QueryOf, ResultOf } from './types.js';
 
 /** One event of a turn's stream (docs/events.md), narrowed by `event`. */
@@ -28,19 +28,17 @@ const TURN_STREAM: StreamShape = {
   ends: (event) => (event === 'end' || event === 'error' ? 'now' : false),
 };
 
-const id = (turnId: string) => encodeURIComponent(turnId);
-
 export function turnsApi(http: Http) {
   const api = {
     /** Starts a turn: `{turn_id, sse_url}`. It runs whether anyone reads it or not. */
     create: (body: BodyOf<'/api/paliadin/turn', 'post'>, o: { signal?: AbortSignal } = {}) =>
       http.json<ResultOf<'/api/paliadin/turn', 'post'>>('POST', '/api/paliadin/turn', { body, signal: o.signal }),
     /** The turn's row. */
-    get: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}', 'get'>>('GET', `/api/paliadin/turns/${id(turnId)}`),
+    get: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}', 'get'>>('GET', path`/api/paliadin/turns/${turnId}`),
     /** The row plus `recovery_state`: recovered, pending or lost (a late answer found now is delivered first). */
-    recover: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}/recover', 'get'>>('GET', `/api/paliadin/turns/${id(turnId)}/recover`),
+    recover: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}/recover', 'get'>>('GET', path`/api/paliadin/turns/${turnId}/recover`),
     /** Stops a running turn (`cancelled`); a finished one is left as it is. */
-    cancel: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}/cancel', 'post'>>('POST', `/api/paliadin/turns/${id(turnId)}/cancel`),
+    cancel: (turnId: string) => http.json<ResultOf<'/api/paliadin/turns/{id}/cancel', 'post'>>('POST', path`/api/paliadin/turns/${turnId}/cancel`),
     /** Your turns of one browser session, oldest first. */
     history: (query: QueryOf<'/api/paliadin/history', 'get'>) => http.json<ResultOf<'/api/paliadin/history', 'get'>>('GET', '/api/paliadin/history', { query }),
     /** Ends your default agent session: the next turn starts a fresh one. */
@@ -52,7 +50,7 @@ export function turnsApi(http: Http) {
      * ending after `end` or `error`.
      */
     events: (turnId: string, o: EventsOptions = {}): AsyncGenerator<TurnEvent, void, undefined> =>
-      resumingEvents<TurnEventData>(http, `/api/paliadin/stream/${id(turnId)}`, TURN_STREAM, o),
+      resumingEvents<TurnEventData>(http, path`/api/paliadin/stream/${turnId}`, TURN_STREAM, o),
 
     /**
      * The turn's whole answer. When its stream ends in an error after which
