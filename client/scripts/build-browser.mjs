@@ -12,6 +12,8 @@ await build({
   bundle: true,
   format: 'esm',
   platform: 'browser',
+  // Node's own modules are loaded only in Node (stream-transport.ts): left out of the bundle.
+  external: ['node:*'],
   target: 'es2022',
   sourcemap: true,
   logLevel: 'warning',

@@ -31,7 +31,7 @@ export function retryDelay(retry: Retry, attempt: number, retryAfterMs?: number)
 }
 
 /** `Retry-After` as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
-export function retryAfterMs(res: Response): number | undefined {
+export function retryAfterMs(res: { headers: { get(name: string): string | null } }): number | undefined {
   const value = res.headers.get('retry-after');
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);

@@ -1,3 +1,5 @@
+import type { Answer } from './stream-transport.js';
+
 /**
  * Every failure the client reports. `status` is the HTTP status (0 when no
  * answer came: the network, or a stream that could not be had back); `code`
@@ -23,7 +25,7 @@ export class PaliadinError extends Error {
   }
 
   /** The error of a non-2xx answer, from its envelope `{statusCode, error, message, code?}`. */
-  static async fromResponse(res: Response): Promise<PaliadinError> {
+  static async fromResponse(res: Answer): Promise<PaliadinError> {
     const requestId = res.headers.get('x-request-id') ?? undefined;
     const text = await res.text().catch(() => '');
     let body: unknown;

@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { retryAfterMs, retryDelay, sleep } from './backoff.js';
 import { PaliadinError } from './errors.js';
 import type { Http } from './http.js';
+import type { OpenedStream } from './stream-transport.js';
 
 /** One event of a stream whose data types are `M` (by event name): narrow it by `event`. */
 export type StreamEvent<M> = { [K in keyof M & string]: { event: K; id: string; data: M[K] } }[keyof M & string];
@@ -47,7 +48,7 @@ export interface StreamShape {
  * tries in a row.
  */
 export function resumingEvents<M>(http: Http, path: string, shape: StreamShape, o: EventsOptions = {}): AsyncGenerator<StreamEvent<M>, void, undefined> {
-  return new OneByOne(resumingBatches<M>(http, path, shape, o));
+  return new OneByOne(resumingBatches<M>(http, path, shape, o), o.signal);
 }
 
 /** resumingEvents' work: the events of each read from the connection, as one array per read. */
@@ -61,34 +62,31 @@ async function* resumingBatches<M>(http: Http, path: string, shape: StreamShape,
       if (failures >= http.retry.streamAttempts) throw new PaliadinError(0, 'NETWORK', `${path}: the stream could not be had back after ${failures} tries`);
       o.onState?.('reconnecting', { attempt: failures });
     }
-    let res: Response;
+    let res: OpenedStream;
     try {
-      res = await http.send(http.url(path), {
-        headers: await http.headers({ Accept: 'text/event-stream', ...(last !== undefined ? { 'Last-Event-ID': last } : {}) }),
-        signal: o.signal,
-      });
+      const headers = await http.headers({ Accept: 'text/event-stream', ...(last !== undefined ? { 'Last-Event-ID': last } : {}) });
+      res = await http.openStream(path, headers, o.signal);
     } catch {
       if (o.signal?.aborted) return;
       await sleep(retryDelay(http.retry, failures++), o.signal);
       continue;
     }
     if (res.status >= 500) {
-      await res.body?.cancel().catch(() => undefined);
+      res.cancel();
       await sleep(retryDelay(http.retry, failures++, res.status === 503 ? retryAfterMs(res) : undefined), o.signal);
       continue;
     }
-    if (!res.ok || !res.body) throw await PaliadinError.fromResponse(res);
+    if (res.status < 200 || res.status > 299) throw await PaliadinError.fromResponse(res);
     o.onState?.('open', { attempt: failures });
 
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parsed: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (m) => parsed.push(m) });
     let closed = false;
     try {
       for (;;) {
-        let chunk: ReadableStreamReadResult<string>;
+        let chunk: IteratorResult<string, undefined>;
         try {
-          chunk = await reader.read();
+          chunk = await res.read();
         } catch {
           break; // dropped: read again from `last`
         }
@@ -126,7 +124,7 @@ async function* resumingBatches<M>(http: Http, path: string, shape: StreamShape,
       }
     } finally {
       // Also when the caller stops early (break, return): the connection is let go.
-      void reader.cancel().catch(() => undefined);
+      res.cancel();
     }
     if (o.signal?.aborted) return;
     if (closed && (overOnClose || shape.unnumbered)) return;
@@ -152,9 +150,14 @@ class OneByOne<T> implements AsyncGenerator<T, void, undefined> {
   private calls = 0;
   private latest: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly batches: AsyncGenerator<T[], void, undefined>) {}
+  constructor(
+    private readonly batches: AsyncGenerator<T[], void, undefined>,
+    /** Once aborted, events already read are not handed out: the stream is over. */
+    private readonly signal?: AbortSignal,
+  ) {}
 
   next(): Promise<IteratorResult<T, void>> {
+    if (this.signal?.aborted) return this.return();
     if (this.calls === 0 && this.next_ < this.batch.length) return Promise.resolve({ done: false, value: this.batch[this.next_++] });
     return this.inTurn(async () => {
       while (this.next_ >= this.batch.length) {

@@ -1,5 +1,6 @@
 import { retryAfterMs, retryDefaults, retryDelay, sleep, type Retry, type RetryOptions } from './backoff.js';
 import { PaliadinError } from './errors.js';
+import { fetchStream, nodeStream, type OpenedStream } from './stream-transport.js';
 
 export interface ClientOptions {
   /** Where the service is, e.g. `https://paliadin.example.com` (a path prefix is kept). */
@@ -33,6 +34,8 @@ export class Http {
   readonly retry: Retry;
   private readonly base: string;
   private readonly fetcher: typeof fetch;
+  /** Event streams through node:http: in Node, unless the caller gave a fetch of their own. */
+  private readonly nodeStreams: boolean;
 
   constructor(private readonly options: ClientOptions) {
     if (!options.baseUrl) throw new TypeError('createClient: baseUrl is required');
@@ -42,6 +45,7 @@ export class Http {
     // Called as a plain function: a browser's fetch refuses to be called as a method of another object.
     const f = options.fetch ?? globalThis.fetch;
     this.fetcher = (input, init) => f(input, init);
+    this.nodeStreams = !options.fetch && typeof process === 'object' && typeof process.versions.node === 'string';
   }
 
   url(path: string, query?: Query): string {
@@ -56,9 +60,10 @@ export class Http {
     return { Authorization: `Bearer ${token}`, ...extra };
   }
 
-  /** One try, no retries: the event streams decide themselves what a failure means. */
-  async send(url: string, init: RequestInit): Promise<Response> {
-    return this.fetcher(url, init);
+  /** Opens an event stream: one try, no retries (the event streams decide themselves what a failure means). */
+  async openStream(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<OpenedStream> {
+    const url = this.url(path);
+    return this.nodeStreams ? nodeStream(url, headers, signal) : fetchStream(this.fetcher, url, headers, signal);
   }
 
   /** A JSON request: the parsed body of a 2xx (undefined for 204), a PaliadinError otherwise. */

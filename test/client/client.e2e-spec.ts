@@ -30,6 +30,8 @@ describe('@paliadin/client against the service', () => {
       new AskingBackend(),
     );
     p.backend.script = (req) => [
+      // An answer that keeps the reader waiting (it is left before its end).
+      ...(req.message === 'quiet' ? [{ delay: 5_000, event: { type: 'chunk' as const, text: '.' } }] : []),
       { delay: 5, event: { type: 'tool', name: 'Read', inputSummary: 'notes.md', status: 'started' } },
       { delay: 5, event: { type: 'chunk', text: 'Antwort ' } },
       { delay: 5, event: { type: 'chunk', text: `auf: ${req.message}` } },
@@ -71,6 +73,47 @@ describe('@paliadin/client against the service', () => {
     for await (const ev of c.turns.events(turn_id, { lastEventId: '3' })) rest.push(`${ev.id}:${ev.event}`);
     expect(rest).toEqual(['4:content', '5:end']);
   });
+
+  for (const [how, extra] of [
+    ['node:http (Node, no fetch given)', {}],
+    ['a given fetch', { fetch: globalThis.fetch }],
+  ] as const)
+    it(`leaving a stream before its end (break, an aborted signal) ends the iterator quietly and closes the connection: through ${how}`, async () => {
+      const c = await clientFor('sdk-leave@example.com', extra);
+      // Its first event (meta) comes at once, the next one in 5 s.
+      const { turn_id } = await c.turns.create({ user_message: 'quiet' });
+      // The stream responses the service is writing for this turn: one closes when its reader has gone.
+      const server = p.app.getHttpServer() as import('node:http').Server;
+      let open = 0;
+      const track = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+        if (!req.url?.includes(`/stream/${turn_id}`)) return;
+        open++;
+        res.on('close', () => open--);
+      };
+      server.on('request', track);
+      try {
+        for await (const ev of c.turns.events(turn_id)) {
+          expect(ev.event).toBe('meta');
+          expect(open).toBe(1);
+          break;
+        }
+        await waitUntil(() => open === 0, 2_000, 'the stream to close after break');
+
+        const controller = new AbortController();
+        const events = c.turns.events(turn_id, { signal: controller.signal });
+        expect(await events.next()).toMatchObject({ done: false, value: { event: 'meta' } });
+        expect(open).toBe(1);
+        const waiting = events.next();
+        controller.abort();
+        // The next event is not waited for: the iterator ends, no error; and stays ended.
+        await expect(waiting).resolves.toEqual({ done: true, value: undefined });
+        await expect(events.next()).resolves.toEqual({ done: true, value: undefined });
+        await waitUntil(() => open === 0, 2_000, 'the stream to close after abort');
+      } finally {
+        server.off('request', track);
+        await c.turns.cancel(turn_id);
+      }
+    });
 
   it('an agent that fails: answer() rejects with the turn error code; a cancelled turn likewise', async () => {
     const c = await clientFor('sdk-fail@example.com');
