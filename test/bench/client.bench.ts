@@ -16,13 +16,14 @@ import { type BenchRow, child, gateway, pct, printTable, stopAll } from './suppo
  * in Node, which would be charged to the reader that makes more of them).
  * The readers take turns: an untimed round each, then rounds a b, b a, a b,
  * ... and the median of each. A round of one 20,000-event turn lasts about
- * a tenth of a second: hence many rounds. The last case takes the gateway
+ * a tenth of a second, and single rounds swing by a third on a 2-core
+ * machine: hence many rounds. The last case takes the gateway
  * out (its bytes served by recorded-stream.mjs): what reading alone costs.
  */
 const rows: BenchRow[] = [];
 const N = 20_000;
 /** Rounds per reader: many where a round is short. */
-const roundsFor = (turns: number) => (turns === 1 ? 25 : 11);
+const roundsFor = (turns: number) => (turns === 1 ? 45 : 15);
 
 type Turn = { token: string; turnId: string } | { token: string; message: string };
 type ReaderName = 'own' | 'client';
