@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient, type PaliadinClient } from '@paliadin/client';
+import pty from 'node-pty';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
+import { AskingBackend } from '../support/asking-backend.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import type { Step } from '../support/scripted-backend.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -72,14 +74,37 @@ describe('the paliadin CLI', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
 
+  /** The CLI on a terminal of its own (a real pseudo-terminal), as a person runs it: what it wrote, and its exit code. */
+  const onTerminal = async (email: string, args: string[]) => {
+    const term = pty.spawn(process.execPath, [CLI, ...args], {
+      cols: 200,
+      rows: 50,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', PALIADIN_URL: p.url, PALIADIN_TOKEN: await tokenFor(email) },
+    });
+    terms.add(term);
+    const run = { screen: '', exited: new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode))) };
+    term.onData((d) => (run.screen += d));
+    /** Waits for `text` to be shown (at `from` or later), then types `keys`: where the text ends on the screen. */
+    const type = async (text: string, keys: string, from = 0): Promise<number> => {
+      await waitUntil(() => run.screen.includes(text, from), 10_000, `"${text}" on the terminal`);
+      term.write(keys);
+      return run.screen.indexOf(text, from) + text.length;
+    };
+    return { run, type };
+  };
+  const terms = new Set<pty.IPty>();
+
   beforeAll(async () => {
-    p = await startPipelineApp();
+    // A backend whose `ask me` and `ask a question` turns ask their caller first (test/support/asking-backend.ts).
+    p = await startPipelineApp({}, new AskingBackend());
     p.backend.script = ANSWERING;
   });
   afterEach(() => {
     p.backend.script = ANSWERING;
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     children.clear();
+    for (const term of terms) term.kill('SIGKILL');
+    terms.clear();
   });
   afterAll(async () => {
     await p?.app.close();
@@ -259,6 +284,105 @@ describe('the paliadin CLI', () => {
       expect(run.stderr).toContain('usage: paliadin');
       expect(run.stdout).toBe('');
     }
+  });
+
+  it('off a terminal a request is not asked: the CLI says how to answer it; requests ls and requests answer do, and a wrong reply changes nothing', async () => {
+    const email = 'cli-requests@example.com';
+    const run = start(['chat', 'ask me'], { PALIADIN_URL: p.url, PALIADIN_TOKEN: await tokenFor(email) });
+    await waitUntil(() => run.stderr.includes('paliadin requests answer'), 10_000, 'the request on stderr');
+    const turnId = p.backend.started.find((r) => r.message === 'ask me')!.turnId;
+    const [request] = (await (await clientFor(email)).requests.list(turnId)).requests;
+    expect(run.stderr).toContain(
+      `? permission for Write notes.txt, until ${request.expires_at}: paliadin requests answer ${turnId} ${request.request_id} allow|always|deny`,
+    );
+
+    const ls = await cli(email, ['requests', 'ls', turnId]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(
+      new RegExp(`^ID\\s+KIND\\s+STATUS\\s+ASKED\\s+UNTIL\\n${request.request_id}\\s+permission\\s+open\\s+Write notes.txt\\s+${request.expires_at}\\n$`),
+    );
+
+    // A reply that is not one: said, exit 1, the request still open.
+    const wrong = await cli(email, ['requests', 'answer', turnId, request.request_id, 'perhaps']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe('paliadin: "perhaps" is not an answer to a permission: allow, always or deny\n');
+    expect((await cli(email, ['requests', 'answer', turnId, 'f0000000-0000-4000-8000-000000000000', 'allow'])).stderr).toContain(
+      `turn ${turnId} has no request`,
+    );
+
+    const answered = await cli(email, ['requests', 'answer', '--json', turnId, request.request_id, 'always']);
+    expect(answered.code).toBe(0);
+    expect(JSON.parse(answered.stdout)).toMatchObject({ request_id: request.request_id, status: 'resolved', outcome: { decision: 'allow_always' } });
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toBe('asked: {"decision":"allow_always"}\n');
+    expect(run.stderr).toContain(`· permission ${request.request_id} resolved by user`);
+
+    // Another answer now: the service's 409, said as such.
+    const again = await cli(email, ['requests', 'answer', turnId, request.request_id, 'deny', '--message', 'no']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^paliadin: 409 REQUEST_RESOLVED: /);
+    const ls2 = await cli(email, ['requests', 'ls', '--json', turnId]);
+    expect(JSON.parse(ls2.stdout).requests[0]).toMatchObject({ status: 'resolved', by: 'user', outcome: { decision: 'allow_always' } });
+  });
+
+  it('requests answer to questions: one reply per question, by number or label, several comma-separated where several may be chosen', async () => {
+    const email = 'cli-questions@example.com';
+    const run = start(['chat', 'ask a question'], { PALIADIN_URL: p.url, PALIADIN_TOKEN: await tokenFor(email) });
+    await waitUntil(() => run.stderr.includes('paliadin requests answer'), 10_000, 'the question on stderr');
+    expect(run.stderr).toContain('? Which format? / Which parts?, until');
+    const turnId = p.backend.started.find((r) => r.message === 'ask a question')!.turnId;
+    const [request] = (await (await clientFor(email)).requests.list(turnId)).requests;
+    const one = await cli(email, ['requests', 'answer', turnId, request.request_id, 'pdf']);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toBe('paliadin: 2 question(s), 1 answer(s): one answer per question, in order\n');
+    const answered = await cli(email, ['requests', 'answer', turnId, request.request_id, '2', '1, appendix']);
+    expect(answered.code).toBe(0);
+    expect(await run.exited).toBe(0);
+    expect(JSON.parse(run.stdout.replace(/^asked: /, ''))).toEqual({ answers: { 'Which format?': ['HTML'], 'Which parts?': ['Intro', 'Appendix'] } });
+  });
+
+  it('on a terminal, chat asks the person: a permission (a wrong key asked again), questions by number; a request answered elsewhere takes its prompt away', async () => {
+    const email = 'cli-tty@example.com';
+    const perm = await onTerminal(email, ['chat', 'ask me']);
+    const asked = await perm.type('? Allow Write notes.txt: [y]es once, [a]lways, [n]o? ', 'x\r');
+    const told = await perm.type('paliadin: "x" is not an answer to a permission: allow, always or deny', '', asked);
+    await perm.type('? Allow Write notes.txt: [y]es once, [a]lways, [n]o? ', 'y\r', told);
+    expect(await perm.run.exited).toBe(0);
+    expect(perm.run.screen).toContain('asked: {"decision":"allow_once"}');
+
+    const question = await onTerminal(email, ['chat', 'ask a question']);
+    await question.type('  2. HTML: for the browser', '');
+    await question.type('number or label: ', '2\r');
+    await question.type('? Parts: Which parts?', '');
+    await question.type('numbers or labels, comma-separated: ', '1, body\r');
+    expect(await question.run.exited).toBe(0);
+    expect(JSON.parse(/asked: (.*)/.exec(question.run.screen)![1])).toEqual({ answers: { 'Which format?': ['HTML'], 'Which parts?': ['Intro', 'Body'] } });
+
+    // Answered by another program while the person is asked: the prompt goes, the answer shows, exit 0.
+    const elsewhere = await onTerminal(email, ['chat', 'ask me']);
+    await elsewhere.type('[n]o? ', '');
+    const turnId = p.backend.started.filter((r) => r.message === 'ask me').at(-1)!.turnId;
+    const c = await clientFor(email);
+    const [open] = (await c.requests.list(turnId)).requests;
+    await c.requests.answer(turnId, open.request_id, { decision: 'deny', message: 'not now' });
+    expect(await elsewhere.run.exited).toBe(0);
+    // The prompt's line is left, and what follows starts on a line of its own.
+    expect(elsewhere.run.screen).toMatch(/\[n\]o\? \S*[\r\n]+· permission \S+ resolved by user/);
+    expect(JSON.parse(/asked: (.*)/.exec(elsewhere.run.screen)![1])).toEqual({ decision: 'deny', message: 'not now' });
+  });
+
+  it('on a terminal, the chat loop asks at its prompt and goes on with the next line', async () => {
+    const email = 'cli-tty-loop@example.com';
+    const loop = await onTerminal(email, ['chat']);
+    await loop.type('> ', 'ask me\r');
+    await loop.type('[n]o? ', 'n\r');
+    const answered = await loop.type('asked: {"decision":"deny"}', '');
+    await loop.type('> ', 'eins\r', answered);
+    // Ctrl-D at the next prompt: the end of the input, exit 0.
+    // (On one terminal the tool-call lines break the answer's line: its last part is what is looked for.)
+    const second = await loop.type('auf: eins', '', answered);
+    await loop.type('> ', '\x04', second);
+    expect(await loop.run.exited).toBe(0);
   });
 
   it('the installed bin: node_modules/.bin/paliadin --help runs through its shebang', async () => {

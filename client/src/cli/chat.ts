@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { PaliadinClient } from '../client.js';
 import { PaliadinError } from '../errors.js';
 import type { Output } from './output.js';
+import { askOn } from './prompts.js';
 import { followTurn } from './stream.js';
 
 export interface ChatTarget {
@@ -20,9 +21,22 @@ async function start(client: PaliadinClient, message: string, to: ChatTarget): P
   return started.turn_id;
 }
 
-/** `paliadin chat "message"`: one turn, shown as it comes; its exit code. */
+/**
+ * `paliadin chat "message"`: one turn, shown as it comes; its exit code.
+ * On a terminal, what the agent asks (a permission, a question) is put to
+ * the person there and answered.
+ */
 export async function chatOnce(client: PaliadinClient, message: string, to: ChatTarget, out: Output): Promise<number> {
-  return followTurn(client, await start(client, message, to), out);
+  const turnId = await start(client, message, to);
+  if (!process.stdin.isTTY || out.json) return followTurn(client, turnId, out);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Ctrl-C at a prompt: as anywhere else in `chat "…"`, the CLI ends (the turn runs on).
+  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
+  try {
+    return await followTurn(client, turnId, out, askOn(rl));
+  } finally {
+    rl.close();
+  }
 }
 
 /**
@@ -59,7 +73,8 @@ export async function chatLoop(client: PaliadinClient, to: ChatTarget, out: Outp
     if (message !== '') {
       try {
         state.running = await start(client, message, target);
-        if ((await followTurn(client, state.running, out)) !== 0) state.failed = true;
+        // On a terminal, the agent's permissions and questions are asked at the prompt's place.
+        if ((await followTurn(client, state.running, out, tty && !out.json ? askOn(rl) : undefined)) !== 0) state.failed = true;
       } catch (e) {
         // A refused line (a 4xx, the service away) is said and the chat goes on.
         if (!(e instanceof PaliadinError)) throw e;

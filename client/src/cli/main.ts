@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import { createClient, type PaliadinClient } from '../client.js';
 import { chatLoop, chatOnce } from './chat.js';
 import { Output } from './output.js';
+import { answerRequest, listRequests } from './requests.js';
 import { endSession, execInSession, listSessions, newSession } from './sessions.js';
 import { recoverTurn, showTurn } from './turns.js';
 
 const USAGE = `usage: paliadin <command> [options]
 
   chat ["message"] [--session <sid>]   one turn, streamed; without a message, a turn per line of stdin
+                                       (on a terminal, the agent's permissions and questions are asked there)
   sessions ls [--all]                  your active sessions (--all: ended ones too)
   sessions new [--name n] [--expires-in 1h] [--workspace w]
                                        a named session: prints its id
@@ -16,6 +18,12 @@ const USAGE = `usage: paliadin <command> [options]
   sessions end <sid>                   ends the session (checkin)
   turns show <turn_id>                 the turn's row
   turns recover <turn_id>              the row and its recovery state (asks for a late answer)
+  requests ls <turn_id>                the turn's requests (permissions, questions, client tools)
+  requests answer <turn_id> <request_id> <reply...>
+                                       a permission: allow | always | deny [--message m];
+                                       a question: one reply per question (option number or label,
+                                       comma-separated where several may be chosen);
+                                       a client tool: its output (JSON or text) [--error]
   help                                 this text
 
 options:
@@ -36,6 +44,8 @@ const OPTIONS = {
   name: { type: 'string' },
   'expires-in': { type: 'string' },
   workspace: { type: 'string' },
+  message: { type: 'string' },
+  error: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -65,6 +75,12 @@ const COMMANDS: Record<string, Command> = {
   'sessions end': { args: [1, 1], options: [], run: (c, out, [sid = '']) => endSession(c, out, sid) },
   'turns show': { args: [1, 1], options: [], run: (c, out, [id = '']) => showTurn(c, out, id) },
   'turns recover': { args: [1, 1], options: [], run: (c, out, [id = '']) => recoverTurn(c, out, id) },
+  'requests ls': { args: [1, 1], options: [], run: (c, out, [id = '']) => listRequests(c, out, id) },
+  'requests answer': {
+    args: [3, Infinity],
+    options: ['message', 'error'],
+    run: (c, out, [turnId = '', requestId = '', ...reply], v) => answerRequest(c, out, turnId, requestId, reply, { message: v.message, error: v.error }),
+  },
 };
 
 function parse(argv: string[]) {

@@ -14,6 +14,8 @@ export class Output {
   private timer: NodeJS.Timeout | undefined;
   /** The last thing written to stdout did not end its line. */
   private midLine = false;
+  /** A person is being asked something on the terminal: the spinner keeps off their line. */
+  private prompting = false;
 
   constructor(
     readonly json: boolean,
@@ -65,9 +67,18 @@ export class Output {
     this.note(errorLine(e));
   }
 
+  /** While a prompt waits for a person, the spinner stops (its label is kept, and shown again after). */
+  asking(on: boolean): void {
+    if (on) {
+      this.status(undefined);
+      this.endLine();
+    }
+    this.prompting = on;
+  }
+
   /** What the spinner says (the agent is thinking, a tool runs); undefined stops it. */
   status(label: string | undefined): void {
-    if (!this.spins) return;
+    if (!this.spins || this.prompting) return;
     this.label = label;
     if (label === undefined) {
       this.clearSpinner();

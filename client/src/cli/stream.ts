@@ -3,6 +3,7 @@ import { PaliadinError } from '../errors.js';
 import type { TurnEventData } from '../generated/events.js';
 import { mayAnswerLate, type TurnEvent } from '../turns.js';
 import type { Output } from './output.js';
+import { RequestPrompts, type Ask } from './prompts.js';
 
 const TOOL_MARK = { started: '⚙', done: '✓', error: '✗' } as const;
 const PLAN_MARK = { pending: '☐', in_progress: '▸', completed: '☑' } as const;
@@ -14,18 +15,28 @@ const PLAN_MARK = { pending: '☐', in_progress: '▸', completed: '☑' } as co
  * turn that ends in an error after which its answer may still come is
  * handed to turns.answer, the client's one place for that wait (it asks
  * /recover); once the answer is there, the turn's log holds it after the
- * error (`content`, `end`), which is then shown like the rest.
+ * error (`content`, `end`), which is then shown like the rest. With `ask`
+ * (a person at a terminal), the agent's permissions and questions are put
+ * to them as they come, and answered.
  */
-export async function followTurn(client: PaliadinClient, turnId: string, out: Output): Promise<number> {
-  const view = new TurnView(out);
+export async function followTurn(client: PaliadinClient, turnId: string, out: Output, ask?: Ask): Promise<number> {
+  const view = new TurnView(out, turnId);
+  const prompts = ask && !out.json ? new RequestPrompts(client, out, turnId, ask) : undefined;
   let last: string | undefined;
   let failure: TurnEventData['error'] | undefined;
   out.status('starting');
-  for await (const ev of client.turns.events(turnId)) {
-    last = ev.id;
-    if (out.json) out.jsonLine(ev);
-    else view.show(ev);
-    if (ev.event === 'error') failure = ev.data;
+  try {
+    for await (const ev of client.turns.events(turnId)) {
+      last = ev.id;
+      // A prompt for a request resolved elsewhere goes first: the note saying so then starts a line of its own.
+      if (ev.event === 'resolved') prompts?.resolved(ev.data.request_id);
+      if (out.json) out.jsonLine(ev);
+      else if (prompts && (ev.event === 'permission' || ev.event === 'question')) prompts.asked(ev);
+      else view.show(ev);
+      if (ev.event === 'error') failure = ev.data;
+    }
+  } finally {
+    await prompts?.close();
   }
   if (!failure) return 0;
   if (mayAnswerLate(failure)) {
@@ -54,7 +65,10 @@ class TurnView {
   /** The answer as printed so far. */
   private shown = '';
 
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly turnId: string,
+  ) {}
 
   show(ev: TurnEvent): void {
     const out = this.out;
@@ -86,15 +100,19 @@ class TurnView {
       case 'plan':
         out.note(ev.data.entries.map((e) => `${PLAN_MARK[e.status]} ${e.content}`).join('\n'));
         break;
-      // The CLI does not answer requests (stdin is the chat's): it says where they can be answered.
+      // Nobody at a terminal to ask (or a client tool, which only its program can run): how it can be answered.
       case 'permission':
-        out.note(`? permission for ${ev.data.tool} ${ev.data.input_summary}: request ${ev.data.request_id}, until ${ev.data.expires_at}`);
+        out.note(
+          `? permission for ${ev.data.tool} ${ev.data.input_summary}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, 'allow|always|deny')}`,
+        );
         break;
       case 'question':
-        out.note(`? ${ev.data.questions.map((q) => q.question).join(' / ')}: request ${ev.data.request_id}, until ${ev.data.expires_at}`);
+        out.note(
+          `? ${ev.data.questions.map((q) => q.question).join(' / ')}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<answer per question>')}`,
+        );
         break;
       case 'client_tool':
-        out.note(`? client tool ${ev.data.name}: request ${ev.data.request_id}, until ${ev.data.expires_at}`);
+        out.note(`? client tool ${ev.data.name}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<output> [--error]')}`);
         break;
       case 'resolved':
         out.note(`· ${ev.data.kind} ${ev.data.request_id} resolved by ${ev.data.by}`);
@@ -105,6 +123,10 @@ class TurnView {
         out.endLine();
         break;
     }
+  }
+
+  private answerWith(requestId: string, reply: string): string {
+    return `paliadin requests answer ${this.turnId} ${requestId} ${reply}`;
   }
 
   /** Prints what is new of the answer; a whole `text` that is not a continuation goes on a line of its own. */
