@@ -3,7 +3,7 @@ import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } fr
 import { AppConfig } from '../config/app-config.js';
 import { unstorableText } from '../http/raw-input.js';
 import { JwksUnavailableError, ProviderKeys, type JwksState } from './jwks-keys.js';
-import { resolveJwtSecret } from './jwt-secret.js';
+import { resolveJwtSecret, sharedJwtSecret } from './jwt-secret.js';
 import { RecentMap } from './recent-map.js';
 import { PROVIDER_USER_NAMESPACE, uuidV5 } from './uuid-v5.js';
 
@@ -35,13 +35,14 @@ const VERIFIED_MAX = 10_000;
  */
 @Injectable()
 export class JwtVerifier implements OnApplicationBootstrap {
-  private readonly secret: Uint8Array;
+  /** Undefined when only an identity provider's tokens are taken (production without PALIADIN_JWT_SECRET). */
+  private readonly secret: Uint8Array | undefined;
   private readonly providers: ProviderKeys[];
   /** Tokens verified lately, by their exact text (signature included): a client sends the same one with every request. */
   private readonly verified = new RecentMap<TokenClaims>(VERIFIED_MAX);
 
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {
-    this.secret = resolveJwtSecret(config);
+    this.secret = sharedJwtSecret(config);
     const e = config.env;
     // Nothing is fetched here: the app starts whether or not the provider can be reached.
     const o = { timeoutMs: e.PALIADIN_JWKS_TIMEOUT_MS, cooldownMs: e.PALIADIN_JWKS_COOLDOWN_MS, maxAgeMs: e.PALIADIN_JWKS_MAX_AGE_MS };
@@ -133,6 +134,7 @@ export class JwtVerifier implements OnApplicationBootstrap {
 
   /** An HS256 token signed with PALIADIN_JWT_SECRET. */
   private async checkShared(token: string): Promise<{ claims: TokenClaims; untilMs: number } | undefined> {
+    if (!this.secret) return undefined;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] }));
@@ -147,7 +149,7 @@ export class JwtVerifier implements OnApplicationBootstrap {
 
   /** Mints a token with the same secret: the dev token CLI and the tests use it. */
   sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
-    return signUserToken(this.secret, claims, ttlSeconds);
+    return signUserToken(this.secret ?? resolveJwtSecret(this.config), claims, ttlSeconds);
   }
 }
 

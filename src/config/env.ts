@@ -143,10 +143,11 @@ export class Env {
   @IsEmail({}, { each: true, message: 'must be a comma-separated list of email addresses' })
   PALIADIN_OWNER_EMAILS: string[] = [];
 
-  // Required in production; in development a generated secret is kept in the data dir.
+  // The HS256 secret of user tokens. Required in production unless only an identity provider's tokens are
+  // taken (PALIADIN_JWT_JWKS_URL); in development a generated secret is kept in the data dir.
   @Transform(emptyToUndefined)
-  @ValidateIf((e: Env) => e.NODE_ENV === 'production' || e.PALIADIN_JWT_SECRET !== undefined)
-  @IsDefined({ message: 'must be set in production' })
+  @ValidateIf((e: Env) => (e.NODE_ENV === 'production' && e.PALIADIN_JWT_JWKS_URL.length === 0) || e.PALIADIN_JWT_SECRET !== undefined)
+  @IsDefined({ message: 'must be set in production (or PALIADIN_JWT_JWKS_URL, for tokens of an identity provider only)' })
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters' })
   PALIADIN_JWT_SECRET?: string;
@@ -497,9 +498,11 @@ export class Env {
   PALIADIN_WEBHOOK_ALLOW_PRIVATE = false;
 
   // The key webhook secrets are sealed with at rest (AES-256-GCM, derived with HKDF); default: derived
-  // from PALIADIN_JWT_SECRET (or development's generated one). Set it before rotating the JWT secret.
+  // from PALIADIN_JWT_SECRET (or development's generated one). Set it before rotating the JWT secret;
+  // required in production when there is no PALIADIN_JWT_SECRET.
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @ValidateIf((e: Env) => (e.NODE_ENV === 'production' && e.PALIADIN_JWT_SECRET === undefined) || e.PALIADIN_WEBHOOK_KEY !== undefined)
+  @IsDefined({ message: "must be set in production when PALIADIN_JWT_SECRET is not (it seals the webhooks' secrets)" })
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters' })
   PALIADIN_WEBHOOK_KEY?: string;

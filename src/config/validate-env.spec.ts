@@ -41,6 +41,10 @@ describe('validateEnv', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// URL'],
     [{ NODE_ENV: 'production' }, 'PALIADIN_JWT_SECRET must be set in production'],
     [{ PALIADIN_JWT_SECRET: 'short' }, 'PALIADIN_JWT_SECRET must be at least 32 characters'],
+    [
+      { NODE_ENV: 'production', PALIADIN_JWT_JWKS_URL: 'https://idp.example.com/jwks' },
+      "PALIADIN_WEBHOOK_KEY must be set in production when PALIADIN_JWT_SECRET is not (it seals the webhooks' secrets)",
+    ],
     [{ PALIADIN_BACKEND: 'aichat' }, 'PALIADIN_AICHAT_URL must be set when PALIADIN_BACKEND=aichat'],
     [{ PALIADIN_BACKEND: 'aichat', PALIADIN_AICHAT_URL: 'ftp://x', PALIADIN_AICHAT_TOKEN: 't' }, 'PALIADIN_AICHAT_URL must be an http:// or https:// URL'],
     [{ PALIADIN_BACKEND: 'remote', PALIADIN_REMOTE_HOST: 'h' }, 'PALIADIN_REMOTE_USER must be set when PALIADIN_BACKEND=remote'],
@@ -69,6 +73,12 @@ describe('validateEnv', () => {
     expect(validateEnv({ PALIADIN_TRUST_PROXY: 'true' }).PALIADIN_TRUST_PROXY).toBe(true);
     expect(validateEnv({ PALIADIN_TRUST_PROXY: '2' }).PALIADIN_TRUST_PROXY).toBe(2);
     expect(validateEnv({ PALIADIN_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).PALIADIN_TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '::1']);
+  });
+
+  it('production takes an identity provider instead of PALIADIN_JWT_SECRET, with PALIADIN_WEBHOOK_KEY', () => {
+    const env = validateEnv({ NODE_ENV: 'production', PALIADIN_JWT_JWKS_URL: 'https://idp.example.com/jwks', PALIADIN_WEBHOOK_KEY: 'k'.repeat(32) });
+    expect(env.PALIADIN_JWT_SECRET).toBeUndefined();
+    expect(() => validateEnv({ NODE_ENV: 'production', PALIADIN_JWT_SECRET: 's'.repeat(32) })).not.toThrow();
   });
 
   it('never echoes a secret value in the error', () => {

@@ -217,3 +217,42 @@ describe('other claims, and a provider that cannot be reached at start-up', () =
     }
   });
 });
+
+describe('production with only an identity provider', () => {
+  it('starts without PALIADIN_JWT_SECRET: the provider’s tokens work, an HS256 token is a 401, webhook secrets are sealed with PALIADIN_WEBHOOK_KEY', async () => {
+    const idp = new IdentityProvider();
+    await idp.start();
+    await idp.addKey('RS256');
+    const { app } = await startTestApp({
+      controllers: [PaliadinProbeController],
+      env: {
+        NODE_ENV: 'production',
+        PALIADIN_OWNER_EMAILS: '',
+        PALIADIN_JWT_SECRET: undefined,
+        PALIADIN_JWT_JWKS_URL: idp.jwksUrl,
+        PALIADIN_WEBHOOK_KEY: 'webhook-key-that-is-at-least-32-characters',
+        PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+      },
+    });
+    try {
+      const http = request(app.getHttpServer());
+      const sub = crypto.randomUUID();
+      const token = await idp.token({ sub, email: 'idp-only@example.com' });
+      await waitUntil(async () => (await http.get(PROBE).set('Authorization', `Bearer ${token}`)).status === 200, 5_000, 'the provider’s token accepted');
+      // An HS256 token, whatever its secret: there is none to check it with.
+      const shared = await tokenFor('idp-only@example.com');
+      const refused = await http.get(PROBE).set('Authorization', `Bearer ${shared}`);
+      expect(refused.status).toBe(401);
+      // A webhook's secret is made and sealed (with the webhook key): creating one works.
+      const hook = await http
+        .post('/api/webhooks')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ url: 'http://127.0.0.1:9/hook', events: ['turn.completed'] });
+      expect(hook.status).toBe(201);
+      expect(hook.body.secret).toMatch(/^whsec_/);
+    } finally {
+      await app.close();
+      await idp.stop();
+    }
+  });
+});
