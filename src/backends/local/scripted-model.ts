@@ -17,6 +17,11 @@ export interface ModelReply {
   delayMs?: number;
   /** Answer only once this settles (tests: hold a turn until another one arrives). */
   hold?: Promise<unknown>;
+  /**
+   * Stream the text's last word only once this settles (tests: a reader that
+   * saw the first words while this waits got them as the model streamed).
+   */
+  holdLastWord?: Promise<unknown>;
 }
 
 export interface ModelRequest {
@@ -88,7 +93,7 @@ export class ScriptedModelServer {
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.hold) await reply.hold;
     const blocks = toBlocks(reply);
-    if (body.stream) await streamReply(res, body.model ?? 'scripted', blocks, reply.wordDelayMs);
+    if (body.stream) await streamReply(res, body.model ?? 'scripted', blocks, reply);
     else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(message(body.model ?? 'scripted', blocks)));
   }
 }
@@ -137,7 +142,7 @@ function message(model: string, blocks: Block[]) {
   };
 }
 
-async function streamReply(res: http.ServerResponse, model: string, blocks: Block[], wordDelayMs?: number): Promise<void> {
+async function streamReply(res: http.ServerResponse, model: string, blocks: Block[], o: Pick<ModelReply, 'wordDelayMs' | 'holdLastWord'>): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
   const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   const msg = message(model, blocks);
@@ -150,8 +155,10 @@ async function streamReply(res: http.ServerResponse, model: string, blocks: Bloc
     } else if (b.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       // Word by word (each word with the space after it), as a model streams tokens.
-      for (const [i, text] of (b.text.match(/\S+\s*|\s+/g) ?? []).entries()) {
-        if (i > 0 && wordDelayMs) await new Promise((r) => setTimeout(r, wordDelayMs));
+      const words = b.text.match(/\S+\s*|\s+/g) ?? [];
+      for (const [i, text] of words.entries()) {
+        if (i > 0 && o.wordDelayMs) await new Promise((r) => setTimeout(r, o.wordDelayMs));
+        if (i > 0 && i === words.length - 1 && o.holdLastWord) await o.holdLastWord;
         if (res.destroyed) return; // the client went away (an interrupted turn)
         send('content_block_delta', { index, delta: { type: 'text_delta', text } });
       }

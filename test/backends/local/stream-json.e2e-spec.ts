@@ -70,17 +70,19 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
 
   it('text deltas go out in order as they arrive, before end; the stored answer is their concatenation without the trailer', async () => {
     const text = 'Fall 42 betreut **Anna Meier**: [Fall 42](paliad:case/42), [Anna](paliad:contact/7). Sonst nichts.';
-    answers.set('Wer betreut Fall 42', () => ({ text: `${text}\n\n${TRAILER}\n`, wordDelayMs: 30 }));
-    const arrivals: number[] = [];
-    const { turnId, events, row } = await answered(ALICE, 'Wer betreut Fall 42?', (ev) => ev.event === 'content' && arrivals.push(Date.now()));
+    // The model keeps its last word back until the reader has had a delta: the deltas go out while it
+    // streams (were they held until the answer was whole, this turn could not end).
+    let deltaSeen!: () => void;
+    const seen = new Promise<void>((resolve) => (deltaSeen = resolve));
+    answers.set('Wer betreut Fall 42', () => ({ text: `${text}\n\n${TRAILER}\n`, wordDelayMs: 5, holdLastWord: seen }));
+    const { turnId, events, row } = await answered(ALICE, 'Wer betreut Fall 42?', (ev) => ev.event === 'content' && deltaSeen());
 
     expect(kinds(events)[0]).toBe('meta');
     expect(kinds(events).at(-1)).toBe('end');
     expect(new Set(kinds(events).slice(1, -1))).toEqual(new Set(['content']));
-    // Word by word: many deltas, spread over the time the model took, in the model's order.
+    // Word by word: many deltas, in the model's order.
     const streamed = deltas(events);
     expect(streamed.length).toBeGreaterThanOrEqual(10);
-    expect(arrivals.at(-1)! - arrivals[0]).toBeGreaterThan(100);
     expect(streamed.join('')).toBe(`${text}\n\n`);
     expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => i + 1));
     expect(events.some((e) => JSON.stringify(e.data).includes('paliadin-meta'))).toBe(false);
