@@ -7,11 +7,13 @@ import { subFor, tokenFor } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
-// Short attempts, so a killed instance's lease (twice the timeout plus 5 s) runs out soon.
+// Attempts of a second at most, so a killed instance's lease (twice the timeout plus 5 s) runs out
+// soon; long enough that a receiver slowed by a busy machine is not taken for one that did not answer
+// (that attempt would be tried again, and the receiver would see the message twice).
 const WEBHOOK_ENV = {
   PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
   PALIADIN_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms',
-  PALIADIN_WEBHOOK_TIMEOUT_MS: '300',
+  PALIADIN_WEBHOOK_TIMEOUT_MS: '1000',
   PALIADIN_WEBHOOK_POLL_MS: '50',
 };
 
@@ -58,7 +60,7 @@ describe('webhooks are never lost, and never sent twice in one attempt', () => {
     await new Promise((r) => first.child.once('exit', r));
 
     await startInstance(env, { anyHealth: true });
-    await waitUntil(() => receiver.for('/killed').length === 2, 20_000, 'the delivery by the next instance');
+    await waitUntil(() => receiver.for('/killed').length === 2, 30_000, 'the delivery by the next instance');
     const [lost, delivered] = receiver.for('/killed');
     expect(delivered.id).toBe(lost.id);
     expect(delivered.verified).toBe(true);
@@ -79,7 +81,8 @@ describe('webhooks are never lost, and never sent twice in one attempt', () => {
   }, 60_000);
 
   it('two instances deliver 100 messages between them: each once', async () => {
-    const env = { DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_MAX_INFLIGHT_PER_USER: '1000' };
+    // Nobody is killed here: attempts may take their time (a timed-out attempt is sent again, by design).
+    const env = { DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_WEBHOOK_TIMEOUT_MS: '10000', PALIADIN_MAX_INFLIGHT_PER_USER: '1000' };
     const a = await startPipelineApp(env);
     const b = await startPipelineApp(env);
     try {
