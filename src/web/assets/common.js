@@ -1,4 +1,4 @@
-// Shared by the pages: sign-in, API calls, the client SDK, language.
+// Shared by the pages: sign-in, the client SDK (every API call and stream), language.
 import { createClient } from '/paliadin-assets/vendor/paliadin-client.js';
 
 const TOKEN_KEY = 'paliadin_token';
@@ -14,19 +14,6 @@ export function token() {
 function signedOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   location.reload();
-}
-
-/** Calls the API with the bearer token; a 401 sends the user back to sign-in. */
-export async function api(path, options = {}) {
-  const res = await fetch(path, {
-    ...options,
-    headers: { Authorization: `Bearer ${token()}`, ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers || {}) },
-  });
-  if (res.status === 401) {
-    signedOut();
-    throw new Error('signed out');
-  }
-  return res;
 }
 
 let shared;
@@ -54,6 +41,20 @@ export function client(options) {
   });
   if (!options) shared = made;
   return made;
+}
+
+/**
+ * What a client call gives, or undefined when the service says it is not
+ * for this user (a 403 or 404: an admin route, a session of someone else's,
+ * a key without the scope); any other failure is thrown.
+ */
+export async function ifAllowed(call) {
+  try {
+    return await call;
+  } catch (e) {
+    if (e?.name === 'PaliadinError' && (e.status === 403 || e.status === 404)) return undefined;
+    throw e;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { api, el, lang, signIn, signOut } from './common.js';
+import { client, el, ifAllowed, lang, signIn, signOut } from './common.js';
 
 const COPY = {
   de: {
@@ -177,7 +177,7 @@ function sessions(rows) {
       end.addEventListener('click', async () => {
         if (!confirm(COPY.endConfirm)) return;
         end.disabled = true;
-        await api(`/api/sessions/${s.id}`, { method: 'DELETE' });
+        await client().sessions.remove(s.id);
         await refresh();
       });
       return el(
@@ -217,18 +217,18 @@ function webhooks(rows) {
 }
 
 async function refresh() {
-  const [statsRes, turnsRes, sessionsRes, webhooksRes] = await Promise.all([
-    api('/api/admin/paliadin/stats'),
-    api('/api/admin/paliadin/turns?limit=50'),
-    api('/api/sessions?status=active&limit=100'),
-    api('/api/admin/webhooks/failing'),
+  const c = client();
+  const [s, recent, active, failing] = await Promise.all([
+    ifAllowed(c.admin.stats()),
+    ifAllowed(c.admin.turns({ limit: 50 })),
+    ifAllowed(c.sessions.list({ status: 'active', limit: 100 })),
+    ifAllowed(c.admin.failingWebhooks()),
   ]);
-  if (statsRes.status === 404 || turnsRes.status === 404) {
+  if (!s || !recent) {
     $('board').hidden = true;
     $('denied').hidden = false;
     return false;
   }
-  const s = await statsRes.json();
   cards(s);
   perDay(s.turns_per_day);
   table('error-codes', Object.entries(s.by_error_code));
@@ -238,11 +238,11 @@ async function refresh() {
   );
   table('backends', Object.entries(s.by_backend));
   table('tags', Object.entries(s.by_classifier_tag));
-  turns(await turnsRes.json());
+  turns(recent);
   // An admin key without the sessions scopes (paliadin:admin alone) sees the board without this panel.
-  $('sessions-panel').hidden = !sessionsRes.ok;
-  if (sessionsRes.ok) sessions((await sessionsRes.json()).sessions);
-  webhooks(webhooksRes.ok ? (await webhooksRes.json()).webhooks : []);
+  $('sessions-panel').hidden = !active;
+  if (active) sessions(active.sessions);
+  webhooks(failing ? failing.webhooks : []);
   $('board').hidden = false;
   $('updated').textContent = `${COPY.updated} ${new Date().toLocaleTimeString(lang)}`;
   return true;

@@ -1,4 +1,4 @@
-import { api, client, el, lang, signIn, signOut } from './common.js';
+import { client, el, ifAllowed, lang, signIn, signOut } from './common.js';
 import { closeOpenCards, isRequest, requestCard, resolveCard } from './requests.js';
 
 const COPY = {
@@ -176,13 +176,12 @@ async function main() {
   // Any token that may read the session will do: the page reads its streams with the token itself.
   await signIn($('signin'), COPY, { method: 'GET', url: '/api/sessions?limit=1' });
   document.querySelector('header .actions').hidden = false;
-  const res = await api(`/api/sessions/${encodeURIComponent(sid)}`);
-  if (!res.ok) {
+  session = await ifAllowed(client().sessions.get(sid));
+  if (!session) {
     $('denied').textContent = COPY.notFound;
     $('denied').hidden = false;
     return;
   }
-  session = await res.json();
   $('title').textContent = `· ${session.name}`;
   document.title = `Paliadin — ${session.name}`;
   $('facts').textContent = COPY.facts(session);
@@ -190,13 +189,13 @@ async function main() {
   if (session.status === 'active') {
     $('checkin').hidden = false;
     // Force-terminate is for admins: the stats answer them only.
-    $('terminate').hidden = !(await api('/api/admin/paliadin/stats')).ok;
+    $('terminate').hidden = !(await ifAllowed(client().admin.stats()));
   }
   $('checkin').addEventListener('click', async () => {
-    if (confirm(COPY.checkinConfirm)) await api(`/api/sessions/${sid}/checkin`, { method: 'POST' });
+    if (confirm(COPY.checkinConfirm)) await client().sessions.checkin(sid);
   });
   $('terminate').addEventListener('click', async () => {
-    if (confirm(COPY.terminateConfirm)) await api(`/api/sessions/${sid}`, { method: 'DELETE' });
+    if (confirm(COPY.terminateConfirm)) await client().sessions.remove(sid);
   });
   void watchScreen();
   await watchEvents();
