@@ -371,6 +371,15 @@ describe('the paliadin CLI', () => {
     expect(JSON.parse(/asked: (.*)/.exec(elsewhere.run.screen)![1])).toEqual({ decision: 'deny', message: 'not now' });
   });
 
+  it('on a terminal, sessions exec asks as chat does', async () => {
+    const email = 'cli-tty-exec@example.com';
+    const { id } = await (await clientFor(email)).sessions.create({ name: 'tty' });
+    const exec = await onTerminal(email, ['sessions', 'exec', id, 'ask me']);
+    await exec.type('? Allow Write notes.txt: [y]es once, [a]lways, [n]o? ', 'a\r');
+    expect(await exec.run.exited).toBe(0);
+    expect(JSON.parse(/asked: (.*)/.exec(exec.run.screen)![1])).toEqual({ decision: 'allow_always' });
+  });
+
   it('on a terminal, the chat loop asks at its prompt and goes on with the next line', async () => {
     const email = 'cli-tty-loop@example.com';
     const loop = await onTerminal(email, ['chat']);

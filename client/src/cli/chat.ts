@@ -21,13 +21,16 @@ async function start(client: PaliadinClient, message: string, to: ChatTarget): P
   return started.turn_id;
 }
 
-/**
- * `paliadin chat "message"`: one turn, shown as it comes; its exit code.
- * On a terminal, what the agent asks (a permission, a question) is put to
- * the person there and answered.
- */
+/** `paliadin chat "message"`: one turn, shown as it comes; its exit code. */
 export async function chatOnce(client: PaliadinClient, message: string, to: ChatTarget, out: Output): Promise<number> {
-  const turnId = await start(client, message, to);
+  return followHere(client, await start(client, message, to), out);
+}
+
+/**
+ * Shows a turn (followTurn); on a terminal, what the agent asks (a
+ * permission, a question) is put to the person there and answered.
+ */
+export async function followHere(client: PaliadinClient, turnId: string, out: Output): Promise<number> {
   if (!process.stdin.isTTY || out.json) return followTurn(client, turnId, out);
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Ctrl-C at a prompt: as anywhere else in `chat "…"`, the CLI ends (the turn runs on).

@@ -1,6 +1,6 @@
 import type { PaliadinClient } from '../client.js';
 import { table, type Output } from './output.js';
-import { followTurn } from './stream.js';
+import { followHere } from './chat.js';
 
 /** `sessions ls [--all]`: your active sessions, or all of them, newest first. */
 export async function listSessions(client: PaliadinClient, out: Output, all: boolean): Promise<number> {
@@ -21,10 +21,10 @@ export async function newSession(client: PaliadinClient, out: Output, o: { name?
   return 0;
 }
 
-/** `sessions exec <sid> "input"`: a turn in the session, shown as `chat` shows one. */
+/** `sessions exec <sid> "input"`: a turn in the session, shown (and its requests asked) as `chat` does. */
 export async function execInSession(client: PaliadinClient, out: Output, sid: string, input: string): Promise<number> {
   const { turn_id } = await client.sessions.exec(sid, { input });
-  return followTurn(client, turn_id, out);
+  return followHere(client, turn_id, out);
 }
 
 /** `sessions end <sid>`: checkin; the running turns are cancelled, the agent stopped. */
