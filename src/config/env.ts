@@ -501,7 +501,10 @@ export class Env {
   // from PALIADIN_JWT_SECRET (or development's generated one). Set it before rotating the JWT secret;
   // required in production when there is no PALIADIN_JWT_SECRET.
   @Transform(emptyToUndefined)
-  @ValidateIf((e: Env) => (e.NODE_ENV === 'production' && e.PALIADIN_JWT_SECRET === undefined) || e.PALIADIN_WEBHOOK_KEY !== undefined)
+  @ValidateIf(
+    (e: Env) =>
+      (e.NODE_ENV === 'production' && e.PALIADIN_JWT_SECRET === undefined && e.PALIADIN_JWT_JWKS_URL.length > 0) || e.PALIADIN_WEBHOOK_KEY !== undefined,
+  )
   @IsDefined({ message: "must be set in production when PALIADIN_JWT_SECRET is not (it seals the webhooks' secrets)" })
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters' })

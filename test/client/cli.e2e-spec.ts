@@ -5,6 +5,7 @@ import { createClient, type PaliadinClient } from '@paliadin/client';
 import pty from 'node-pty';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
 import { AskingBackend } from '../support/asking-backend.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import type { Step } from '../support/scripted-backend.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -34,6 +35,7 @@ const ANSWERING = (req: { message: string }): Step[] => [
 /** `paliadin` against the real service (scripted backend, real Postgres, real HTTP), as a child process. */
 describe('the paliadin CLI', () => {
   let p: PipelineApp;
+  let db: { url: string; drop: () => Promise<void> } | undefined;
   const children = new Set<ChildProcess>();
 
   /** Starts the CLI with only the environment given (no PALIADIN_* of the test's own leaks in). */
@@ -95,8 +97,10 @@ describe('the paliadin CLI', () => {
   const terms = new Set<pty.IPty>();
 
   beforeAll(async () => {
-    // A backend whose `ask me` and `ask a question` turns ask their caller first (test/support/asking-backend.ts).
-    p = await startPipelineApp({}, new AskingBackend());
+    // A backend whose `ask me` and `ask a question` turns ask their caller first (test/support/asking-backend.ts);
+    // a database of its own, so that other suites' pages do not count these open requests.
+    db = await isolatedDatabase();
+    p = await startPipelineApp({ DATABASE_URL: db.url }, new AskingBackend());
     p.backend.script = ANSWERING;
   });
   afterEach(() => {
@@ -108,6 +112,7 @@ describe('the paliadin CLI', () => {
   });
   afterAll(async () => {
     await p?.app.close();
+    await db?.drop();
   });
 
   it('chat streams the answer to stdout, tool calls to stderr, no spinner off a terminal', async () => {

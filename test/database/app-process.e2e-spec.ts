@@ -170,7 +170,10 @@ describe('start-up errors are one line naming the variable or resource, and exit
     [{ PORT: '70000' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "70000")'],
     [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'Invalid configuration: PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
     [{ PALIADIN_BACKEND: 'nonsense' }, 'Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")'],
-    [{ NODE_ENV: 'production' }, 'Invalid configuration: PALIADIN_JWT_SECRET must be set in production'],
+    [
+      { NODE_ENV: 'production' },
+      'Invalid configuration: PALIADIN_JWT_SECRET must be set in production (or PALIADIN_JWT_JWKS_URL, for tokens of an identity provider only)',
+    ],
     [
       { PALIADIN_TRUST_PROXY: 'everyone' },
       'Invalid configuration: PALIADIN_TRUST_PROXY must be false, true, a number of proxy hops, or a comma list of proxy addresses or subnets (got "everyone")',
