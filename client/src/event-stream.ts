@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { retryAfterMs, retryDelay, sleep } from './backoff.js';
 import { PaliadinError } from './errors.js';
 import type { Http } from './http.js';
-import type { OpenedStream } from './stream-transport.js';
+import { settle, type OpenedStream } from './stream-transport.js';
 
 /** One event of a stream whose data types are `M` (by event name): narrow it by `event`. */
 export type StreamEvent<M> = { [K in keyof M & string]: { event: K; id: string; data: M[K] } }[keyof M & string];
@@ -131,8 +131,6 @@ async function* resumingBatches<M>(http: Http, path: string, shape: StreamShape,
     await sleep(retryDelay(http.retry, failures++), o.signal);
   }
 }
-
-const settle = () => undefined;
 
 /**
  * A generator of the events of a generator of arrays of events, one at a

@@ -14,7 +14,8 @@ export interface OpenedStream extends Answer {
   cancel(): void;
 }
 
-const settle = () => undefined;
+/** Swallows a promise's outcome (a cancel whose failure changes nothing). */
+export const settle = () => undefined;
 
 /** An event stream through fetch: what browsers and a caller's own fetch have. */
 export async function fetchStream(fetcher: typeof fetch, url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<OpenedStream> {

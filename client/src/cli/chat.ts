@@ -77,7 +77,7 @@ export async function chatLoop(client: PaliadinClient, to: ChatTarget, out: Outp
       try {
         state.running = await start(client, message, target);
         // On a terminal, the agent's permissions and questions are asked at the prompt's place.
-        if ((await followTurn(client, state.running, out, tty && !out.json ? askOn(rl) : undefined)) !== 0) state.failed = true;
+        if ((await followTurn(client, state.running, out, tty ? askOn(rl) : undefined)) !== 0) state.failed = true;
       } catch (e) {
         // A refused line (a 4xx, the service away) is said and the chat goes on.
         if (!(e instanceof PaliadinError)) throw e;

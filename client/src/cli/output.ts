@@ -67,7 +67,7 @@ export class Output {
     this.note(errorLine(e));
   }
 
-  /** While a prompt waits for a person, the spinner stops (its label is kept, and shown again after). */
+  /** While a prompt waits for a person, the spinner stops; the next status after the prompt starts it again. */
   asking(on: boolean): void {
     if (on) {
       this.status(undefined);

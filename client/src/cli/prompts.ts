@@ -3,7 +3,7 @@ import type { PaliadinClient } from '../client.js';
 import { PaliadinError } from '../errors.js';
 import type { Schemas } from '../types.js';
 import type { Output } from './output.js';
-import { answerOf, CliError } from './requests.js';
+import { answerOf, asked, CliError } from './requests.js';
 
 /** Asks a person one thing on the terminal: what they typed, or undefined when `signal` ended the asking (or stdin did). */
 export type Ask = (prompt: string, signal: AbortSignal) => Promise<string | undefined>;
@@ -99,7 +99,7 @@ export class RequestPrompts {
 
   private async permission(d: Schemas['PermissionEventData'], signal: AbortSignal): Promise<string[] | undefined> {
     const always = d.options.includes('allow_always') ? ', [a]lways' : '';
-    const reply = await this.ask(`? Allow ${d.tool} ${d.input_summary}`.trimEnd() + `: [y]es once${always}, [n]o? `, signal);
+    const reply = await this.ask(`? Allow ${asked('permission', d)}: [y]es once${always}, [n]o? `, signal);
     return reply === undefined ? undefined : [reply];
   }
 

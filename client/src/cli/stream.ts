@@ -4,6 +4,7 @@ import type { TurnEventData } from '../generated/events.js';
 import { mayAnswerLate, type TurnEvent } from '../turns.js';
 import type { Output } from './output.js';
 import { RequestPrompts, type Ask } from './prompts.js';
+import { asked } from './requests.js';
 
 const TOOL_MARK = { started: '⚙', done: '✓', error: '✗' } as const;
 const PLAN_MARK = { pending: '☐', in_progress: '▸', completed: '☑' } as const;
@@ -102,17 +103,13 @@ class TurnView {
         break;
       // Nobody at a terminal to ask (or a client tool, which only its program can run): how it can be answered.
       case 'permission':
-        out.note(
-          `? permission for ${ev.data.tool} ${ev.data.input_summary}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, 'allow|always|deny')}`,
-        );
+        out.note(`? permission for ${asked('permission', ev.data)}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, 'allow|always|deny')}`);
         break;
       case 'question':
-        out.note(
-          `? ${ev.data.questions.map((q) => q.question).join(' / ')}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<answer per question>')}`,
-        );
+        out.note(`? ${asked('question', ev.data)}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<answer per question>')}`);
         break;
       case 'client_tool':
-        out.note(`? client tool ${ev.data.name}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<output> [--error]')}`);
+        out.note(`? client tool ${asked('client_tool', ev.data)}, until ${ev.data.expires_at}: ${this.answerWith(ev.data.request_id, '<output> [--error]')}`);
         break;
       case 'resolved':
         out.note(`· ${ev.data.kind} ${ev.data.request_id} resolved by ${ev.data.by}`);
