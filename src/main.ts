@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { devOwnerEmail, mintDevToken } from './auth/dev-token.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from './backends/backend.interface.js';
 import { AppConfig } from './config/app-config.js';
 import { exitWithError } from './config/load-cli-config.js';
+import { addAcceptSockets, claimPort, type SharedListenOptions } from './http/accept-sockets.js';
 import { MetricsPortError } from './metrics/metrics-port.js';
 
 // A rejection nobody handled is a bug, but crashing would take every live turn (and an
@@ -26,9 +28,12 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const config = app.get(AppConfig);
   try {
-    // Nest hands its arguments on to http.Server.listen(port, host, backlog); its types name only a callback.
-    const listen = app.listen.bind(app) as unknown as (port: number, host: string, backlog: number) => Promise<unknown>;
-    await listen(config.env.PORT, config.env.HOST, config.env.PALIADIN_LISTEN_BACKLOG);
+    const { HOST: host, PALIADIN_LISTEN_BACKLOG: backlog, PALIADIN_ACCEPT_SOCKETS: sockets } = config.env;
+    const address = { port: await claimPort(config.env.PORT, host), host, backlog };
+    // Nest hands its argument on to http.Server.listen; its types name only a port.
+    const listen = app.listen.bind(app) as unknown as (options: SharedListenOptions) => Promise<unknown>;
+    await listen({ ...address, reusePort: sockets > 1 });
+    await addAcceptSockets(app.getHttpServer() as Server, address, sockets - 1);
   } catch (e) {
     await app.close();
     throw new Error(listenFailure(e, config), { cause: e });

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -168,6 +169,7 @@ describe('start-up errors are one line naming the variable or resource, and exit
   it.each([
     [{ PORT: 'abc' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "abc")'],
     [{ PORT: '70000' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "70000")'],
+    [{ PALIADIN_ACCEPT_SOCKETS: '1000' }, 'Invalid configuration: PALIADIN_ACCEPT_SOCKETS must be an integer between 1 and 256 (got "1000")'],
     [{ PALIADIN_RESPONSE_WAIT_MS: '-5' }, 'Invalid configuration: PALIADIN_RESPONSE_WAIT_MS must be an integer of at least 1 (got "-5")'],
     [{ PALIADIN_BACKEND: 'nonsense' }, 'Invalid configuration: PALIADIN_BACKEND must be one of local, remote, aichat, disabled (got "nonsense")'],
     [
@@ -208,4 +210,52 @@ describe('start-up errors are one line naming the variable or resource, and exit
       server.close();
     }
   });
+
+  it('a PORT held by a process that shares its port (SO_REUSEPORT, as this app listens): still the one PORT line, never a shared port', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', reusePort: true } as net.ListenOptions, r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const result = await fails({ PORT: String(port), DATABASE_URL: process.env.TEST_DATABASE_URL! });
+      expect(result).toEqual({ code: 1, out: `PORT ${port} is already in use on 127.0.0.1: stop the other process or set another PORT` });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('PALIADIN_ACCEPT_SOCKETS: that many listening sockets on PORT, every one serving the app, all closed on Ctrl-C', async () => {
+    const port = await freePort();
+    const child = startApp({ PORT: String(port), DATABASE_URL: process.env.TEST_DATABASE_URL!, PALIADIN_BACKEND: 'disabled', PALIADIN_ACCEPT_SOCKETS: '6' });
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'the app to listen');
+    expect(listeningSockets(port)).toBe(6);
+    // 300 connections of their own at once: the kernel spreads them over the six, and each is answered by the app.
+    const answers = await Promise.all(
+      Array.from(
+        { length: 300 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const req = http.get(`http://127.0.0.1:${port}/health`, { agent: false }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            });
+            req.on('error', reject);
+          }),
+      ),
+    );
+    expect(answers.every((s) => s === 200)).toBe(true);
+    child.kill('SIGINT');
+    await exited(child);
+    expect(listeningSockets(port)).toBe(0);
+  });
 });
+
+/** The sockets listening on 127.0.0.1:`port` (/proc/net/tcp: local address in hex, state 0A). */
+function listeningSockets(port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .filter((line) => {
+      const cols = line.trim().split(/\s+/);
+      return cols[1] === local && cols[3] === '0A';
+    }).length;
+}
