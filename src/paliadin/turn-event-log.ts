@@ -8,6 +8,7 @@ import { CallBatcher } from '../database/call-batcher.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
+import { TurnEventReads } from './turn-event-reads.js';
 import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js';
 import { NOT_FINISHED } from './turn-rows.js';
 
@@ -102,20 +103,19 @@ export class TurnEventLog {
     maxBatch: COMPACT_BATCH,
   });
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly reads: TurnEventReads;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.reads = new TurnEventReads(db);
+  }
 
   onFailTurn(closer: (turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>): void {
     this.closers.push(closer);
   }
 
   /** The stored events after `afterSeq`, in order; `more` when the row limit cut the read short. */
-  async read(turnId: string, afterSeq: number, rowLimit = 1_000): Promise<{ events: StoredTurnEvent[]; more: boolean }> {
-    const rows: EventRow[] = await this.db.query(
-      `SELECT seq, last_seq, kind, data FROM paliadin_turn_events
-       WHERE turn_id = $1 AND (seq > $2 OR last_seq > $2) ORDER BY seq LIMIT $3`,
-      [turnId, afterSeq, rowLimit],
-    );
-    return { events: rows.flatMap((r) => fromRow(r, afterSeq)), more: rows.length === rowLimit };
+  read(turnId: string, afterSeq: number, rowLimit = 1_000): Promise<{ events: StoredTurnEvent[]; more: boolean }> {
+    return this.reads.read({ turnId, afterSeq, rowLimit });
   }
 
   /** Every stored event after `afterSeq`. */

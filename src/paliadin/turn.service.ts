@@ -17,6 +17,7 @@ import { TURN_COLUMNS, earlierExchanges, toHistoryRow, toTurnView, type TurnReco
 import { TurnRunners } from './turn-runners.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { BusyException } from '../http/busy.exception.js';
+import { CallBatcher } from '../database/call-batcher.js';
 
 // How long a cancel waits for another instance to stop its runner before ending the row itself.
 const REMOTE_CANCEL_WAIT_MS = 3_000;
@@ -39,6 +40,17 @@ export interface TurnSession {
 @Injectable()
 export class TurnService {
   private readonly logger = new Logger(TurnService.name);
+  /**
+   * Turn lookups (every reader's GET checks its turn first): those that
+   * arrive while others are on their way go in one statement, so a crowd
+   * of readers costs a few round trips, not a pool connection each.
+   */
+  private readonly lookups = new CallBatcher<{ turnId: string; userId: string }, TurnRecord | undefined>({
+    call: (asked) => this.findMany(asked),
+    key: (a) => a.turnId,
+    maxCalls: 4,
+    maxBatch: 500,
+  });
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -151,12 +163,20 @@ export class TurnService {
 
   /** The caller's own turn, or the 404 of a turn that does not exist. */
   async find(user: Principal, turnId: string): Promise<TurnRecord> {
-    const [row]: (TurnRecord | undefined)[] = await this.db.query(`SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE turn_id = $1 AND user_id = $2`, [
-      turnId,
-      user.userId,
-    ]);
+    const row = await this.lookups.submit({ turnId, userId: user.userId });
     if (!row) throw new NotFoundException(`Turn ${turnId} not found`);
     return row;
+  }
+
+  /** The turns asked for, each only if it is its asker's: one statement for the lookups of a crowd's readers. */
+  private async findMany(asked: { turnId: string; userId: string }[]): Promise<(TurnRecord | undefined)[]> {
+    const rows: TurnRecord[] = await this.db.query(`SELECT ${TURN_COLUMNS} FROM paliadin_turns WHERE turn_id = ANY($1::uuid[])`, [asked.map((a) => a.turnId)]);
+    const byId = new Map(rows.map((r) => [r.turn_id, r]));
+    return asked.map((a) => {
+      // uuid columns come back in lower case; what was asked may not be.
+      const row = byId.get(a.turnId.toLowerCase());
+      return row?.user_id === a.userId.toLowerCase() ? row : undefined;
+    });
   }
 
   async get(user: Principal, turnId: string): Promise<TurnViewDto> {
