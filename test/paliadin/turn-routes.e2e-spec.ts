@@ -91,6 +91,29 @@ describe('turn routes: validation, visibility, limits', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("many readers at once (their lookups and replays share statements): each gets only their own turn's answer, strangers 404", async () => {
+    p.backend.script = (req) => [{ event: { type: 'chunk', text: `for ${req.email}` } }, { event: { type: 'done', response: `answer for ${req.email}` } }];
+    const owners = Array.from({ length: 12 }, (_, i) => `crowd-${i}@example.com`);
+    const ids = await Promise.all(owners.map((email) => p.ask(email)));
+    // Each turn read at once by its owner and by the next owner along: both kinds in the same batched statements.
+    const reads = await Promise.all(
+      ids.flatMap((id, i) => [
+        p.read(owners[i], id).then((r) => ({ mine: true, email: owners[i], r })),
+        p.read(owners[(i + 1) % owners.length], id).then((r) => ({ mine: false, email: owners[i], r })),
+      ]),
+    );
+    for (const { mine, email, r } of reads) {
+      if (mine) {
+        expect({ status: r.status, content: r.events.filter((e) => e.event === 'content').map((e) => e.data) }).toEqual({
+          status: 200,
+          content: [expect.objectContaining({ delta: `for ${email}` })],
+        });
+      } else {
+        expect({ status: r.status, events: r.events.length }).toEqual({ status: 404, events: 0 });
+      }
+    }
+  });
+
   it('400 for an invalid uuid on every turn route, and for a bad Last-Event-ID', async () => {
     const auth = await p.auth('v@example.com');
     for (const [method, path] of [
