@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
+import type pg from 'pg';
 import { rawPool } from '../database/raw-pool.js';
+import { sidePool } from '../database/side-pool.js';
 import { CallBatcher } from '../database/call-batcher.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
@@ -76,7 +78,8 @@ export interface TurnEventBatch {
  * the commit (no NOTIFY→SELECT round trip). Both carry the same stored events.
  */
 @Injectable()
-export class TurnEventLog {
+export class TurnEventLog implements OnApplicationShutdown {
+  private readonly logger = new Logger(TurnEventLog.name);
   /** Every event this instance committed, right after the commit, in order per turn. */
   readonly committed$ = new Subject<CommittedEvents>();
   /**
@@ -104,9 +107,25 @@ export class TurnEventLog {
   });
 
   private readonly reads: TurnEventReads;
+  /**
+   * The event writer's connections (one flush at a time, and a spare for
+   * a reconnect): a flush carries every live turn's events, and behind a
+   * crowd's statements in the main pool it waited seconds for a slot.
+   */
+  private writePool?: pg.Pool;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.reads = new TurnEventReads(db);
+  }
+
+  private writes(): pg.Pool {
+    this.writePool ??= sidePool(this.db, 2, (e) => this.logger.warn(`an idle event-writer connection broke: ${e.message}`));
+    return this.writePool;
+  }
+
+  /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writePool?.end();
   }
 
   onFailTurn(closer: (turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>): void {
@@ -152,11 +171,11 @@ export class TurnEventLog {
     }
     const turnIds = batches.map((b) => b.turnId);
     const conversations = batches.flatMap((b) => (b.conversationId === undefined ? [] : [{ turnId: b.turnId, id: storableText(b.conversationId) }]));
-    // The hottest statement of all: prepared once per connection (rawPool), in two forms. Most
+    // The hottest statement of all: prepared once per connection, in two forms. Most
     // flushes carry neither a conversation id nor a NOTIFY, and the form without those parts
     // answers about 0.3 ms sooner on an idle machine, where one event at a time is each a flush.
     const full = conversations.length > 0 || notify.length > 0;
-    const answer = await rawPool(this.db).query<{ open: string[] | null; inserted: string[] | null }>({
+    const answer = await this.writes().query<{ open: string[] | null; inserted: string[] | null }>({
       name: full ? 'paliadin-insert-events' : 'paliadin-insert-events-only',
       text: full ? INSERT_EVENTS_FULL : INSERT_EVENTS_ONLY,
       values: [
