@@ -11,7 +11,9 @@ import { rawPool } from './raw-pool.js';
  */
 export function sidePool(ds: DataSource, size: number, onError: (e: Error) => void): pg.Pool {
   const main = rawPool(ds) as pg.Pool & { options: pg.PoolConfig };
-  const pool = new pg.Pool({ ...main.options, max: size });
+  // Kept open while idle (pg closes idle connections after 10 s by default): a statement after a quiet
+  // spell would otherwise wait for a connection to be made and signed in.
+  const pool = new pg.Pool({ ...main.options, max: size, idleTimeoutMillis: 0 });
   // A connection Postgres drops while idle is reported here; unheard, it would end the process.
   pool.on('error', onError);
   return pool;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -78,7 +78,7 @@ export interface TurnEventBatch {
  * the commit (no NOTIFY→SELECT round trip). Both carry the same stored events.
  */
 @Injectable()
-export class TurnEventLog implements OnApplicationShutdown {
+export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TurnEventLog.name);
   /** Every event this instance committed, right after the commit, in order per turn. */
   readonly committed$ = new Subject<CommittedEvents>();
@@ -121,6 +121,16 @@ export class TurnEventLog implements OnApplicationShutdown {
   private writes(): pg.Pool {
     this.writePool ??= sidePool(this.db, 2, (e) => this.logger.warn(`an idle event-writer connection broke: ${e.message}`));
     return this.writePool;
+  }
+
+  /** The first turn's events do not wait for a connection to be made. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      (await this.writes().connect()).release();
+    } catch (e) {
+      // The first flush connects (and retries) on its own.
+      this.logger.warn(`the event writer could not connect yet: ${(e as Error).message}`);
+    }
   }
 
   /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */

@@ -199,21 +199,13 @@ describe('start-up errors are one line naming the variable or resource, and exit
     expect(result).toEqual({ code: 1, out: 'HOST 192.0.2.1 is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)' });
   });
 
-  it('a PORT in use: one line naming PORT, nothing claims the app started', async () => {
+  // This app's own sockets share their port (SO_REUSEPORT); a holder that does too must still keep it for itself.
+  it.each([
+    ['a PORT in use', {}],
+    ['a PORT held by a process that shares its port (as this app listens)', { reusePort: true }],
+  ])('%s: one line naming PORT, nothing claims the app started', async (_, sharing) => {
     const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as net.AddressInfo;
-    try {
-      const result = await fails({ PORT: String(port), DATABASE_URL: process.env.TEST_DATABASE_URL! });
-      expect(result).toEqual({ code: 1, out: `PORT ${port} is already in use on 127.0.0.1: stop the other process or set another PORT` });
-    } finally {
-      server.close();
-    }
-  });
-
-  it('a PORT held by a process that shares its port (SO_REUSEPORT, as this app listens): still the one PORT line, never a shared port', async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', reusePort: true } as net.ListenOptions, r));
+    await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', ...sharing } as net.ListenOptions, r));
     const { port } = server.address() as net.AddressInfo;
     try {
       const result = await fails({ PORT: String(port), DATABASE_URL: process.env.TEST_DATABASE_URL! });
