@@ -3,13 +3,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type pg from 'pg';
 import { rawPool } from '../database/raw-pool.js';
-import { sidePool } from '../database/side-pool.js';
 import { CallBatcher } from '../database/call-batcher.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText, storableValue } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
+import { TurnEventInserts } from './turn-event-inserts.js';
 import { TurnEventReads } from './turn-event-reads.js';
 import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js';
 import { NOT_FINISHED } from './turn-rows.js';
@@ -107,26 +106,17 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
   });
 
   private readonly reads: TurnEventReads;
-  /**
-   * The event writer's connections (one flush at a time, and a spare for
-   * a reconnect): a flush carries every live turn's events, and behind a
-   * crowd's statements in the main pool it waited seconds for a slot.
-   */
-  private writePool?: pg.Pool;
+  private readonly inserts: TurnEventInserts;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.reads = new TurnEventReads(db);
-  }
-
-  private writes(): pg.Pool {
-    this.writePool ??= sidePool(this.db, 2, (e) => this.logger.warn(`an idle event-writer connection broke: ${e.message}`));
-    return this.writePool;
+    this.inserts = new TurnEventInserts(db, EVENTS_CHANNEL, (e) => this.logger.warn(`an idle event-writer connection broke: ${e.message}`));
   }
 
   /** The first turn's events do not wait for a connection to be made. */
   async onApplicationBootstrap(): Promise<void> {
     try {
-      (await this.writes().connect()).release();
+      await this.inserts.connect();
     } catch (e) {
       // The first flush connects (and retries) on its own.
       this.logger.warn(`the event writer could not connect yet: ${(e as Error).message}`);
@@ -135,7 +125,7 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */
   async onApplicationShutdown(): Promise<void> {
-    await this.writePool?.end();
+    await this.inserts.end();
   }
 
   onFailTurn(closer: (turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>): void {
@@ -181,25 +171,13 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
     }
     const turnIds = batches.map((b) => b.turnId);
     const conversations = batches.flatMap((b) => (b.conversationId === undefined ? [] : [{ turnId: b.turnId, id: storableText(b.conversationId) }]));
-    // The hottest statement of all: prepared once per connection, in two forms. Most
-    // flushes carry neither a conversation id nor a NOTIFY, and the form without those parts
-    // answers about 0.3 ms sooner on an idle machine, where one event at a time is each a flush.
-    const full = conversations.length > 0 || notify.length > 0;
-    const answer = await this.writes().query<{ open: string[] | null; inserted: string[] | null }>({
-      name: full ? 'paliadin-insert-events' : 'paliadin-insert-events-only',
-      text: full ? INSERT_EVENTS_FULL : INSERT_EVENTS_ONLY,
-      values: [
-        turnIds,
-        rows.map((r) => r.turn_id),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.last_seq),
-        rows.map((r) => r.kind),
-        rows.map((r) => JSON.stringify(r.data)),
-        this.instanceId,
-        ...(full ? [notifyPayloads(this.instanceId, notify), conversations.map((c) => c.turnId), conversations.map((c) => c.id)] : []),
-      ],
+    const result = await this.inserts.insert({
+      turnIds,
+      rows,
+      runnerId: this.instanceId,
+      notify: notifyPayloads(this.instanceId, notify),
+      conversations,
     });
-    const result = answer.rows[0];
     const open = new Set(result.open ?? []);
     // Only what this statement inserted goes out locally; anything else reaches readers by NOTIFY and a read.
     const inserted = new Set(result.inserted ?? []);
@@ -438,36 +416,3 @@ export function parseNotifyPayload(payload: string): { origin?: string; pairs: [
     : [];
   return { origin: typeof msg?.o === 'string' ? msg.o : undefined, pairs };
 }
-
-/**
- * The events insert (TurnEventLog.insertBatches): only into turns still open
- * and run by this instance ($7), answering the open ones and the rows it
- * inserted; `full` also stores conversation ids ($9, $10) and NOTIFYs ($8).
- */
-function insertEventsSql(full: boolean): string {
-  const conversation = full
-    ? `conversation AS (
-         UPDATE paliadin_turns t SET aichat_conversation_id = c.id
-         FROM unnest($9::uuid[], $10::text[]) AS c(turn_id, id)
-         WHERE t.turn_id = c.turn_id AND t.turn_id IN (SELECT turn_id FROM open)
-       ),`
-    : '';
-  const notified = full ? `, (SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($8::text[]) AS p) AS notified` : '';
-  return `WITH open AS (
-         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $7
-       ),
-       ${conversation}
-       ins AS (
-         INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
-         SELECT t.turn_id, t.seq, t.last_seq, t.kind, t.data
-         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::jsonb[]) AS t(turn_id, seq, last_seq, kind, data)
-         WHERE t.turn_id IN (SELECT turn_id FROM open)
-         ON CONFLICT DO NOTHING
-         RETURNING turn_id::text || ':' || seq
-       )
-       SELECT (SELECT array_agg(turn_id::text) FROM open) AS open,
-              (SELECT array_agg(i) FROM ins AS x(i)) AS inserted${notified}`;
-}
-
-const INSERT_EVENTS_FULL = insertEventsSql(true);
-const INSERT_EVENTS_ONLY = insertEventsSql(false);
