@@ -48,11 +48,10 @@ export class TurnEventInserts {
       text: full ? this.full : this.only,
       values: [
         p.turnIds,
-        p.rows.map((r) => r.turn_id),
-        p.rows.map((r) => r.seq),
-        p.rows.map((r) => r.last_seq),
-        p.rows.map((r) => r.kind),
-        p.rows.map((r) => JSON.stringify(r.data)),
+        // All rows as one JSON document, [turn, seq, last seq, kind, data] each: one native
+        // JSON.stringify, where five parameter arrays cost pg's element-by-element quoting and a
+        // long string built piece by piece (a sixth of the gateway's CPU at 200,000 events/s).
+        JSON.stringify(p.rows.map((r) => [r.turn_id, r.seq, r.last_seq, r.kind, r.data])),
         p.runnerId,
         ...(full ? [p.notify, p.conversations.map((c) => c.turnId), p.conversations.map((c) => c.id)] : []),
       ],
@@ -75,25 +74,25 @@ export class TurnEventInserts {
   }
 }
 
-/** $1 turns, $2-$6 the rows, $7 the runner; `full` also NOTIFYs ($8) and stores conversation ids ($9, $10). */
+/** $1 turns, $2 the rows (a JSON array), $3 the runner; `full` also NOTIFYs ($4) and stores conversation ids ($5, $6). */
 function insertEventsSql(channel: string, full: boolean): string {
   const conversation = full
     ? `conversation AS (
          UPDATE paliadin_turns t SET aichat_conversation_id = c.id
-         FROM unnest($9::uuid[], $10::text[]) AS c(turn_id, id)
+         FROM unnest($5::uuid[], $6::text[]) AS c(turn_id, id)
          WHERE t.turn_id = c.turn_id AND t.turn_id IN (SELECT turn_id FROM open)
        ),`
     : '';
-  const notified = full ? `, (SELECT count(pg_notify('${channel}', p)) FROM unnest($8::text[]) AS p) AS notified` : '';
+  const notified = full ? `, (SELECT count(pg_notify('${channel}', p)) FROM unnest($4::text[]) AS p) AS notified` : '';
   return `WITH open AS (
-         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $7
+         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $3
        ),
        ${conversation}
        ins AS (
          INSERT INTO paliadin_turn_events (turn_id, seq, last_seq, kind, data)
-         SELECT t.turn_id, t.seq, t.last_seq, t.kind, t.data
-         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::jsonb[]) AS t(turn_id, seq, last_seq, kind, data)
-         WHERE t.turn_id IN (SELECT turn_id FROM open)
+         SELECT (r->>0)::uuid, (r->>1)::int, (r->>2)::int, r->>3, r->4
+         FROM jsonb_array_elements($2::jsonb) AS r
+         WHERE (r->>0)::uuid IN (SELECT turn_id FROM open)
          ON CONFLICT DO NOTHING
          RETURNING turn_id::text || ':' || seq
        )

@@ -249,9 +249,12 @@ export class TurnRun {
     if (streamed) {
       // The answer is what the client was sent. An upstream whose final answer goes on past
       // the deltas gets the rest sent as one more delta; any other difference, the deltas win.
-      const sent = this.chunks.join('');
-      if (done.response.length > sent.length && done.response.startsWith(sent)) this.onBackendEvent({ type: 'chunk', text: done.response.slice(sent.length) });
+      // One join: a long answer's tens of thousands of deltas take milliseconds to join.
       raw = this.chunks.join('');
+      if (done.response.length > raw.length && done.response.startsWith(raw)) {
+        this.onBackendEvent({ type: 'chunk', text: done.response.slice(raw.length) });
+        raw += this.chunks[this.chunks.length - 1];
+      }
     }
     const { events, completion } = answeredTurn({
       turnId: this.turnId,

@@ -32,7 +32,9 @@ export async function gateway(
   nodeArgs: string[] = [],
 ): Promise<{ base: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, 'dist/src/main.js'], {
+  // BENCH_GATEWAY_NODE_ARGS adds Node flags to every gateway of a bench, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+  const extra = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...extra, ...nodeArgs, 'dist/src/main.js'], {
     env: {
       ...process.env,
       ...MALLOC_ENV,
