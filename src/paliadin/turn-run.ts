@@ -104,6 +104,8 @@ export class TurnRun {
   }
 
   start(): void {
+    // Cancelled (or shut down) before it started.
+    if (this.ending) return;
     this.every(this.deps.timings.thinkingIntervalMs, () => this.tick());
     const wait = this.deps.waitForTurn;
     if (!wait) {

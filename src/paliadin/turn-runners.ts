@@ -111,7 +111,9 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
     this.metrics.turnsStarted.inc({ backend: this.backend.kind });
     // Its meta event went in with its row.
     this.metrics.eventsStored.inc();
-    run.start();
+    // After the caller's answer is on its way: the turn is stored and registered (a cancel finds it),
+    // and the backend's first steps (often a statement or a request of their own) need not delay the answer.
+    setImmediate(() => run.start());
     return run;
   }
 
