@@ -10,6 +10,7 @@ import { TurnAdmission1764700000000 } from './1764700000000-TurnAdmission.js';
 import { UnansweredTurnsIndex1764800000000 } from './1764800000000-UnansweredTurnsIndex.js';
 import { UnfinishedTurnsByUser1764900000000 } from './1764900000000-UnfinishedTurnsByUser.js';
 import { Webhooks1765000000000 } from './1765000000000-Webhooks.js';
+import { EventsCascadeByTrigger1765100000000 } from './1765100000000-EventsCascadeByTrigger.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   UnansweredTurnsIndex1764800000000,
   UnfinishedTurnsByUser1764900000000,
   Webhooks1765000000000,
+  EventsCascadeByTrigger1765100000000,
 ];

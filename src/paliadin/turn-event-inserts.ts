@@ -84,8 +84,9 @@ function insertEventsSql(channel: string, full: boolean): string {
        ),`
     : '';
   const notified = full ? `, (SELECT count(pg_notify('${channel}', p)) FROM unnest($4::text[]) AS p) AS notified` : '';
+  // FOR KEY SHARE: a turn being deleted meanwhile takes no rows (what a foreign key checked row by row, once per turn here).
   return `WITH open AS (
-         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $3
+         SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND ${NOT_FINISHED} AND runner_id = $3 FOR KEY SHARE
        ),
        ${conversation}
        ins AS (

@@ -72,6 +72,26 @@ describe('migrations', () => {
     await runMigrations(ds);
   });
 
+  it('deleting turns, by hand or with their user, deletes their events and no others (a trigger, not a foreign key)', async () => {
+    const [user] = await ds.query(`INSERT INTO users (email) VALUES ('cascade@example.com') RETURNING id`);
+    const [other] = await ds.query(`INSERT INTO users (email) VALUES ('cascade-other@example.com') RETURNING id`);
+    const turn = async (userId: string): Promise<string> => {
+      const [t] = await ds.query(`INSERT INTO paliadin_turns (user_id, session_id, backend, user_message) VALUES ($1, 's', 'x', 'm') RETURNING turn_id`, [
+        userId,
+      ]);
+      await ds.query(`INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) VALUES ($1, 1, 'meta', '{}'), ($1, 2, 'end', '{}')`, [t.turn_id]);
+      return t.turn_id as string;
+    };
+    const [a, b, kept] = [await turn(user.id), await turn(user.id), await turn(other.id)];
+    const events = async (id: string) => Number((await ds.query(`SELECT count(*) AS n FROM paliadin_turn_events WHERE turn_id = $1`, [id]))[0].n);
+    await ds.query(`DELETE FROM paliadin_turns WHERE turn_id = $1`, [a]);
+    expect([await events(a), await events(b), await events(kept)]).toEqual([0, 2, 2]);
+    await ds.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+    expect([await events(b), await events(kept)]).toEqual([0, 2]);
+    await ds.query(`DELETE FROM users WHERE id = $1`, [other.id]);
+    expect(await events(kept)).toBe(0);
+  });
+
   it('create the columns of docs/database.md with timestamptz times and generated uuids', async () => {
     const cols: { table_name: string; column_name: string; data_type: string; udt_name: string; column_default: string | null }[] = await ds.query(
       `SELECT table_name, column_name, data_type, udt_name, column_default FROM information_schema.columns
