@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { freePort } from '../../../src/database/embedded-postgres.js';
 import { TEST_JWT_SECRET } from '../../support/test-app.js';
 import { waitUntil } from '../../support/wait.js';
@@ -52,7 +52,8 @@ export async function gateway(
       PALIADIN_POST_RATE_LIMIT: '1000000',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_GATEWAY_STDOUT=<file> keeps what the gateways print there (e.g. with --trace-gc in BENCH_GATEWAY_NODE_ARGS).
+    stdio: ['ignore', process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'a') : 'ignore', 'inherit'],
   });
   children.push(proc);
   const base = `http://127.0.0.1:${port}`;
