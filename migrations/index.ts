@@ -11,6 +11,7 @@ import { UnansweredTurnsIndex1764800000000 } from './1764800000000-UnansweredTur
 import { UnfinishedTurnsByUser1764900000000 } from './1764900000000-UnfinishedTurnsByUser.js';
 import { Webhooks1765000000000 } from './1765000000000-Webhooks.js';
 import { EventsCascadeByTrigger1765100000000 } from './1765100000000-EventsCascadeByTrigger.js';
+import { TurnOutboxCheckFirst1765200000000 } from './1765200000000-TurnOutboxCheckFirst.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   UnfinishedTurnsByUser1764900000000,
   Webhooks1765000000000,
   EventsCascadeByTrigger1765100000000,
+  TurnOutboxCheckFirst1765200000000,
 ];
