@@ -5,6 +5,17 @@ export const PING_FRAME = 'event: ping\ndata: {}\n\n';
 // A client this far behind is cut off; it reconnects with Last-Event-ID and resumes from the table.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+// `\nevent: <type>\ndata: ` for each event type seen, made once (the types are this app's own, a few dozen at most).
+const FRAME_HEADS = new Map<string, string>();
+function frameHead(type: string): string {
+  let head = FRAME_HEADS.get(type);
+  if (head === undefined) {
+    head = `\nevent: ${type}\ndata: `;
+    if (FRAME_HEADS.size < 100) FRAME_HEADS.set(type, head);
+  }
+  return head;
+}
+
 /**
  * A Server-Sent Events response written by hand rather than through Nest's
  * @Sse: every event carries our own id (Nest would number id-less ones), and
@@ -48,7 +59,9 @@ export class SseWriter {
   }
 
   event(id: number | string, type: string, data: unknown, retryMs?: number): void {
-    this.write(`id: ${id}\nevent: ${type}\n${retryMs !== undefined ? `retry: ${retryMs}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    // Four joins per frame rather than eight: at a hundred thousand events a second the pieces are a fifth of the garbage.
+    const head = retryMs === undefined ? frameHead(type) : `\nevent: ${type}\nretry: ${retryMs}\ndata: `;
+    this.write(`id: ${id}${head}${JSON.stringify(data)}\n\n`);
   }
 
   /** An event that is not stored and has no id (a terminal screen): a reconnect starts afresh. */
