@@ -10,7 +10,7 @@ import type { AppConfig } from '../config/app-config.js';
  * is generated once and kept in the data dir, so tokens minted by
  * `npm run token` keep working across restarts.
  */
-export function sharedJwtSecret(config: AppConfig): Uint8Array | undefined {
+export function sharedJwtSecret(config: AppConfig): Uint8Array<ArrayBuffer> | undefined {
   const configured = config.env.PALIADIN_JWT_SECRET;
   if (configured) return new TextEncoder().encode(configured);
   if (config.isProduction) return undefined;
