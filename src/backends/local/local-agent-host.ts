@@ -14,6 +14,30 @@ export class AgentStartError extends Error {
 }
 
 /**
+ * `starting` (an agent's handshake), unless the start timeout passes or the
+ * turn ends first: an AgentStartError then, `timedOut` its message. Nothing
+ * is left armed once it settles.
+ */
+export async function untilStarted<T>(starting: Promise<T>, signal: AbortSignal, timeoutMs: number, timedOut: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      starting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AgentStartError(timedOut)), timeoutMs);
+        onAbort = () => reject(new AgentStartError('The turn ended while the agent was starting'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
  * What the local drivers share: how the agent is launched (command,
  * arguments, environment, HOME), the watchdog that ends the agents when the
  * gateway dies, and, for Claude on a newcomer's first `npm start` without

@@ -17,7 +17,7 @@ import { AgentChild, type AgentExit } from '../agent-child.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
 import type { Conversing } from '../conversation-records.js';
-import { AgentStartError } from '../local-agent-host.js';
+import { AgentStartError, untilStarted } from '../local-agent-host.js';
 import type { AgentPermissions } from '../stream-json/agent-permissions.js';
 import { OutsideWorkspaceError, WorkspaceFiles } from './workspace-files.js';
 
@@ -122,27 +122,15 @@ export class AcpAgent implements Conversing {
    */
   static async start(spec: AcpAgentSpec, signal: AbortSignal): Promise<AcpAgent> {
     const agent = new AcpAgent(spec);
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
     try {
-      await Promise.race([
+      const handshake = Promise.race([
         agent.handshake(),
         agent.proc.exited.then((exit) => {
           throw new AgentStartError(`The agent "${spec.name}" ${exitedHow(exit, agent.proc)}`);
         }),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new AgentStartError(`The agent "${spec.name}" did not answer its ACP handshake within ${seconds(spec.startTimeoutMs)}; does it speak ACP?`),
-              ),
-            spec.startTimeoutMs,
-          );
-          onAbort = () => reject(new AgentStartError('The turn ended while the agent was starting'));
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort);
-        }),
       ]);
+      const timedOut = `The agent "${spec.name}" did not answer its ACP handshake within ${seconds(spec.startTimeoutMs)}; does it speak ACP?`;
+      await untilStarted(handshake, signal, spec.startTimeoutMs, timedOut);
       return agent;
     } catch (e) {
       // Its output ended: it is exiting, and how it exits says more than the closed connection.
@@ -154,9 +142,6 @@ export class AcpAgent implements Conversing {
       const said = e instanceof RequestError ? `${e.message}${e.data ? ` ${JSON.stringify(e.data).slice(0, 300)}` : ''}` : (e as Error).message;
       if (spec.resume && e instanceof RequestError && e.code === -32002) throw new AcpConversationNotFoundError(`conversation ${spec.resume.id} not found`);
       throw new AgentStartError(`The agent "${spec.name}" failed its ACP handshake: ${said}${agent.proc.lastWords() ? ` (${agent.proc.lastWords()})` : ''}`);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 

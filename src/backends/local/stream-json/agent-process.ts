@@ -5,7 +5,7 @@ import { AgentChild, type AgentExit } from '../agent-child.js';
 import type { AgentLaunch } from '../agent-launch.js';
 import type { StoredConversation } from '../agent-session-store.js';
 import type { Conversing } from '../conversation-records.js';
-import { AgentStartError } from '../local-agent-host.js';
+import { AgentStartError, untilStarted } from '../local-agent-host.js';
 import type { AgentPermissions } from './agent-permissions.js';
 import { AgentInbox } from './agent-inbox.js';
 import { CLIENT_TOOLS_SERVER, clientToolsServer, errorResult, type ClientToolCall } from './client-tools-server.js';
@@ -127,21 +127,9 @@ export class AgentProcess implements Conversing {
     const agent = new AgentProcess(spec, await loadSdk());
     void agent.pump();
     const command = spec.launch.command;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
     try {
-      await Promise.race([
-        agent.query.initializationResult(),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new AgentStartError(`The agent "${command}" did not answer its handshake within ${seconds(spec.startTimeoutMs)}; is it Claude Code?`)),
-            spec.startTimeoutMs,
-          );
-          onAbort = () => reject(new AgentStartError('The turn ended while the agent was starting'));
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort);
-        }),
-      ]);
+      const timedOut = `The agent "${command}" did not answer its handshake within ${seconds(spec.startTimeoutMs)}; is it Claude Code?`;
+      await untilStarted(agent.query.initializationResult(), signal, spec.startTimeoutMs, timedOut);
       return agent;
     } catch (e) {
       await agent.kill();
@@ -152,9 +140,6 @@ export class AgentProcess implements Conversing {
       const exit = agent.proc ? await agent.exited : undefined;
       const how = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'could not be started';
       throw new AgentStartError(`The agent "${command}" ${how} before it was ready: ${said}`);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
