@@ -1,5 +1,6 @@
 import { access, constants, mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import type { AppConfig } from '../../../config/app-config.js';
@@ -203,7 +204,8 @@ export class PtyLocalBackend implements PaliadinBackend, OnModuleInit, OnApplica
       return await Promise.race([
         waitForAnswerFile(outPath, { timeoutMs: waitMs, signal: AbortSignal.any([signal, stop.signal]) }),
         pane.exited.then(async ({ exitCode }) => {
-          await new Promise((r) => setTimeout(r, EXIT_GRACE_MS));
+          // Cut short once the race is decided: a pane that exits after its answer leaves no timer or read behind.
+          await sleep(EXIT_GRACE_MS, undefined, { signal: stop.signal });
           const text = await readIfStable(outPath);
           return text !== undefined ? { kind: 'answer' as const, text } : { kind: 'exited' as const, exitCode };
         }),
