@@ -59,6 +59,8 @@ describe('docs/requests.md: the curl walk-through works as written', () => {
     const script = ['set -u', ...blocks(DOC.slice(DOC.indexOf(MARKER)))].join('\n');
     const { code, out } = await run(script, { PALIADIN: t.url, TOKEN: await tokenFor(USER) });
     expect({ code, tail: out.slice(-400) }).toEqual({ code: 0, tail: expect.any(String) });
+    // No turn of the walk-through ends in an error (and if one does, the failure says which).
+    expect(out.match(/^event: error\ndata: .*$/gm) ?? []).toEqual([]);
     // The permission: shown and waited on, listed open, allowed once, the file written, the turn ended.
     expect(out).toMatch(/event: permission\ndata: \{[^\n]*"tool":"Write"[^\n]*"input_summary":"notes\.md"/);
     expect(out).toMatch(/"status":"open"/);

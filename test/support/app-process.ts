@@ -83,7 +83,7 @@ export async function startInstance(
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: '',
     // The same beat as testEnv's: every janitor on the shared database judges by it.
-    PALIADIN_RUNNER_HEARTBEAT_MS: '500',
+    PALIADIN_RUNNER_HEARTBEAT_MS: '1000',
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;

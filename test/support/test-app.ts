@@ -19,9 +19,10 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     PALIADIN_BACKEND: 'disabled',
     // All test apps share one database, and any of their janitors judges every
     // running turn by this heartbeat: it must be the same everywhere, and long
-    // enough (three missed beats: 1.5 s) that a worker stalled by the whole
-    // suite on two cores does not get its live turns ended by another's janitor.
-    PALIADIN_RUNNER_HEARTBEAT_MS: '500',
+    // enough (three missed beats: 3 s) that a worker stalled by the whole suite
+    // on two cores (a neighbour compiling, a Postgres starting) does not get its
+    // live turns ended by another's janitor. 1.5 s was once too short for that.
+    PALIADIN_RUNNER_HEARTBEAT_MS: '1000',
     ...overrides,
   };
 }
