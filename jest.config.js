@@ -17,10 +17,4 @@ export default {
   testTimeout: 60_000,
   // Two cores: more workers only fight over them and over Postgres.
   maxWorkers: 2,
-  // A worker whose event loop is empty still takes 0.4-1.2 s to die on two
-  // busy cores (V8 and the kernel free its few hundred MB of heap after the
-  // 'exit' event); at Jest's default 500 ms it is killed mid-exit and reported
-  // as "failed to exit gracefully". Jest goes on as soon as workers are gone;
-  // a worker kept alive by a real leak is still reported, after 5 s.
-  workerGracefulExitTimeout: 5_000,
 };
