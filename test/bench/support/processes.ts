@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { freePort } from '../../../src/database/embedded-postgres.js';
 import { TEST_JWT_SECRET } from '../../support/test-app.js';
 import { waitUntil } from '../../support/wait.js';
@@ -34,6 +34,8 @@ export async function gateway(
   const port = await freePort();
   // BENCH_GATEWAY_NODE_ARGS adds Node flags to every gateway of a bench, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
   const extra = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_GATEWAY_STDOUT=<file> keeps what the gateways print there (e.g. with --trace-gc in BENCH_GATEWAY_NODE_ARGS).
+  const stdout = process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'a') : 'ignore';
   const proc = spawn(process.execPath, [...NODE_FLAGS, ...extra, ...nodeArgs, 'dist/src/main.js'], {
     env: {
       ...process.env,
@@ -52,9 +54,10 @@ export async function gateway(
       PALIADIN_POST_RATE_LIMIT: '1000000',
       ...env,
     },
-    // BENCH_GATEWAY_STDOUT=<file> keeps what the gateways print there (e.g. with --trace-gc in BENCH_GATEWAY_NODE_ARGS).
-    stdio: ['ignore', process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'a') : 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
+  // The gateway has its own copy of the file's descriptor now; this process's is not needed.
+  if (typeof stdout === 'number') closeSync(stdout);
   children.push(proc);
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, 60_000, 'the gateway to start');
