@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
 import type { StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import { isPermanentDbError } from '../database/db-errors.js';
+import { withDbRetry } from '../database/db-retry.js';
 import { PgListener } from '../database/pg-listener.js';
 import { INTEREST_CHANNEL, MAX_EVENTS_PER_ROW, TurnEventLog, type TurnEventBatch } from './turn-event-log.js';
 import { storedForm } from './turn-event-rows.js';
@@ -10,8 +10,6 @@ import { MetricsService } from '../metrics/metrics.service.js';
 
 // One statement carries at most this many events; the rest go in the next one.
 const MAX_EVENTS_PER_FLUSH = 20_000;
-const FIRST_BACKOFF_MS = 20;
-const MAX_BACKOFF_MS = 1_000;
 
 /** What a running turn writes its events through. */
 export interface TurnEventSink {
@@ -227,47 +225,46 @@ export class TurnEventWriter implements OnModuleInit {
   }
 
   private async store(taken: Taken[]): Promise<void> {
-    const started = Date.now();
-    for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      const live = taken.filter((t) => t.q.state === 'writing');
-      if (live.length === 0) return;
-      try {
-        const batches: TurnEventBatch[] = live
-          .filter((t) => t.events.length > 0 || t.conversationId !== undefined)
-          .map((t) => ({ turnId: t.q.turnId, events: t.events, conversationId: t.conversationId }));
-        const notify = live.filter((t) => t.q.followed).map((t): [string, number] => [t.q.turnId, t.events.at(-1)?.seq ?? t.q.stored]);
-        const { open } = await this.log.insertBatches(batches, notify);
-        for (const t of live) {
-          if (t.events.length === 0) continue;
-          if (!open.has(t.q.turnId)) this.giveUp(t.q, 'refused');
-          else {
-            t.q.stored = t.events[t.events.length - 1].seq;
-            t.q.rows += Math.ceil(t.events.length / MAX_EVENTS_PER_ROW);
-            this.metrics.eventsStored.inc(t.events.length);
-          }
-        }
-        return;
-      } catch (e) {
-        if (isPermanentDbError(e)) {
-          if (live.length > 1) {
-            // Find the turn the database refuses by storing each on its own.
-            for (const t of live) await this.store([t]);
-            return;
-          }
-          this.logger.error({ err: e, turnId: live[0].q.turnId }, "the database refused this turn's events");
-          this.giveUp(live[0].q, 'failed');
-          return;
-        }
-        if (Date.now() - started >= this.config.env.PALIADIN_DB_RETRY_MS) {
-          this.logger.error(
-            { err: e, turns: live.length },
-            `could not store turn events for ${this.config.env.PALIADIN_DB_RETRY_MS} ms; giving those turns up`,
-          );
-          live.forEach((t) => this.giveUp(t.q, 'failed'));
-          return;
-        }
-        this.logger.warn(`storing turn events failed (${(e as Error).message}); retrying in ${backoff} ms`);
-        await sleep(backoff);
+    const retryMs = this.config.env.PALIADIN_DB_RETRY_MS;
+    // The turns still writing when the last attempt began (one may end while a retry waits).
+    let live = taken;
+    try {
+      await withDbRetry(
+        retryMs,
+        async () => {
+          live = taken.filter((t) => t.q.state === 'writing');
+          if (live.length > 0) await this.insert(live);
+        },
+        (e, backoff) => this.logger.warn(`storing turn events failed (${(e as Error).message}); retrying in ${backoff} ms`),
+      );
+    } catch (e) {
+      if (!isPermanentDbError(e)) {
+        this.logger.error({ err: e, turns: live.length }, `could not store turn events for ${retryMs} ms; giving those turns up`);
+        live.forEach((t) => this.giveUp(t.q, 'failed'));
+      } else if (live.length > 1) {
+        // Find the turn the database refuses by storing each on its own.
+        for (const t of live) await this.store([t]);
+      } else {
+        this.logger.error({ err: e, turnId: live[0].q.turnId }, "the database refused this turn's events");
+        this.giveUp(live[0].q, 'failed');
+      }
+    }
+  }
+
+  /** One flush's statement; the turns it finds no longer open (finished elsewhere) are given up as refused. */
+  private async insert(live: Taken[]): Promise<void> {
+    const batches: TurnEventBatch[] = live
+      .filter((t) => t.events.length > 0 || t.conversationId !== undefined)
+      .map((t) => ({ turnId: t.q.turnId, events: t.events, conversationId: t.conversationId }));
+    const notify = live.filter((t) => t.q.followed).map((t): [string, number] => [t.q.turnId, t.events.at(-1)?.seq ?? t.q.stored]);
+    const { open } = await this.log.insertBatches(batches, notify);
+    for (const t of live) {
+      if (t.events.length === 0) continue;
+      if (!open.has(t.q.turnId)) this.giveUp(t.q, 'refused');
+      else {
+        t.q.stored = t.events[t.events.length - 1].seq;
+        t.q.rows += Math.ceil(t.events.length / MAX_EVENTS_PER_ROW);
+        this.metrics.eventsStored.inc(t.events.length);
       }
     }
   }
