@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { testTempDir } from './temp-dirs.js';
-import { TEST_JWT_SECRET } from './test-app.js';
+import { SHARED_HEARTBEAT_MS, TEST_JWT_SECRET } from './test-app.js';
 import { tokenFor } from './tokens.js';
 import { waitUntil } from './wait.js';
 
@@ -82,8 +82,7 @@ export async function startInstance(
     PALIADIN_DATA_DIR: dataDir,
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: '',
-    // The same beat as testEnv's: every janitor on the shared database judges by it.
-    PALIADIN_RUNNER_HEARTBEAT_MS: '1000',
+    PALIADIN_RUNNER_HEARTBEAT_MS: SHARED_HEARTBEAT_MS,
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;

@@ -7,6 +7,16 @@ import { testTempDir } from './temp-dirs.js';
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const OWNER_EMAIL = 'owner@example.com';
 
+/**
+ * The runner heartbeat of every app on the shared test database (in-process
+ * and child processes alike): any of their janitors judges every running
+ * turn by it, so it must be the same everywhere, and long enough (three
+ * missed beats: 3 s) that a worker stalled by the whole suite on two cores (a
+ * neighbour compiling, a Postgres starting) does not get its live turns
+ * ended by another's janitor. 1.5 s was once too short for that.
+ */
+export const SHARED_HEARTBEAT_MS = '1000';
+
 /** Settings every test app starts from; each test overrides what it exercises. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
@@ -17,12 +27,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     PALIADIN_JWT_SECRET: TEST_JWT_SECRET,
     PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
     PALIADIN_BACKEND: 'disabled',
-    // All test apps share one database, and any of their janitors judges every
-    // running turn by this heartbeat: it must be the same everywhere, and long
-    // enough (three missed beats: 3 s) that a worker stalled by the whole suite
-    // on two cores (a neighbour compiling, a Postgres starting) does not get its
-    // live turns ended by another's janitor. 1.5 s was once too short for that.
-    PALIADIN_RUNNER_HEARTBEAT_MS: '1000',
+    PALIADIN_RUNNER_HEARTBEAT_MS: SHARED_HEARTBEAT_MS,
     ...overrides,
   };
 }
