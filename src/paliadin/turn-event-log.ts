@@ -178,9 +178,9 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
       notify: notifyPayloads(this.instanceId, notify),
       conversations,
     });
-    const open = new Set(result.open ?? []);
+    const open = new Set(result.open);
     // Only what this statement inserted goes out locally; anything else reaches readers by NOTIFY and a read.
-    const inserted = new Set(result.inserted ?? []);
+    const inserted = new Set(result.inserted);
     for (const b of batches) {
       if (!open.has(b.turnId) || b.events.length === 0) continue;
       const events: StoredTurnEvent[] = [];
