@@ -53,6 +53,15 @@ describe('reading the aichat turn stream', () => {
     expect(await collect(body(new TextEncoder().encode(frames.replace(/\n/g, '\r'))))).toEqual(expected);
   });
 
+  it('a leading byte order mark is dropped, split or whole; bytes that are not UTF-8 become U+FFFD', async () => {
+    const first = 'data: {"type":"chunk","content":"a"}\n\n';
+    const bytes = new TextEncoder().encode(`\uFEFF${first}`);
+    expect(await collect(body(bytes))).toEqual([{ type: 'chunk', text: 'a' }]);
+    expect(await collect(body(bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)))).toEqual([{ type: 'chunk', text: 'a' }]);
+    const bad = Uint8Array.of(...new TextEncoder().encode('data: {"type":"chunk","content":"a'), 0xff, ...new TextEncoder().encode('b"}\n\n'));
+    expect(await collect(body(bad))).toEqual([{ type: 'chunk', text: 'a\uFFFDb' }]);
+  });
+
   it('a malformed frame throws upstream_error after the events before it', async () => {
     const out: AichatStreamEvent[] = [];
     const stream = body(new TextEncoder().encode('data: {"type":"chunk","content":"a"}\n\ndata: {nope\n\ndata: {"type":"chunk","content":"b"}\n\n'));

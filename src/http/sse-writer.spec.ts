@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SseWriter } from './sse-writer.js';
+
+let server: http.Server | undefined;
+
+/** A loopback server whose every request is handed to `handle` as an SSE response. */
+async function serve(handle: (sse: SseWriter, res: http.ServerResponse) => void | Promise<void>): Promise<number> {
+  server = http.createServer((_req, res) => void handle(new SseWriter(res, 60_000), res));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function readAll(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+      })
+      .on('error', reject);
+  });
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+describe('SseWriter', () => {
+  it('frames of one tick leave in one write, and multi-byte text arrives intact', async () => {
+    const texts = ['Grüße', '😀 and 🎉', 'naïve '.repeat(500)];
+    let writes = 0;
+    const port = await serve((sse, res) => {
+      const write = res.write.bind(res) as (chunk: unknown) => boolean;
+      res.write = ((chunk: unknown) => {
+        writes++;
+        return write(chunk);
+      }) as typeof res.write;
+      texts.forEach((text, i) => sse.event(i + 1, 'content', { delta: text }));
+      sse.end();
+    });
+    const body = await readAll(port);
+    expect(body).toBe(texts.map((text, i) => `id: ${i + 1}\nevent: content\ndata: ${JSON.stringify({ delta: text })}\n\n`).join(''));
+    expect(writes).toBe(1);
+  });
+
+  it('a tick of over a megabyte of frames arrives whole and in order', async () => {
+    const texts = Array.from({ length: 100 }, (_, i) => `${i}:` + 'é€'.repeat(2_500));
+    const port = await serve((sse) => {
+      texts.forEach((text, i) => sse.event(i + 1, 'content', { delta: text }));
+      sse.end();
+    });
+    const body = await readAll(port);
+    expect(body).toBe(texts.map((text, i) => `id: ${i + 1}\nevent: content\ndata: ${JSON.stringify({ delta: text })}\n\n`).join(''));
+  });
+
+  it('a client that stops reading is cut off rather than buffered for without limit', async () => {
+    const frame = 'x'.repeat(64 * 1024);
+    let written = 0;
+    const cut = new Promise<number>((resolve) => {
+      void serve(async (sse, res) => {
+        // Up to 64 MB, one frame a turn of the loop, while the client reads nothing.
+        while (!res.destroyed && written < 64 * 1024 * 1024) {
+          sse.event(written, 'content', { delta: frame });
+          written += frame.length;
+          await nextTurn();
+        }
+        resolve(written);
+      }).then((port) => {
+        const client = net.connect(port, '127.0.0.1', () => {
+          client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+          client.pause();
+        });
+        client.on('error', () => undefined);
+      });
+    });
+    const total = await cut;
+    // The kernel's socket buffers take some first; then 8 MB waiting in the writer is the limit.
+    expect(total).toBeLessThan(64 * 1024 * 1024);
+    expect(total).toBeGreaterThan(8 * 1024 * 1024);
+  });
+});
