@@ -12,6 +12,7 @@ import { UnfinishedTurnsByUser1764900000000 } from './1764900000000-UnfinishedTu
 import { Webhooks1765000000000 } from './1765000000000-Webhooks.js';
 import { EventsCascadeByTrigger1765100000000 } from './1765100000000-EventsCascadeByTrigger.js';
 import { TurnOutboxCheckFirst1765200000000 } from './1765200000000-TurnOutboxCheckFirst.js';
+import { QueueWakeAcrossInstances1765300000000 } from './1765300000000-QueueWakeAcrossInstances.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   Webhooks1765000000000,
   EventsCascadeByTrigger1765100000000,
   TurnOutboxCheckFirst1765200000000,
+  QueueWakeAcrossInstances1765300000000,
 ];

@@ -454,7 +454,7 @@ export class Env {
   PALIADIN_POST_RATE_LIMIT = 60;
 
   // How often a turn waiting for its agent session (another turn of it is running) looks again;
-  // a turn ending on the same instance wakes it at once.
+  // a turn of that session ending wakes it at once (on another instance by NOTIFY).
   @Type(() => Number)
   @IsInt()
   @Min(1)

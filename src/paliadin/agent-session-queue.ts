@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { PgListener } from '../database/pg-listener.js';
 import { NOT_FINISHED } from './turn-rows.js';
 import { returnedRows } from '../database/returned-rows.js';
 
@@ -10,6 +11,9 @@ import { returnedRows } from '../database/returned-rows.js';
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
+
+/** Where a turn's end is announced when a turn of its agent session waits on another instance (a trigger sends it). */
+export const QUEUE_CHANNEL = 'paliadin_queue';
 
 /**
  * One turn at a time per agent session, across every instance, in arrival
@@ -21,18 +25,29 @@ interface Queryable {
  * has nothing else unfinished is claimed as it goes in (paliadin_admit_turns, under
  * its user's lock, which covers all of that user's agent sessions). The queue is the turns
  * table itself (queue_seq, claimed_at): a turn whose runner died is ended by
- * the janitor, which frees its session.
+ * the janitor, which frees its session. A waiting turn is woken when a turn
+ * of its session ends: here directly, on another instance by a NOTIFY on
+ * QUEUE_CHANNEL; PALIADIN_QUEUE_POLL_MS is the fallback for what neither
+ * catches (a turn admitted in the instant the one before it finished
+ * elsewhere: the trigger did not see it waiting yet).
  */
 @Injectable()
-export class AgentSessionQueue {
+export class AgentSessionQueue implements OnModuleInit {
   private readonly logger = new Logger(AgentSessionQueue.name);
-  /** Turns of this instance waiting, by agent session: woken at once when a local turn of theirs ends. */
+  /** Turns of this instance waiting, by agent session: woken at once when a turn of theirs ends. */
   private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly listener: PgListener,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.listener.listen(QUEUE_CHANNEL, (agentSession) => this.released(agentSession));
+    // Ends announced while the connection was down are lost: every waiting turn looks again.
+    this.listener.onReconnect(() => [...this.waiting.keys()].forEach((s) => this.released(s)));
+  }
 
   /**
    * Claims the turn for its runner if it is its session's turn (and the
@@ -56,8 +71,8 @@ export class AgentSessionQueue {
 
   /**
    * Resolves once the turn is claimed: re-tried when a turn of its session
-   * ends on this instance, and every PALIADIN_QUEUE_POLL_MS for turns ending
-   * elsewhere. Rejects only when `signal` aborts (the turn was cancelled).
+   * ends (here, or announced on QUEUE_CHANNEL), and at least every
+   * PALIADIN_QUEUE_POLL_MS. Rejects only when `signal` aborts (the turn was cancelled).
    */
   async waitForTurn(turnId: string, agentSession: string, runnerId: string, signal: AbortSignal): Promise<void> {
     for (;;) {
@@ -76,7 +91,7 @@ export class AgentSessionQueue {
     }
   }
 
-  /** A turn of `agentSession` ended here: the next one in line may go now. */
+  /** A turn of `agentSession` ended (here, or elsewhere as announced): the next one in line may go now. */
   released(agentSession: string): void {
     this.waiting.get(agentSession)?.forEach((wake) => wake());
   }

@@ -108,3 +108,33 @@ describe('one turn per agent session: no wait for the poll', () => {
     expect(reads.map((r) => kinds(r.events).at(-1))).toEqual(ids.map(() => 'end'));
   });
 });
+
+/** A waiting turn goes as soon as the one before it ends on another instance: that end is announced (NOTIFY), not polled for. */
+describe('one turn per agent session across instances: no wait for the poll', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let a: PipelineApp;
+  let b: PipelineApp;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase();
+    // Neither a poll nor the janitor comes within the test: only the announcement of an end elsewhere can start the next turn.
+    const env = { DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '10000000', PALIADIN_JANITOR_INTERVAL_MS: '1000000', PALIADIN_MAX_INFLIGHT_PER_USER: '100' };
+    a = await startPipelineApp(env);
+    b = await startPipelineApp(env);
+    // Long enough that all four are admitted while the first still runs.
+    for (const p of [a, b]) p.backend.script = (req) => [{ delay: 500, event: { type: 'done', response: `answer to ${req.message}` } }];
+  });
+  afterAll(async () => {
+    await a.app.close();
+    await b.app.close();
+    await db.drop();
+  });
+
+  it("a user's turns posted alternately to two instances all run, each woken by the end of the one before on the other", async () => {
+    const email = 'across@example.com';
+    const ids: string[] = [];
+    for (const [i, p] of [a, b, a, b].entries()) ids.push(await p.ask(email, { user_message: `x${i}` }));
+    const reads = await Promise.all(ids.map((id, i) => (i % 2 ? b : a).read(email, id, { dropPings: true, timeoutMs: 20_000 })));
+    expect(reads.map((r) => kinds(r.events).at(-1))).toEqual(['end', 'end', 'end', 'end']);
+  });
+});
