@@ -71,7 +71,13 @@ describe('one turn per agent session, across instances', () => {
 
   it('a turn claimed by an instance that died is ended by the janitor, which frees the session', async () => {
     const email = 'deadclaim@example.com';
-    const c = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '50', PALIADIN_JANITOR_INTERVAL_MS: '1000000' });
+    // Its database gone, C's own shutdown would retry storing its turn's end for PALIADIN_DB_RETRY_MS (30 s by default).
+    const c = await startPipelineApp({
+      DATABASE_URL: db.url,
+      PALIADIN_QUEUE_POLL_MS: '50',
+      PALIADIN_JANITOR_INTERVAL_MS: '1000000',
+      PALIADIN_DB_RETRY_MS: '500',
+    });
     c.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'never' } }];
     const orphan = await c.ask(email, { user_message: 'orphan' });
     await waitUntil(() => c.backend.started.some((r) => r.turnId === orphan), 10_000, 'the orphan to run');
