@@ -65,6 +65,8 @@ export const heartbeat = (elapsed: number, eol = '\n') => `event: heartbeat${eol
 export class FakeAichat {
   readonly requests: RecordedRequest[] = [];
   readonly conversations = new Map<string, Conversation>();
+  /** Turn streams whose connection is still open: a test sees the gateway close them. */
+  openStreams = 0;
   health: { status: number; body: Record<string, unknown> } = { status: 200, body: { ok: true, claude_reachable: true, tmux_reachable: true } };
   /** Decides each turn; the default answers with a short happy stream (or JSON). */
   script: (body: AichatTurnBody, fake: FakeAichat) => TurnScript = (body, fake) => fake.happy(body, `Antwort auf: ${body.message}`);
@@ -230,6 +232,8 @@ export class FakeAichat {
     if ('bare' in script) return void res.writeHead(script.bare.status, { 'Content-Type': script.bare.contentType }).end(script.bare.body);
     res.writeHead(200, { 'Content-Type': script.contentType ?? 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
+    this.openStreams++;
+    res.once('close', () => this.openStreams--);
     for (const step of script.stream) {
       if (typeof step === 'string' || Buffer.isBuffer(step)) {
         res.write(step);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { AichatError, envelopeError, networkError } from './aichat-errors.js';
 
 // A connection aichat does not accept within this time was never made: the request was not sent.
@@ -9,7 +10,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export interface AichatResponse {
   status: number;
   /** The body as it arrives; reading it throws if the connection breaks. */
-  body: AsyncIterable<Buffer>;
+  body: Readable;
 }
 
 /**

@@ -86,17 +86,21 @@ export class AichatBackend implements PaliadinBackend {
   runTurn(req: BackendTurnRequest): Observable<BackendEvent> {
     return new Observable<BackendEvent>((sub) => {
       const abort = new AbortController();
-      const progress = { sent: false };
+      const progress = { sent: false, over: false };
       this.turn(req, sub, abort.signal, progress).catch((e: unknown) => {
         if (abort.signal.aborted) return;
         const err = e instanceof AichatError ? e : unexpected(e, progress.sent);
         sub.next({ type: 'error', code: err.code, message: err.message, ...(err.retryable !== undefined ? { retryable: err.retryable } : {}) });
       });
-      return () => abort.abort();
+      // A stream that brought its end has been closed already: aborting it then would only
+      // build errors nobody reads (three, each with a stack trace, at every turn's end).
+      return () => {
+        if (!progress.over) abort.abort();
+      };
     });
   }
 
-  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, progress: { sent: boolean }): Promise<void> {
+  private async turn(req: BackendTurnRequest, sub: Subscriber<BackendEvent>, signal: AbortSignal, progress: { sent: boolean; over: boolean }): Promise<void> {
     await this.healthGate(signal);
     const username = this.windowUser(req);
     const window = `${this.persona}:${username}`;
@@ -131,6 +135,7 @@ export class AichatBackend implements PaliadinBackend {
       paneSpawned = res.pane_spawned === true;
       if (typeof res.conversation_id === 'string') sub.next({ type: 'conversation', conversationId: res.conversation_id });
       this.notePrimer(window, paneSpawned || primer === undefined);
+      progress.over = true;
       sub.next({ type: 'done', response: typeof res.response === 'string' ? res.response : '', meta: aichatMeta(res.meta) });
       return;
     }
@@ -146,8 +151,14 @@ export class AichatBackend implements PaliadinBackend {
             answered = true;
             this.notePrimer(window, paneSpawned || primer === undefined);
           }
+          if (ev.type === 'done' || ev.type === 'error') {
+            // Nothing after the end is read: the connection is closed here, without an error.
+            progress.over = true;
+            res.body.destroy();
+            sub.next(ev);
+            return;
+          }
           sub.next(ev);
-          if (ev.type === 'done' || ev.type === 'error') return;
         }
       }
     } catch (e) {

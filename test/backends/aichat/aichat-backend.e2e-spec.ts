@@ -64,6 +64,24 @@ describe('aichat backend: turns', () => {
     await waitUntil(async () => (await row()).finished_at !== null, 10_000, 'the cancelled turn to end');
   });
 
+  it("a turn's end closes its connection to aichat: after `done` (aichat keeping it open) and on a cancel", async () => {
+    const email = 'closes@example.com';
+    fake.script = () => ({ stream: [frame({ type: 'chunk', content: 'Ja.' }), frame({ type: 'done', response: 'Ja.' }), { hang: true }] });
+    const { last } = await turn(email);
+    expect(last.event).toBe('end');
+    await waitUntil(() => fake.openStreams === 0, 10_000, 'the connection closed after done');
+
+    fake.script = () => ({ stream: [frame({ type: 'chunk', content: 'Moment' }), { hang: true }] });
+    const turnId = await t.ask(email);
+    await waitUntil(() => fake.openStreams === 1, 10_000, 'the stream to open');
+    await t
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/cancel`)
+      .set('Authorization', await t.auth(email))
+      .expect(200);
+    await waitUntil(() => fake.openStreams === 0, 10_000, 'the connection closed on cancel');
+  });
+
   it('a happy stream: content deltas, meta with rows_seen coerced, end with the conversation id, all stored', async () => {
     fake.script = (body, f) =>
       f.happy(body, 'Fall 42 gehört Anna: [Fall 42](paliad:case/42)', {
