@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { PassThrough, Readable } from 'node:stream';
 import { readTurnStream, type AichatStreamEvent } from './aichat-stream.js';
 
 const frames = [
@@ -23,18 +24,19 @@ const expected: AichatStreamEvent[] = [
   { type: 'done', response: 'Grüße 👋 aus Köln' },
 ];
 
-function body(...parts: Uint8Array[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(c) {
-      parts.forEach((p) => c.enqueue(p));
-      c.close();
-    },
-  });
+function body(...parts: Uint8Array[]): Readable {
+  return Readable.from(
+    parts.map((p) => Buffer.from(p)),
+    { objectMode: false },
+  );
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<AichatStreamEvent[]> {
+async function collect(stream: Readable): Promise<AichatStreamEvent[]> {
   const out: AichatStreamEvent[] = [];
-  for await (const events of readTurnStream(stream)) out.push(...events);
+  await readTurnStream(stream, (events) => {
+    out.push(...events);
+    return false;
+  });
   return out;
 }
 
@@ -62,14 +64,51 @@ describe('reading the aichat turn stream', () => {
     expect(await collect(body(bad))).toEqual([{ type: 'chunk', text: 'a\uFFFDb' }]);
   });
 
-  it('a malformed frame throws upstream_error after the events before it', async () => {
+  it('a malformed frame rejects with upstream_error after the events before it, and closes the stream', async () => {
     const out: AichatStreamEvent[] = [];
     const stream = body(new TextEncoder().encode('data: {"type":"chunk","content":"a"}\n\ndata: {nope\n\ndata: {"type":"chunk","content":"b"}\n\n'));
     await expect(
-      (async () => {
-        for await (const events of readTurnStream(stream)) out.push(...events);
-      })(),
+      readTurnStream(stream, (events) => {
+        out.push(...events);
+        return false;
+      }),
     ).rejects.toMatchObject({ code: 'upstream_error', message: expect.stringContaining('malformed data frame') });
     expect(out).toEqual([{ type: 'chunk', text: 'a' }]);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('stops reading, and closes the stream without an error, once the caller has what it needs', async () => {
+    const seen: AichatStreamEvent[][] = [];
+    const stream = new PassThrough();
+    const read = readTurnStream(stream, (events) => {
+      seen.push(events);
+      return events.some((e) => e.type === 'done');
+    });
+    stream.write('data: {"type":"chunk","content":"a"}\n\n');
+    stream.write('data: {"type":"done","response":"a"}\n\ndata: {"type":"chunk","content":"after"}\n\n');
+    await read;
+    expect(seen).toEqual([
+      [{ type: 'chunk', text: 'a' }],
+      [
+        { type: 'done', response: 'a' },
+        { type: 'chunk', text: 'after' },
+      ],
+    ]);
+    expect(stream.destroyed).toBe(true);
+    expect(stream.errored).toBeNull();
+  });
+
+  it('a connection that breaks rejects with its error; one closed before its end, with a premature close', async () => {
+    const broken = new PassThrough();
+    const read = readTurnStream(broken, () => false);
+    broken.write('data: {"type":"chunk","content":"a"}\n\n');
+    broken.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    await expect(read).rejects.toMatchObject({ code: 'ECONNRESET' });
+
+    const cut = new PassThrough();
+    const cutRead = readTurnStream(cut, () => false);
+    cut.write('data: {"type":"chunk","content":"a"}\n\n');
+    cut.destroy();
+    await expect(cutRead).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 });

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { toRowIds } from '../../contract/answer.js';
 import type { BackendEvent, TurnMeta } from '../backend.interface.js';
@@ -12,46 +13,103 @@ export type AichatStreamEvent = BackendEvent | { type: 'pane_spawned' };
  * UTF-8 decoder into eventsource-parser (any line ending, comments, frames
  * split anywhere), each frame mapped to backend events. Unknown frame types
  * are skipped; a frame that is not JSON ends the turn with `upstream_error`.
- * Yields the events of each network read together: a fast upstream's
- * thousands of frames a second then cost one await per read, not per frame.
+ *
+ * `onEvents` gets the events of each network read together, as the read
+ * arrives (the stream's `data` events: under a crowd of slow streams, one
+ * frame per read, an async iterator's promises per read were a few percent
+ * of the gateway's CPU). It returns true once it has what it needs: the
+ * connection is then closed, without an error. Resolves when `onEvents`
+ * had enough (true) or the stream ended first (false); rejects with the malformed frame's
+ * AichatError (after the events before it), or with the stream's own error
+ * when the connection breaks.
  */
-export async function* readTurnStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<AichatStreamEvent[]> {
-  // StringDecoder, not TextDecoder: with `stream: true` the latter took six times as long per read.
-  const decoder = new StringDecoder('utf8');
-  let started = false;
-  // A leading byte order mark is not part of the first line (as TextDecoder would drop it).
-  const text = (s: string): string => {
-    if (started || !s) return s;
-    started = true;
-    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-  };
-  let ready: AichatStreamEvent[] = [];
-  let bad: AichatError | undefined;
-  const parser = createParser({
-    onEvent: (msg) => {
-      if (bad) return;
+export function readTurnStream(body: Readable, onEvents: (events: AichatStreamEvent[]) => boolean): Promise<boolean> {
+  const reader = new FrameReader();
+  return new Promise((resolve, reject) => {
+    let over = false;
+    const finish = (err?: Error, enough = false) => {
+      if (over) return;
+      over = true;
+      body.off('data', onData);
+      if (err === undefined) resolve(enough);
+      else reject(err);
+    };
+    // Hands a read's events on; true when the stream is done with, one way or another.
+    const deliver = (events: AichatStreamEvent[], bad: AichatError | undefined): boolean => {
+      let enough: boolean;
       try {
-        mapFrame(msg, ready);
+        enough = events.length > 0 && onEvents(events);
       } catch (e) {
-        bad = e as AichatError;
+        body.destroy();
+        finish(e instanceof Error ? e : new Error(String(e)));
+        return true;
+      }
+      if (enough) {
+        body.destroy();
+        finish(undefined, true);
+        return true;
+      }
+      if (!bad) return false;
+      body.destroy();
+      finish(bad);
+      return true;
+    };
+    const onData = (chunk: Buffer) => void deliver(...reader.feed(chunk));
+    body.on('data', onData);
+    body.once('end', () => {
+      if (!deliver(...reader.end())) finish();
+    });
+    // Kept after the first: an error event without a listener would end the process.
+    body.on('error', finish);
+    body.once('close', () => {
+      // Closed without its end and without an error: cut off (a for-await would throw "Premature close" here).
+      if (!over) finish(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
+}
+
+/** The decoder and parser of one stream; each read gives its events and, once, the malformed frame's error. */
+class FrameReader {
+  // StringDecoder, not TextDecoder: with `stream: true` the latter took six times as long per read.
+  private readonly decoder = new StringDecoder('utf8');
+  private started = false;
+  private ready: AichatStreamEvent[] = [];
+  private bad: AichatError | undefined;
+  private readonly parser = createParser({
+    onEvent: (msg) => {
+      if (this.bad) return;
+      try {
+        mapFrame(msg, this.ready);
+      } catch (e) {
+        this.bad = e as AichatError;
       }
     },
   });
-  const take = () => {
-    const out = ready;
-    ready = [];
-    return out;
-  };
-  for await (const chunk of body) {
-    parser.feed(text(decoder.write(chunk)));
-    if (ready.length > 0) yield take();
-    if (bad) throw bad;
+
+  feed(chunk: Buffer): [AichatStreamEvent[], AichatError | undefined] {
+    this.parser.feed(this.text(this.decoder.write(chunk)));
+    return this.take();
   }
-  // At the end, one more "\n": a stream ending in CR-only line breaks leaves its last
-  // "\r" waiting for a possible "\n"; as CRLF it closes the frame, and it completes nothing else.
-  parser.feed(`${text(decoder.end())}\n`);
-  if (ready.length > 0) yield take();
-  if (bad) throw bad;
+
+  end(): [AichatStreamEvent[], AichatError | undefined] {
+    // One more "\n": a stream ending in CR-only line breaks leaves its last "\r" waiting
+    // for a possible "\n"; as CRLF it closes the frame, and it completes nothing else.
+    this.parser.feed(`${this.text(this.decoder.end())}\n`);
+    return this.take();
+  }
+
+  private take(): [AichatStreamEvent[], AichatError | undefined] {
+    const out = this.ready;
+    this.ready = [];
+    return [out, this.bad];
+  }
+
+  /** A leading byte order mark is not part of the first line (as TextDecoder would drop it). */
+  private text(s: string): string {
+    if (this.started || !s) return s;
+    this.started = true;
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
 }
 
 /** Appends the backend events of one frame to `out` (most frames are one chunk: no array of their own). */

@@ -125,7 +125,6 @@ export class AichatBackend implements PaliadinBackend {
     };
 
     let paneSpawned = false;
-    let answered = false;
     if (!(await handOver(req))) return;
     // From here on aichat may have the turn.
     progress.sent = true;
@@ -140,32 +139,30 @@ export class AichatBackend implements PaliadinBackend {
       return;
     }
     const res = await this.client.stream('/chat/turn/stream', body, signal);
+    let ended: boolean;
     try {
-      for await (const events of readTurnStream(res.body)) {
+      ended = await readTurnStream(res.body, (events) => {
         for (const ev of events) {
           if (ev.type === 'pane_spawned') {
             paneSpawned = true;
             continue;
           }
-          if (ev.type === 'done') {
-            answered = true;
-            this.notePrimer(window, paneSpawned || primer === undefined);
-          }
+          if (ev.type === 'done') this.notePrimer(window, paneSpawned || primer === undefined);
           if (ev.type === 'done' || ev.type === 'error') {
-            // Nothing after the end is read: the connection is closed here, without an error.
+            // Nothing after the end is read: readTurnStream closes the connection, without an error.
             progress.over = true;
-            res.body.destroy();
             sub.next(ev);
-            return;
+            return true;
           }
           sub.next(ev);
         }
-      }
+        return false;
+      });
     } catch (e) {
       if (e instanceof AichatError) throw e;
       throw new AichatError('upstream_error', `The connection to aichat broke before the answer was complete: ${failureDetail(e)}`, true);
     }
-    if (!answered) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
+    if (!ended) throw new AichatError('upstream_error', 'aichat ended the stream without an answer', true);
   }
 
   async reset(user: { userId: string; email: string; agentSession: string }): Promise<void> {
