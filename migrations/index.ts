@@ -13,6 +13,7 @@ import { Webhooks1765000000000 } from './1765000000000-Webhooks.js';
 import { EventsCascadeByTrigger1765100000000 } from './1765100000000-EventsCascadeByTrigger.js';
 import { TurnOutboxCheckFirst1765200000000 } from './1765200000000-TurnOutboxCheckFirst.js';
 import { QueueWakeAcrossInstances1765300000000 } from './1765300000000-QueueWakeAcrossInstances.js';
+import { QueueWakeNextTurn1765400000000 } from './1765400000000-QueueWakeNextTurn.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   EventsCascadeByTrigger1765100000000,
   TurnOutboxCheckFirst1765200000000,
   QueueWakeAcrossInstances1765300000000,
+  QueueWakeNextTurn1765400000000,
 ];

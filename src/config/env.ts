@@ -454,7 +454,7 @@ export class Env {
   PALIADIN_POST_RATE_LIMIT = 60;
 
   // How often a turn waiting for its agent session (another turn of it is running) looks again;
-  // a turn of that session ending wakes it at once (on another instance by NOTIFY).
+  // the end of the turn before it wakes it at once (a NOTIFY names it), so this is a fallback.
   @Type(() => Number)
   @IsInt()
   @Min(1)

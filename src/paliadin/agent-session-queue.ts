@@ -12,7 +12,7 @@ interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-/** Where a turn's end is announced when a turn of its agent session waits on another instance (a trigger sends it). */
+/** Where a turn's end names the next turn of its agent session that waits (a trigger sends it: docs/event-log.md). */
 export const QUEUE_CHANNEL = 'paliadin_queue';
 
 /**
@@ -25,17 +25,19 @@ export const QUEUE_CHANNEL = 'paliadin_queue';
  * has nothing else unfinished is claimed as it goes in (paliadin_admit_turns, under
  * its user's lock, which covers all of that user's agent sessions). The queue is the turns
  * table itself (queue_seq, claimed_at): a turn whose runner died is ended by
- * the janitor, which frees its session. A waiting turn is woken when a turn
- * of its session ends: here directly, on another instance by a NOTIFY on
- * QUEUE_CHANNEL; PALIADIN_QUEUE_POLL_MS is the fallback for what neither
- * catches (a turn admitted in the instant the one before it finished
- * elsewhere: the trigger did not see it waiting yet).
+ * the janitor, which frees its session. When a turn ends, the next waiting
+ * turn of its session, and only that one, is woken on whichever instance
+ * runs it (the end's NOTIFY on QUEUE_CHANNEL names it): a user with many
+ * turns queued costs one claim per end, not one per waiting turn. The
+ * trigger looks under the lock a claim takes, so a claim racing the end
+ * either sees it or is seen. PALIADIN_QUEUE_POLL_MS is the fallback for a
+ * NOTIFY lost on a LISTEN connection that died without a word.
  */
 @Injectable()
 export class AgentSessionQueue implements OnModuleInit {
   private readonly logger = new Logger(AgentSessionQueue.name);
-  /** Turns of this instance waiting, by agent session: woken at once when a turn of theirs ends. */
-  private readonly waiting = new Map<string, Set<() => void>>();
+  /** Turns of this instance waiting for their agent session, by turn id: woken when named on QUEUE_CHANNEL. */
+  private readonly waiting = new Map<string, () => void>();
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -44,9 +46,9 @@ export class AgentSessionQueue implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.listener.listen(QUEUE_CHANNEL, (agentSession) => this.released(agentSession));
+    await this.listener.listen(QUEUE_CHANNEL, (turnId) => this.waiting.get(turnId)?.());
     // Ends announced while the connection was down are lost: every waiting turn looks again.
-    this.listener.onReconnect(() => [...this.waiting.keys()].forEach((s) => this.released(s)));
+    this.listener.onReconnect(() => [...this.waiting.values()].forEach((wake) => wake()));
   }
 
   /**
@@ -70,15 +72,15 @@ export class AgentSessionQueue implements OnModuleInit {
   }
 
   /**
-   * Resolves once the turn is claimed: re-tried when a turn of its session
-   * ends (here, or announced on QUEUE_CHANNEL), and at least every
+   * Resolves once the turn is claimed: re-tried when the turn before it
+   * ends (announced on QUEUE_CHANNEL), and at least every
    * PALIADIN_QUEUE_POLL_MS. Rejects only when `signal` aborts (the turn was cancelled).
    */
   async waitForTurn(turnId: string, agentSession: string, runnerId: string, signal: AbortSignal): Promise<void> {
     for (;;) {
       signal.throwIfAborted();
       // Watched from before the claim: a turn that ends while the claim is on its way wakes the next try.
-      const chance = this.watch(agentSession);
+      const chance = this.watch(turnId);
       try {
         if (await this.db.transaction((tx) => this.claim(tx, turnId, agentSession, runnerId))) {
           chance.stop();
@@ -91,21 +93,13 @@ export class AgentSessionQueue implements OnModuleInit {
     }
   }
 
-  /** A turn of `agentSession` ended (here, or elsewhere as announced): the next one in line may go now. */
-  released(agentSession: string): void {
-    this.waiting.get(agentSession)?.forEach((wake) => wake());
-  }
-
-  /** Watches for a turn of `agentSession` ending here; `wait` returns at once if one did since. */
-  private watch(agentSession: string): { stop: () => void; wait: (ms: number, signal: AbortSignal) => Promise<void> } {
+  /** Watches for the turn to be named on QUEUE_CHANNEL; `wait` returns at once if it was since. */
+  private watch(turnId: string): { stop: () => void; wait: (ms: number, signal: AbortSignal) => Promise<void> } {
     const woken = new AbortController();
     const wake = () => woken.abort();
-    let set = this.waiting.get(agentSession);
-    if (!set) this.waiting.set(agentSession, (set = new Set()));
-    set.add(wake);
+    this.waiting.set(turnId, wake);
     const stop = () => {
-      set.delete(wake);
-      if (set.size === 0 && this.waiting.get(agentSession) === set) this.waiting.delete(agentSession);
+      if (this.waiting.get(turnId) === wake) this.waiting.delete(turnId);
     };
     return {
       stop,

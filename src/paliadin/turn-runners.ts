@@ -94,9 +94,9 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
       waitForTurn: claimed ? undefined : (signal) => this.queue.waitForTurn(request.turnId, request.agentSession, this.runnerId, signal),
       requests: this.requests && { store: this.requests, timeoutMs: env.PALIADIN_REQUEST_TIMEOUT_MS, sessionRef },
       handOver: (turnId) => this.handOver(turnId),
+      // The next turn of its agent session is woken by the end's NOTIFY (AgentSessionQueue).
       onSettled: (r) => {
         if (this.runs.get(r.turnId) === r) this.runs.delete(r.turnId);
-        this.queue.released(request.agentSession);
       },
       logError: (err, msg) => this.logger.error({ err, turnId: request.turnId }, msg),
       observe: {

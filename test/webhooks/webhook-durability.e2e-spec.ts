@@ -82,16 +82,12 @@ describe('webhooks are never lost, and never sent twice in one attempt', () => {
 
   it('two instances deliver 100 messages between them: each once', async () => {
     // Nobody is killed here: attempts may take their time (a timed-out attempt is sent again, by design).
-    // One user's 100 turns run one at a time across both instances, and a turn waiting on one
-    // instance learns of its predecessor's end on the other by polling: with a 50 ms poll the
-    // whole test takes 7-9 s here; at the default 500 ms it took 12-15 s, and on a busy machine
-    // the 100 deliveries did not all come within the 20 s allowed.
+    // One user's 100 turns run one at a time across both instances, each woken by the end of the one before.
     const env = {
       DATABASE_URL: db.url,
       ...WEBHOOK_ENV,
       PALIADIN_WEBHOOK_TIMEOUT_MS: '10000',
       PALIADIN_MAX_INFLIGHT_PER_USER: '1000',
-      PALIADIN_QUEUE_POLL_MS: '50',
     };
     const a = await startPipelineApp(env);
     const b = await startPipelineApp(env);
