@@ -63,6 +63,7 @@ describe('SseWriter', () => {
   it('a client that stops reading is cut off rather than buffered for without limit', async () => {
     const frame = 'x'.repeat(64 * 1024);
     let written = 0;
+    let client: net.Socket | undefined;
     const cut = new Promise<number>((resolve) => {
       void serve(async (sse, res) => {
         // Up to 64 MB, one frame a turn of the loop, while the client reads nothing.
@@ -73,14 +74,17 @@ describe('SseWriter', () => {
         }
         resolve(written);
       }).then((port) => {
-        const client = net.connect(port, '127.0.0.1', () => {
-          client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-          client.pause();
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+          socket.pause();
         });
-        client.on('error', () => undefined);
+        socket.on('error', () => undefined);
+        client = socket;
       });
     });
     const total = await cut;
+    // Paused, it would never read the server's close: a handle left open past the test.
+    client?.destroy();
     // The kernel's socket buffers take some first; then 8 MB waiting in the writer is the limit.
     expect(total).toBeLessThan(64 * 1024 * 1024);
     expect(total).toBeGreaterThan(8 * 1024 * 1024);
