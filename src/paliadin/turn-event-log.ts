@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -77,8 +77,10 @@ export interface TurnEventBatch {
  * the commit (no NOTIFY→SELECT round trip). Both carry the same stored events.
  */
 @Injectable()
-export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(TurnEventLog.name);
+  /** The app is stopping: an embedded Postgres may stop before this log's own connections are closed. */
+  private stopping = false;
   /** Every event this instance committed, right after the commit, in order per turn. */
   readonly committed$ = new Subject<CommittedEvents>();
   /**
@@ -110,7 +112,9 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.reads = new TurnEventReads(db);
-    this.inserts = new TurnEventInserts(db, EVENTS_CHANNEL, (e) => this.logger.warn(`an idle event-writer connection broke: ${e.message}`));
+    this.inserts = new TurnEventInserts(db, EVENTS_CHANNEL, (e) => {
+      if (!this.stopping) this.logger.warn(`an idle event-writer connection broke: ${e.message}`);
+    });
   }
 
   /** The first turn's events do not wait for a connection to be made. */
@@ -121,6 +125,10 @@ export class TurnEventLog implements OnApplicationBootstrap, OnApplicationShutdo
       // The first flush connects (and retries) on its own.
       this.logger.warn(`the event writer could not connect yet: ${(e as Error).message}`);
     }
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */

@@ -54,11 +54,14 @@ describe('the app process', () => {
 
     const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(isAlive(pgPid)).toBe(true);
+    const beforeStop = logged(child).length;
     child.kill('SIGINT');
     const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? s)));
     // 0, or the conventional 130 of a process ended by SIGINT.
     expect([0, 130, 'SIGINT']).toContain(code);
     expect(isAlive(pgPid)).toBe(false);
+    // A plain Ctrl-C is no cause for alarm: no warning or error on the way down.
+    expect(logged(child).slice(beforeStop)).not.toMatch(/ (WARN|ERROR) /);
   });
 
   it('first run with no Anthropic credentials: the demo model answers a turn through the real Claude Code, and says so everywhere', async () => {
@@ -114,9 +117,12 @@ describe('the app process', () => {
           }
         });
     expect(agents().length).toBeGreaterThan(0);
+    const beforeStop = logged(child).length;
     child.kill('SIGINT');
     await new Promise((r) => child.once('exit', r));
     await waitUntil(() => agents().length === 0, 5_000, 'the agent to stop with the app');
+    // After a turn too (its event writer's connections open), Ctrl-C prints no warning or error.
+    expect(logged(child).slice(beforeStop)).not.toMatch(/ (WARN|ERROR) /);
   });
 });
 
