@@ -14,17 +14,8 @@ async function serve(handle: (sse: SseWriter, res: http.ServerResponse) => void 
   return (server.address() as AddressInfo).port;
 }
 
-async function readAll(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-      })
-      .on('error', reject);
-  });
-}
+/** The whole response body, as the client received it. */
+const readAll = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/`)).text();
 
 afterEach(async () => {
   server?.closeAllConnections();

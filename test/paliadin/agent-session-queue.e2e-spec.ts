@@ -90,57 +90,44 @@ describe('one turn per agent session, across instances', () => {
   });
 });
 
-/** A waiting turn goes as soon as the one before it ends here, however that end falls against its own claim. */
+/**
+ * A waiting turn goes as soon as the one before it ends, here or on another instance (the end's
+ * NOTIFY names it), however that end falls against its own claim.
+ */
 describe('one turn per agent session: no wait for the poll', () => {
   let db: { url: string; drop: () => Promise<void> };
   let p: PipelineApp;
+  let q: PipelineApp;
 
   beforeAll(async () => {
     db = await isolatedDatabase();
-    // A poll that never comes within the test: only the wake-up of a turn ending here can start the next.
-    p = await startPipelineApp({ DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '10000000', PALIADIN_MAX_INFLIGHT_PER_USER: '100' });
-    p.backend.script = (req) => [{ event: { type: 'done', response: `answer to ${req.message}` } }];
+    // Neither a poll nor the janitor comes within the tests: only the announcement of an end can start the next turn.
+    const env = { DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '10000000', PALIADIN_JANITOR_INTERVAL_MS: '1000000', PALIADIN_MAX_INFLIGHT_PER_USER: '100' };
+    p = await startPipelineApp(env);
+    q = await startPipelineApp(env);
   });
   afterAll(async () => {
     await p.app.close();
+    await q.app.close();
     await db.drop();
   });
 
   it("a user's turns posted back to back, each ending at once, all run (a turn ending while the next one's claim is on its way wakes it)", async () => {
+    p.backend.script = (req) => [{ event: { type: 'done', response: `answer to ${req.message}` } }];
     const email = 'back-to-back@example.com';
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await p.ask(email, { user_message: `b${i}` }));
     const reads = await Promise.all(ids.map((id) => p.read(email, id, { dropPings: true, timeoutMs: 20_000 })));
     expect(reads.map((r) => kinds(r.events).at(-1))).toEqual(ids.map(() => 'end'));
   });
-});
-
-/** A waiting turn goes as soon as the one before it ends on another instance: that end is announced (NOTIFY), not polled for. */
-describe('one turn per agent session across instances: no wait for the poll', () => {
-  let db: { url: string; drop: () => Promise<void> };
-  let a: PipelineApp;
-  let b: PipelineApp;
-
-  beforeAll(async () => {
-    db = await isolatedDatabase();
-    // Neither a poll nor the janitor comes within the test: only the announcement of an end elsewhere can start the next turn.
-    const env = { DATABASE_URL: db.url, PALIADIN_QUEUE_POLL_MS: '10000000', PALIADIN_JANITOR_INTERVAL_MS: '1000000', PALIADIN_MAX_INFLIGHT_PER_USER: '100' };
-    a = await startPipelineApp(env);
-    b = await startPipelineApp(env);
-    // Long enough that all four are admitted while the first still runs.
-    for (const p of [a, b]) p.backend.script = (req) => [{ delay: 500, event: { type: 'done', response: `answer to ${req.message}` } }];
-  });
-  afterAll(async () => {
-    await a.app.close();
-    await b.app.close();
-    await db.drop();
-  });
 
   it("a user's turns posted alternately to two instances all run, each woken by the end of the one before on the other", async () => {
+    // Long enough that all four are admitted while the first still runs.
+    for (const app of [p, q]) app.backend.script = (req) => [{ delay: 500, event: { type: 'done', response: `answer to ${req.message}` } }];
     const email = 'across@example.com';
     const ids: string[] = [];
-    for (const [i, p] of [a, b, a, b].entries()) ids.push(await p.ask(email, { user_message: `x${i}` }));
-    const reads = await Promise.all(ids.map((id, i) => (i % 2 ? b : a).read(email, id, { dropPings: true, timeoutMs: 20_000 })));
+    for (const [i, app] of [p, q, p, q].entries()) ids.push(await app.ask(email, { user_message: `x${i}` }));
+    const reads = await Promise.all(ids.map((id, i) => (i % 2 ? q : p).read(email, id, { dropPings: true, timeoutMs: 20_000 })));
     expect(reads.map((r) => kinds(r.events).at(-1))).toEqual(['end', 'end', 'end', 'end']);
   });
 });
