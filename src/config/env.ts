@@ -104,12 +104,12 @@ export class Env {
   PALIADIN_LISTEN_BACKLOG = 4096;
 
   // Listening sockets on PORT (SO_REUSEPORT): Node accepts one connection per socket per event-loop turn,
-  // and a busy turn takes tens of milliseconds, so a burst of new users needs many (src/http/accept-sockets.ts).
+  // and under a crowd a turn takes 100 ms or more, so a burst of new users needs many (src/http/accept-sockets.ts).
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(256)
-  PALIADIN_ACCEPT_SOCKETS = 32;
+  PALIADIN_ACCEPT_SOCKETS = 256;
 
   // Also serve GET /metrics on this port, without auth, for a scraper on a private network (docs/metrics.md).
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value)) : value))

@@ -30,9 +30,9 @@ export function claimPort(port: number, host: string): Promise<number> {
 /**
  * More listening sockets on `server`'s port, handing their connections to
  * it. Node's event loop accepts one connection per listening socket per
- * turn, and under load a turn takes tens of milliseconds: with one socket, a
- * crowd's connections wait seconds in its queue (their streams open late,
- * their answers arrive late). The kernel spreads new connections across the
+ * turn, and under load a turn takes tens to hundreds of milliseconds: with
+ * one socket, a crowd's connections wait seconds in its queue (their
+ * streams open late, their answers arrive late). The kernel spreads new connections across the
  * sockets of the group, so each one more accepts one more per turn. `server`
  * must listen with `reusePort` on `address`. They close with it.
  */
