@@ -56,6 +56,12 @@ export class MetricsService {
     buckets: [1, 2, 5, 10, 25, 50, 100, 250],
     registers: [this.registry],
   });
+  readonly finishesPerCall = new Histogram({
+    name: 'paliadin_turn_finishes_per_call',
+    help: 'Turns\' ends stored by one call to Postgres: the runs\' ends that arrived together (docs/event-log.md, "Finishing")',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 200],
+    registers: [this.registry],
+  });
   readonly eventsStored = new Counter({
     name: 'paliadin_events_stored_total',
     help: 'Turn events this instance stored',

@@ -1,7 +1,7 @@
 import type { TurnMeta, TurnUsage } from '../backends/backend.interface.js';
 import { mergeMeta, parseAnswer } from '../contract/answer.js';
 import type { TurnStreamEvent } from '../contract/stream-events.js';
-import type { TurnCompletion } from './turn-event-log.js';
+import type { TurnCompletion } from './turn-finishes.js';
 
 export interface AnsweredTurn {
   turnId: string;

@@ -3,15 +3,14 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { rawPool } from '../database/raw-pool.js';
 import { CallBatcher } from '../database/call-batcher.js';
-import type { ErrorCode } from '../contract/error-codes.js';
-import { storableText, storableValue } from '../contract/storable-text.js';
+import { storableText } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
 import { TurnEventInserts } from './turn-event-inserts.js';
 import { TurnEventReads } from './turn-event-reads.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { TurnFinishes, type FinishKind, type TurnCompletion } from './turn-finishes.js';
 import { fromRow, storedForm, toRow, type EventRow } from './turn-event-rows.js';
-import { NOT_FINISHED } from './turn-rows.js';
 
 /**
  * The channel carrying which turns have new events, after they are committed:
@@ -37,19 +36,6 @@ const EVENTS_PER_ROW_WORTH_KEEPING = 100;
 // Turns that end together (a crowd's) are folded in one statement.
 const COMPACT_CALLS = 2;
 const COMPACT_BATCH = 200;
-
-/** What finishing a turn writes onto its row. */
-export interface TurnCompletion {
-  response: string | null;
-  errorCode: ErrorCode | null;
-  durationMs: number;
-  tokens: number | null;
-  usedTools: string[];
-  rowsSeen: number[];
-  chipCount: number;
-  classifierTag: string | null;
-  aichatConversationId?: string | null;
-}
 
 /**
  * Events of one turn that this instance committed together (the local fast
@@ -109,9 +95,14 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
 
   private readonly reads: TurnEventReads;
   private readonly inserts: TurnEventInserts;
+  private readonly finishes: TurnFinishes;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    metrics: MetricsService,
+  ) {
     this.reads = new TurnEventReads(db);
+    this.finishes = new TurnFinishes(db, this.instanceId, EVENTS_CHANNEL, (n) => metrics.finishesPerCall.observe(n));
     this.inserts = new TurnEventInserts(db, EVENTS_CHANNEL, (e) => {
       if (!this.stopping) this.logger.warn(`an idle event-writer connection broke: ${e.message}`);
     });
@@ -226,7 +217,8 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
    * Finishes a turn: completes its row and appends the closing events after
    * whatever is stored, atomically, only if nobody finished it first (and,
    * for a run's own end, only while this instance runs it). Returns false
-   * when the turn was already finished, or is another instance's.
+   * when the turn was already finished, or is another instance's. Runs'
+   * own ends that arrive together share one statement (TurnFinishes).
    */
   finish(turnId: string, events: TurnStreamEvent[], c: TurnCompletion, ownRun = false): Promise<boolean> {
     return this.complete(turnId, events, c, ownRun ? 'own' : 'any');
@@ -243,62 +235,12 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
     return this.complete(turnId, events, c, 'late');
   }
 
-  private async complete(turnId: string, closing: TurnStreamEvent[], c: TurnCompletion, which: 'own' | 'any' | 'late'): Promise<boolean> {
+  private async complete(turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion, kind: FinishKind): Promise<boolean> {
     const events = closing.map(storedForm);
-    const unlessDone = {
-      own: `${NOT_FINISHED} AND runner_id = '${this.instanceId}'`,
-      any: NOT_FINISHED,
-      late: 'finished_at IS NOT NULL AND response IS NULL',
-    }[which];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // Every turn's last statement: prepared once per connection (rawPool), as the event inserts are.
-        const {
-          rows: [row],
-        } = await rawPool(this.db).query<{ updated: number; base: number }>({
-          name: `paliadin-finish-${which}`,
-          text: `WITH upd AS (
-             UPDATE paliadin_turns SET finished_at = now(), response = $2, error_code = $3, duration_ms = $4, tokens = $5,
-               used_tools = $6, rows_seen = $7, chip_count = $8, classifier_tag = $9,
-               aichat_conversation_id = COALESCE($10, aichat_conversation_id)
-             WHERE turn_id = $1 AND ${unlessDone}
-             RETURNING turn_id
-           ),
-           base AS (SELECT COALESCE(MAX(COALESCE(last_seq, seq)), 0) AS s FROM paliadin_turn_events WHERE turn_id = $1),
-           ins AS (
-             INSERT INTO paliadin_turn_events (turn_id, seq, kind, data)
-             SELECT $1, base.s + t.ord, t.kind, t.data
-             FROM upd, base, unnest($11::text[], $12::jsonb[]) WITH ORDINALITY AS t(kind, data, ord)
-             RETURNING seq
-           )
-           SELECT (SELECT count(*)::int FROM upd) AS updated, (SELECT s FROM base)::int AS base,
-                  (SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('o', $13::text, 't', json_build_array(json_build_array($1::text, max(seq))))::text)
-                   FROM ins HAVING count(*) > 0) AS notified`,
-          values: [
-            turnId,
-            c.response === null ? null : storableText(c.response),
-            c.errorCode,
-            c.durationMs,
-            c.tokens,
-            storableValue(c.usedTools),
-            c.rowsSeen,
-            c.chipCount,
-            c.classifierTag === null ? null : storableText(c.classifierTag),
-            c.aichatConversationId ? storableText(c.aichatConversationId) : null,
-            events.map((e) => e.kind),
-            events.map((e) => JSON.stringify(e.data)),
-            this.instanceId,
-          ],
-        });
-        if (row.updated !== 1) return false;
-        this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: row.base + i + 1 })) });
-        return true;
-      } catch (e) {
-        // A writer raced us to the next seq: the statement rolled back whole, so try again.
-        if ((e as { code?: string }).code === '23505' && attempt < 5) continue;
-        throw e;
-      }
-    }
+    const base = await this.finishes.finish({ turnId, events, completion }, kind);
+    if (base === undefined) return false;
+    this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: base + i + 1 })) });
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { ErrorData, TurnStreamEvent } from '../contract/stream-events.js';
 import { withDbRetry } from '../database/db-retry.js';
-import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
+import type { TurnEventLog } from './turn-event-log.js';
+import type { TurnCompletion } from './turn-finishes.js';
 import type { TurnEventSink } from './turn-event-writer.js';
 
 /** The error a turn ends with when its events could not be stored: the client should ask again. */

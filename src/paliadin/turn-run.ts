@@ -9,7 +9,8 @@ import { answeredTurn } from './turn-answer.js';
 import { requestsEndAs, TurnAsks } from './turn-asks.js';
 import { NOT_STORED, storeEnd } from './turn-finish.js';
 import type { TurnRequests } from './turn-requests.js';
-import type { TurnCompletion, TurnEventLog } from './turn-event-log.js';
+import type { TurnEventLog } from './turn-event-log.js';
+import type { TurnCompletion } from './turn-finishes.js';
 import type { TurnEventSink, TurnEventWriter } from './turn-event-writer.js';
 
 export interface TurnTimings {
