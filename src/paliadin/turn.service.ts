@@ -161,6 +161,17 @@ export class TurnService {
     return { turn_id: turnId, sse_url: `/api/paliadin/stream/${turnId}` };
   }
 
+  /**
+   * Throws the 404 of find() unless the turn is the caller's. A turn this
+   * instance runs is checked against its run, without a round trip: a
+   * crowd's readers arrive just after their POSTs, when every round trip
+   * waits its turn behind theirs.
+   */
+  async checkOwner(user: Principal, turnId: string): Promise<void> {
+    if (this.runners.get(turnId)?.request.userId === user.userId) return;
+    await this.find(user, turnId);
+  }
+
   /** The caller's own turn, or the 404 of a turn that does not exist. */
   async find(user: Principal, turnId: string): Promise<TurnRecord> {
     const row = await this.lookups.submit({ turnId, userId: user.userId });

@@ -63,7 +63,7 @@ export class TurnsController {
   ): Promise<void> {
     const after = parseLastEventId(lastEventIdHeader, lastEventIdQuery);
     // Checked before the first byte, so an unknown or foreign turn is a real 404 (and a busy database a real 503).
-    await this.turns.find(user, id);
+    await this.turns.checkOwner(user, id);
     this.stream.open(id, after, res);
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { TurnRunners } from '../../src/paliadin/turn-runners.js';
 import { startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 
 describe('turn routes: validation, visibility, limits', () => {
@@ -89,6 +90,26 @@ describe('turn routes: validation, visibility, limits', () => {
     expect(stream.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Turn ${id} not found` });
     const unknown = await p.read('alice@example.com', '5d7c1f1e-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
+  });
+
+  it('while the turn runs here (its owner checked against the run, not the table), another user still gets 404 and its owner the stream', async () => {
+    // The answer would come in a minute: the turn is live on this instance throughout the test.
+    p.backend.script = () => [{ event: { type: 'chunk', text: 'live secret ' } }, { delay: 60_000, event: { type: 'done', response: 'live secret' } }];
+    const id = await p.ask('carol@example.com');
+    expect(p.app.get(TurnRunners).get(id)).toBeDefined();
+    const stranger = await p.read('dave@example.com', id);
+    expect({ status: stranger.status, body: stranger.body }).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: `Turn ${id} not found` },
+    });
+    const owner = await p.read('carol@example.com', id, { stopAfterEvents: 2 });
+    expect(owner.events.filter((e) => e.event === 'content').map((e) => e.data)).toEqual([expect.objectContaining({ delta: 'live secret ' })]);
+    expect(p.app.get(TurnRunners).get(id)).toBeDefined();
+    const cancelled = await p
+      .http()
+      .post(`/api/paliadin/turns/${id}/cancel`)
+      .set('Authorization', await p.auth('carol@example.com'));
+    expect(cancelled.status).toBe(200);
   });
 
   it("many readers at once (their lookups and replays share statements): each gets only their own turn's answer, strangers 404", async () => {
