@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
@@ -8,7 +8,7 @@ import { devOwnerEmail, mintDevToken } from './auth/dev-token.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from './backends/backend.interface.js';
 import { AppConfig } from './config/app-config.js';
 import { exitWithError } from './config/load-cli-config.js';
-import { addAcceptSockets, claimPort, type SharedListenOptions } from './http/accept-sockets.js';
+import { addAcceptSockets, claimPort, sharesPorts, type SharedListenOptions } from './http/accept-sockets.js';
 import { MetricsPortError } from './metrics/metrics-port.js';
 
 // A rejection nobody handled is a bug, but crashing would take every live turn (and an
@@ -28,7 +28,13 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const config = app.get(AppConfig);
   try {
-    const { HOST: host, PALIADIN_LISTEN_BACKLOG: backlog, PALIADIN_ACCEPT_SOCKETS: sockets } = config.env;
+    const { HOST: host, PALIADIN_LISTEN_BACKLOG: backlog, PALIADIN_ACCEPT_SOCKETS: wanted } = config.env;
+    const sockets = wanted > 1 && !sharesPorts() ? 1 : wanted;
+    if (sockets < wanted) {
+      new Logger('Main').warn(
+        `Node ${process.versions.node} cannot share a port (Node 22.12 or later can): listening with one socket, not PALIADIN_ACCEPT_SOCKETS=${wanted}`,
+      );
+    }
     const address = { port: await claimPort(config.env.PORT, host), host, backlog };
     // Nest hands its argument on to http.Server.listen; its types name only a port.
     const listen = app.listen.bind(app) as unknown as (options: SharedListenOptions) => Promise<unknown>;

@@ -11,6 +11,16 @@ export interface ListenAddress {
 }
 
 /**
+ * Whether this Node can put several listening sockets on one port: the
+ * `reusePort` option came with Node 22.12 (and 23.1); an older Node ignores
+ * it, and the second socket fails as if another process held the port.
+ */
+export function sharesPorts(version = process.versions.node): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/**
  * The port to listen on, claimed the ordinary way first: the listening
  * sockets share their port (SO_REUSEPORT), which would let a second process
  * of the same user join it silently instead of failing with EADDRINUSE.
