@@ -94,8 +94,25 @@ describe('reading the aichat turn stream', () => {
         { type: 'chunk', text: 'after' },
       ],
     ]);
+    // A stream that stays open is closed within the same turn of the loop.
+    await new Promise((r) => setImmediate(r));
     expect(stream.destroyed).toBe(true);
     expect(stream.errored).toBeNull();
+  });
+
+  it('a stream that ends right after what the caller needed ends on its own: nothing more is handed on, nothing is destroyed with an error', async () => {
+    const seen: AichatStreamEvent[][] = [];
+    const stream = new PassThrough({ autoDestroy: false });
+    const read = readTurnStream(stream, (events) => {
+      seen.push(events);
+      return events.some((e) => e.type === 'done');
+    });
+    // The tail frame is only complete at the end of the stream: read after `done`, it must not be handed on.
+    stream.end('data: {"type":"done","response":"a"}\n\ndata: {"type":"chunk","content":"tail"}\n');
+    await expect(read).resolves.toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([[{ type: 'done', response: 'a' }]]);
+    expect({ ended: stream.readableEnded, destroyed: stream.destroyed, errored: stream.errored }).toEqual({ ended: true, destroyed: false, errored: null });
   });
 
   it('a connection that breaks rejects with its error; one closed before its end, with a premature close', async () => {

@@ -45,8 +45,8 @@ export function readTurnStream(body: Readable, onEvents: (events: AichatStreamEv
         return true;
       }
       if (enough) {
-        body.destroy();
         finish(undefined, true);
+        closeSoon(body);
         return true;
       }
       if (!bad) return false;
@@ -57,6 +57,7 @@ export function readTurnStream(body: Readable, onEvents: (events: AichatStreamEv
     const onData = (chunk: Buffer) => void deliver(...reader.feed(chunk));
     body.on('data', onData);
     body.once('end', () => {
+      if (over) return;
       if (!deliver(...reader.end())) finish();
     });
     // Kept after the first: an error event without a listener would end the process.
@@ -65,6 +66,21 @@ export function readTurnStream(body: Readable, onEvents: (events: AichatStreamEv
       // Closed without its end and without an error: cut off (a for-await would throw "Premature close" here).
       if (!over) finish(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
+  });
+}
+
+/**
+ * Closes a response the reader is done with, unless it ends on its own at
+ * once: aichat usually ends a turn's response right after `done`, in the
+ * same read, and a response destroyed before its end makes Node build a
+ * premature-close error nobody reads (under a crowd's turn ends, a few
+ * percent of the gateway's CPU). One that stays open past this turn of the
+ * loop is closed.
+ */
+function closeSoon(body: Readable): void {
+  body.resume();
+  setImmediate(() => {
+    if (!body.readableEnded) body.destroy();
   });
 }
 
