@@ -37,10 +37,14 @@ export class CallBatcher<T, R> {
   constructor(private readonly options: CallBatcherOptions<T, R>) {}
 
   submit(item: T): Promise<R> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.next();
-    });
+    return this.submitAll([item])[0];
+  }
+
+  /** Items that are all there at once: they fill calls together rather than the first going alone. */
+  submitAll(items: T[]): Promise<R>[] {
+    const results = items.map((item) => new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject })));
+    this.next();
+    return results;
   }
 
   private next(): void {

@@ -3,9 +3,9 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { CallBatcher } from '../database/call-batcher.js';
 import { storableText } from '../contract/storable-text.js';
 import type { ErrorData, StoredTurnEvent, TurnStreamEvent } from '../contract/stream-events.js';
+import { TurnCompactions } from './turn-compactions.js';
 import { TurnEventInserts } from './turn-event-inserts.js';
 import { TurnEventReads } from './turn-event-reads.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -33,9 +33,6 @@ export const MAX_EVENTS_PER_ROW = 2_000;
 const ROWS_WORTH_COMPACTING = 4;
 // Rows holding this many events on average already cost next to nothing each: a rewrite would only cost the database.
 const EVENTS_PER_ROW_WORTH_KEEPING = 100;
-// Turns that end together (a crowd's) are folded in one statement.
-const COMPACT_CALLS = 2;
-const COMPACT_BATCH = 200;
 
 /**
  * Events of one turn that this instance committed together (the local fast
@@ -85,13 +82,10 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
    */
   private readonly closers: ((turnId: string, error: ErrorData) => Promise<TurnStreamEvent[]>)[] = [];
 
-  private readonly compactions = new CallBatcher<string, true>({
-    call: (turnIds) => this.compactAll(turnIds),
-    key: (turnId) => turnId,
-    onePerKey: true,
-    maxCalls: COMPACT_CALLS,
-    maxBatch: COMPACT_BATCH,
-  });
+  private readonly compactions = new TurnCompactions(
+    (turnIds) => this.compactAll(turnIds),
+    (turnId, e) => this.logger.error({ err: e, turnId }, "could not compact the turn's events"),
+  );
 
   private readonly reads: TurnEventReads;
   private readonly inserts: TurnEventInserts;
@@ -120,6 +114,7 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
 
   beforeApplicationShutdown(): void {
     this.stopping = true;
+    this.compactions.stop();
   }
 
   /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */
@@ -159,6 +154,7 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
    * they are.
    */
   async insertBatches(batches: TurnEventBatch[], notify: [string, number][] = []): Promise<{ open: Set<string> }> {
+    this.compactions.live();
     if (batches.length === 0) {
       if (notify.length > 0)
         await this.db.query(`SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($1::text[]) AS p`, [notifyPayloads(this.instanceId, notify)]);
@@ -237,6 +233,7 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async complete(turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion, kind: FinishKind): Promise<boolean> {
     const events = closing.map(storedForm);
+    this.compactions.live();
     const base = await this.finishes.finish({ turnId, events, completion }, kind);
     if (base === undefined) return false;
     this.committed$.next({ turnId, events: events.map((e, i) => ({ ...e, seq: base + i + 1 })) });
@@ -251,9 +248,9 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
    * rows already and is left as it is. Turns that end together go in one
    * statement.
    */
-  async compact(turnId: string, rows: number, events: number): Promise<void> {
+  compact(turnId: string, rows: number, events: number): void {
     if (rows < ROWS_WORTH_COMPACTING || events / rows >= EVENTS_PER_ROW_WORTH_KEEPING) return;
-    await this.compactions.submit(turnId);
+    this.compactions.add(turnId);
   }
 
   private async compactAll(turnIds: string[]): Promise<true[]> {

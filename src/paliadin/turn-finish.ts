@@ -13,7 +13,6 @@ interface FinishDeps {
   observe?: { ended: (errorCode: string | null, durationMs: number, closingEvents: number) => void };
   /** How long finishing retries a database that fails for a passing reason (PALIADIN_DB_RETRY_MS). */
   dbRetryMs: number;
-  logError: (err: unknown, msg: string) => void;
 }
 
 /**
@@ -21,7 +20,7 @@ interface FinishDeps {
  * only over a gap-free log (if the events could not all be stored, the turn
  * ends with a retryable `interrupted` instead), with the row, in one
  * statement, retried while the database fails for a passing reason. Then
- * the turn's rows are folded. Nothing is stored when the turn was finished
+ * the turn's rows are folded, once the instance's live work pauses. Nothing is stored when the turn was finished
  * elsewhere. Throws when the database would not take it.
  */
 export async function storeEnd(deps: FinishDeps, sink: TurnEventSink, turnId: string, closing: TurnStreamEvent[], completion: TurnCompletion): Promise<void> {
@@ -33,6 +32,6 @@ export async function storeEnd(deps: FinishDeps, sink: TurnEventSink, turnId: st
   }
   if (!(await withDbRetry(deps.dbRetryMs, () => deps.log.finish(turnId, closing, completion, true)))) return;
   deps.observe?.ended(completion.errorCode, completion.durationMs, closing.length);
-  // Storage only: the events stay the same, the rows fewer. A failure here loses nothing.
-  await deps.log.compact(turnId, sink.rows, sink.stored).catch((e: unknown) => deps.logError(e, "could not compact the turn's events"));
+  // Storage only, and later (TurnCompactions): the events stay the same, the rows fewer. A failure here loses nothing.
+  deps.log.compact(turnId, sink.rows, sink.stored);
 }

@@ -1,0 +1,78 @@
+import { CallBatcher } from '../database/call-batcher.js';
+
+// Folding waits for this long without a flush or a finish starting...
+const QUIET_MS = 250;
+// ...but a turn waits no longer than this, however busy the instance is.
+const MAX_WAIT_MS = 5_000;
+// Turns folded together go in one statement.
+const CALLS = 2;
+const BATCH = 200;
+
+/**
+ * The folding of finished turns' rows (TurnEventLog.compact) is
+ * housekeeping: it waits until this instance's live work pauses, so a
+ * crowd's turns ending together do not fold their rows while the others
+ * still stream. In a burst of 2,000 turns the folding statements took the
+ * database's CPU from the flushes of the turns still live, and their
+ * content arrived 0.3-0.5 s late for the seconds the ends went on. A turn
+ * waits at most MAX_WAIT_MS (5 s); what waits when the app stops is left
+ * unfolded (its events are all there, in more rows).
+ */
+export class TurnCompactions {
+  private readonly waiting = new Set<string>();
+  private oldest = 0;
+  private lastLive = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly batcher: CallBatcher<string, true>;
+
+  constructor(
+    fold: (turnIds: string[]) => Promise<true[]>,
+    private readonly onError: (turnId: string, e: unknown) => void,
+    private readonly quietMs = QUIET_MS,
+    private readonly maxWaitMs = MAX_WAIT_MS,
+  ) {
+    this.batcher = new CallBatcher({ call: fold, key: (turnId) => turnId, onePerKey: true, maxCalls: CALLS, maxBatch: BATCH });
+  }
+
+  /** Live work (a flush of events, a turn's end) is starting: folding waits for a pause. */
+  live(): void {
+    this.lastLive = Date.now();
+  }
+
+  add(turnId: string): void {
+    if (this.stopped) return;
+    if (this.waiting.size === 0) this.oldest = Date.now();
+    this.waiting.add(turnId);
+    this.arm(this.quietMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.waiting.clear();
+  }
+
+  private arm(ms: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => this.check(), ms);
+    // Nothing here is worth keeping the process up for.
+    this.timer.unref();
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    const quietFor = now - this.lastLive;
+    const waited = now - this.oldest;
+    if (quietFor < this.quietMs && waited < this.maxWaitMs) {
+      this.arm(Math.min(this.quietMs - quietFor, this.maxWaitMs - waited) + 1);
+      return;
+    }
+    const turnIds = [...this.waiting];
+    this.waiting.clear();
+    this.batcher.submitAll(turnIds).forEach((folded, i) => {
+      folded.catch((e: unknown) => this.onError(turnIds[i], e));
+    });
+  }
+}
