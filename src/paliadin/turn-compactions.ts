@@ -15,8 +15,9 @@ const BATCH = 200;
  * still stream. In a burst of 2,000 turns the folding statements took the
  * database's CPU from the flushes of the turns still live, and their
  * content arrived 0.3-0.5 s late for the seconds the ends went on. A turn
- * waits at most MAX_WAIT_MS (5 s); what waits when the app stops is left
- * unfolded (its events are all there, in more rows).
+ * waits at most MAX_WAIT_MS (5 s); those folded before a pause go one per
+ * statement. What waits when the app stops is left unfolded (its events
+ * are all there, in more rows).
  */
 export class TurnCompactions {
   private readonly waiting = new Set<string>();
@@ -71,8 +72,20 @@ export class TurnCompactions {
     }
     const turnIds = [...this.waiting];
     this.waiting.clear();
+    if (quietFor < this.quietMs) {
+      // Live work goes on: one turn per statement, one after another, so the flushes in between wait for one fold at most.
+      void this.oneByOne(turnIds);
+      return;
+    }
     this.batcher.submitAll(turnIds).forEach((folded, i) => {
       folded.catch((e: unknown) => this.onError(turnIds[i], e));
     });
+  }
+
+  private async oneByOne(turnIds: string[]): Promise<void> {
+    for (const turnId of turnIds) {
+      if (this.stopped) return;
+      await this.batcher.submit(turnId).catch((e: unknown) => this.onError(turnId, e));
+    }
   }
 }
