@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { TurnCompactions } from './turn-compactions.js';
+import { CROWD_TURNS, TurnCompactions } from './turn-compactions.js';
 import { waitUntil } from '../../test/support/wait.js';
 
 const QUIET = 40;
@@ -20,16 +20,28 @@ function setup(fail = false) {
   return { c, folded, errors };
 }
 
-/** Calls live() every 10 ms until stopped. */
-function busy(c: TurnCompactions): () => void {
-  c.live();
-  const t = setInterval(() => c.live(), 10);
+/** Flushes of `turns` turns every 10 ms until stopped. */
+function busy(c: TurnCompactions, turns = CROWD_TURNS): () => void {
+  c.live(turns);
+  const t = setInterval(() => c.live(turns), 10);
   return () => clearInterval(t);
 }
 
-describe('TurnCompactions: folding waits for a pause in live work', () => {
-  it('with nothing live, the turns that ended together are folded together, once the quiet time has passed', async () => {
+describe('TurnCompactions: while a crowd streams, folding waits for a pause', () => {
+  it('with a few turns streaming, a turn is folded at once', () => {
     const { c, folded } = setup();
+    const stop = busy(c, CROWD_TURNS - 1);
+    try {
+      c.add('a');
+      expect(folded).toEqual([['a']]);
+    } finally {
+      stop();
+    }
+  });
+
+  it('once a crowd has streamed, the turns that ended together are folded together after the quiet time', async () => {
+    const { c, folded } = setup();
+    c.live(CROWD_TURNS);
     c.add('a');
     c.add('b');
     expect(folded).toEqual([]);
@@ -37,7 +49,7 @@ describe('TurnCompactions: folding waits for a pause in live work', () => {
     expect(folded).toEqual([['a', 'b']]);
   });
 
-  it('while flushes go on, nothing is folded; it is once they pause', async () => {
+  it('while a crowd streams, nothing is folded; it is once the flushes pause', async () => {
     const { c, folded } = setup();
     const stop = busy(c);
     c.add('a');
@@ -72,6 +84,7 @@ describe('TurnCompactions: folding waits for a pause in live work', () => {
     expect(failing.errors).toEqual(['x']);
 
     const { c, folded } = setup();
+    c.live(CROWD_TURNS);
     c.add('a');
     c.stop();
     c.add('b');

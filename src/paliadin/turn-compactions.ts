@@ -1,28 +1,34 @@
 import { CallBatcher } from '../database/call-batcher.js';
 
-// Folding waits for this long without a flush or a finish starting...
+// A flush carrying this many turns' events or more: a crowd is streaming.
+export const CROWD_TURNS = 50;
+// While a crowd streams, folding waits for this long without a flush or a finish starting...
 const QUIET_MS = 250;
-// ...but a turn waits no longer than this, however busy the instance is.
+// ...but a turn waits no longer than this.
 const MAX_WAIT_MS = 5_000;
 // Turns folded together go in one statement.
 const CALLS = 2;
 const BATCH = 200;
 
 /**
- * The folding of finished turns' rows (TurnEventLog.compact) is
- * housekeeping: it waits until this instance's live work pauses, so a
- * crowd's turns ending together do not fold their rows while the others
- * still stream. In a burst of 2,000 turns the folding statements took the
- * database's CPU from the flushes of the turns still live, and their
- * content arrived 0.3-0.5 s late for the seconds the ends went on. A turn
- * waits at most MAX_WAIT_MS (5 s); those folded before a pause go one per
- * statement. What waits when the app stops is left unfolded (its events
- * are all there, in more rows).
+ * The folding of finished turns' rows (TurnEventLog.compact): housekeeping.
+ * With a few turns streaming it goes at once, the turns that end together
+ * in one statement. While a crowd streams it waits until the instance's
+ * live work pauses: in a burst of 2,000 turns, the folds of those that had
+ * ended took the database's CPU from the flushes of those still streaming,
+ * whose content then arrived 0.3-0.5 s late for the seconds the ends went
+ * on. A turn waits at most MAX_WAIT_MS (5 s); those folded before a pause go
+ * one per statement, so the flushes in between wait for one fold at most.
+ * Not waiting when few turns stream matters too: deferred always, the folds
+ * of 20,000-event turns landed in the next turn's stream, whose worst event
+ * came 90-125 ms late. What waits when the app stops is left unfolded (its
+ * events are all there, in more rows).
  */
 export class TurnCompactions {
   private readonly waiting = new Set<string>();
   private oldest = 0;
   private lastLive = 0;
+  private lastCrowd = -Infinity;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly batcher: CallBatcher<string, true>;
@@ -36,13 +42,18 @@ export class TurnCompactions {
     this.batcher = new CallBatcher({ call: fold, key: (turnId) => turnId, onePerKey: true, maxCalls: CALLS, maxBatch: BATCH });
   }
 
-  /** Live work (a flush of events, a turn's end) is starting: folding waits for a pause. */
-  live(): void {
+  /** Live work is starting: a flush of `turns` turns' events, or a turn's end (0). */
+  live(turns = 0): void {
     this.lastLive = Date.now();
+    if (turns >= CROWD_TURNS) this.lastCrowd = this.lastLive;
   }
 
   add(turnId: string): void {
     if (this.stopped) return;
+    if (this.waiting.size === 0 && Date.now() - this.lastCrowd >= this.quietMs) {
+      this.batcher.submit(turnId).catch((e: unknown) => this.onError(turnId, e));
+      return;
+    }
     if (this.waiting.size === 0) this.oldest = Date.now();
     this.waiting.add(turnId);
     this.arm(this.quietMs);

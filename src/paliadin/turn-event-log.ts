@@ -154,7 +154,7 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
    * they are.
    */
   async insertBatches(batches: TurnEventBatch[], notify: [string, number][] = []): Promise<{ open: Set<string> }> {
-    this.compactions.live();
+    this.compactions.live(batches.length);
     if (batches.length === 0) {
       if (notify.length > 0)
         await this.db.query(`SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) FROM unnest($1::text[]) AS p`, [notifyPayloads(this.instanceId, notify)]);
