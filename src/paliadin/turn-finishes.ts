@@ -112,8 +112,10 @@ export class TurnFinishes {
         // uuid columns come back in lower case.
         return ends.map((e) => bases.get(e.turnId.toLowerCase()));
       } catch (e) {
-        // A writer raced us to a turn's next seq: the statement rolled back whole, so try again.
-        if ((e as { code?: string }).code === '23505' && attempt < 5) continue;
+        // A writer raced us to a turn's next seq, or a deadlock chose this statement (another that
+        // locks many turns' rows in another order: an adoption): it rolled back whole, so try again.
+        const code = (e as { code?: string }).code;
+        if ((code === '23505' || code === '40P01') && attempt < 5) continue;
         throw e;
       }
     }

@@ -174,10 +174,14 @@ export class TurnRunners implements OnModuleInit, BeforeApplicationShutdown {
   private async beat(): Promise<void> {
     if (this.runs.size === 0) return;
     try {
-      await this.db.query(`UPDATE paliadin_turns SET heartbeat_at = now() WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL AND runner_id = $2`, [
-        this.liveTurnIds(),
-        this.runnerId,
-      ]);
+      // A row that is locked (its turn ending in a statement of many, say) is skipped rather than waited for:
+      // this statement takes thousands of row locks in its own order, and one that waits can deadlock.
+      await this.db.query(
+        `UPDATE paliadin_turns t SET heartbeat_at = now()
+         FROM (SELECT turn_id FROM paliadin_turns WHERE turn_id = ANY($1::uuid[]) AND finished_at IS NULL AND runner_id = $2 FOR NO KEY UPDATE SKIP LOCKED) l
+         WHERE t.turn_id = l.turn_id`,
+        [this.liveTurnIds(), this.runnerId],
+      );
     } catch (e) {
       this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
     }

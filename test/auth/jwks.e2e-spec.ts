@@ -101,12 +101,16 @@ describe('asymmetric tokens from a JWKS', () => {
 
   it('an unknown kid fetches the set once per cooldown, however many tokens carry one', async () => {
     await new Promise((r) => setTimeout(r, 400)); // past the cooldown of the last fetch
-    const before = idp.fetches;
     const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => idp.token({}, { headerKid: `unknown-${i}` })));
+    const before = idp.fetches;
+    const started = Date.now();
     const answers = await Promise.all(tokens.map((t) => get(PROBE, t)));
+    // Once per cooldown (300 ms here): on a busy machine the 40 answers may span more than one.
+    const cooldowns = 1 + Math.floor((Date.now() - started) / 300);
     expect(answers.every((r) => r.status === 401)).toBe(true);
     expect(answers[0].body.message).toBe("The token was refused: no key of the identity provider's JWKS matches its kid and alg");
-    expect(idp.fetches - before).toBeLessThanOrEqual(1);
+    expect(idp.fetches - before).toBeLessThanOrEqual(cooldowns);
+    expect(cooldowns).toBeLessThan(40);
   });
 
   it('a rotated key is picked up without a restart, and the old one no longer verifies once it is gone', async () => {

@@ -177,4 +177,31 @@ describe('turn finishes', () => {
     const finished = new Map(rows.map((r) => [r.turn_id, r.finished]));
     expect(ids.map((id) => finished.get(id))).toEqual([true, true, true, false, true, true, true, true]);
   });
+  it('a finish that Postgres picks as a deadlock victim is tried again, and numbers its end after what the other transaction stored', async () => {
+    const id = await turn(2);
+    const other = new pg.Client(own.url);
+    await other.connect();
+    try {
+      // The other transaction stores seq 3 first and keeps it uncommitted: the finish, having locked the row,
+      // waits on that seq; then the other asks for the row, and the cycle is there.
+      await other.query('BEGIN');
+      await other.query(`SET LOCAL deadlock_timeout = '30s'`); // the finish, not this, is the one to find the cycle
+      await other.query(`INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) VALUES ($1, 3, 'chunk', '{"text": "x"}')`, [id]);
+      const finishing = log.finish(id, [end(id)], completion('after a deadlock'), true);
+      await waitUntil(
+        async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`)).length > 0,
+        5_000,
+        'the finish to wait on the uncommitted seq',
+      );
+      const locking = other.query(`SELECT 1 FROM paliadin_turns WHERE turn_id = $1 FOR UPDATE`, [id]);
+      await locking; // granted once the finish is rolled back as the victim
+      await other.query('COMMIT');
+      expect(await finishing).toBe(true);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+    const rows: { seq: number; kind: string }[] = await db.query(`SELECT seq, kind FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq`, [id]);
+    expect(rows.map((r) => `${r.seq} ${r.kind}`)).toEqual(['1 meta', '2 batch', '3 chunk', '4 end']);
+  });
 });
