@@ -133,24 +133,34 @@ describe('relay bench (issue #11 goals)', () => {
 
   it('added latency per event at 200 events/s, five runs: p50 <= 1 ms, p99 <= 5 ms, max <= 50 ms in every run', async () => {
     const message = 'paced:2000:5';
+    // Read by the crowd's process, which has nothing else to do (crowd.mjs, /read).
+    const read = async (url: string, opts: { token?: string; post?: object } = {}): Promise<Read> => {
+      const res = await fetch(`${crowd}/read`, { method: 'POST', body: JSON.stringify({ url, ...opts }) });
+      if (res.status !== 200) throw new Error(`the reader failed: ${await res.text()}`);
+      return (await res.json()) as Read;
+    };
+    const through = async (email: string, m: string) => {
+      const t = await startTurn(gw.base, email, m);
+      if (t.status !== 200) throw new Error(`POST turn answered ${t.status}`);
+      return read(`${gw.base}/api/paliadin/stream/${t.turnId}`, { token: t.token });
+    };
     // A short untimed turn each way first, for the same reason.
-    await readStream(`${upstream}/chat/turn/stream`, { post: { message: 'paced:200:5' } });
-    await viaGateway(gw.base, `latency-warm-${Date.now()}@example.com`, 'paced:200:5');
+    await read(`${upstream}/chat/turn/stream`, { post: { message: 'paced:200:5' } });
+    await through(`latency-warm-${Date.now()}@example.com`, 'paced:200:5');
     const runs: { p50: number; p99: number; max: number }[] = [];
     // The floor, for comparison: the bare relay storing each upstream read's events (one INSERT, committed) before sending them.
-    const floors: number[] = [];
+    const floors: { p50: number; p99: number }[] = [];
     for (let run = 0; run < 5; run++) {
-      const direct = await readStream(`${upstream}/chat/turn/stream`, { post: { message } });
-      const through = await viaGateway(gw.base, `latency-${run}-${Date.now()}@example.com`, message);
-      const durable = await readStream(`${bare}/relay?message=${message}&durable=1`);
-      expect(inOrder(through, 2000)).toBe(true);
+      const direct = await read(`${upstream}/chat/turn/stream`, { post: { message } });
+      const relayed = await through(`latency-${run}-${Date.now()}@example.com`, message);
+      const durable = await read(`${bare}/relay?message=${message}&durable=1`);
+      expect(inOrder(relayed, 2000)).toBe(true);
       expect(inOrder(durable, 2000)).toBe(true);
       // Each percentile through the gateway over the direct read's median: a stall of the direct
-      // read itself (the reader here shares Jest's process and its collections) must not be
-      // subtracted from the gateway's tail, which made the worst run's figures negative.
-      const added = (p: number) => pct(through.latencies, p) - pct(direct.latencies, 50);
+      // read itself must not be subtracted from the gateway's tail.
+      const added = (p: number) => pct(relayed.latencies, p) - pct(direct.latencies, 50);
       runs.push({ p50: added(50), p99: added(99), max: added(100) });
-      floors.push(pct(durable.latencies, 50) - pct(direct.latencies, 50));
+      floors.push({ p50: pct(durable.latencies, 50) - pct(direct.latencies, 50), p99: pct(durable.latencies, 99) - pct(direct.latencies, 50) });
     }
     const worst = { p50: Math.max(...runs.map((r) => r.p50)), p99: Math.max(...runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)) };
     const each = (k: 'p50' | 'p99' | 'max') => runs.map((r) => r[k].toFixed(1)).join(' ');
@@ -165,8 +175,8 @@ describe('relay bench (issue #11 goals)', () => {
     rows.push({
       what: 'bare durable relay: added p50, 5 runs (ms)',
       goal: '(the floor)',
-      measured: `+${Math.max(...floors).toFixed(2)}`,
-      baseline: floors.map((f) => f.toFixed(1)).join(' '),
+      measured: `+${Math.max(...floors.map((f) => f.p50)).toFixed(2)}`,
+      baseline: floors.map((f) => f.p50.toFixed(1)).join(' '),
       ratio: '-',
       ok: true,
     });
@@ -177,6 +187,14 @@ describe('relay bench (issue #11 goals)', () => {
       baseline: each('p99'),
       ratio: '-',
       ok: worst.p99 <= 5,
+    });
+    rows.push({
+      what: 'bare durable relay: added p99, 5 runs (ms)',
+      goal: '(the floor)',
+      measured: `+${Math.max(...floors.map((f) => f.p99)).toFixed(2)}`,
+      baseline: floors.map((f) => f.p99.toFixed(1)).join(' '),
+      ratio: '-',
+      ok: true,
     });
     rows.push({
       what: 'added latency max, 5 runs (ms)',

@@ -8,6 +8,11 @@
 //   {posts: [{status, error?, ms}], reads: [{status, chunks: [index], latencies: [ms], ended}], mostOpen}
 // where a chunk's latency is its arrival minus the send time the upstream
 // stamped into it (upstream.mjs: a content delta is `<index>:<send time> `).
+// POST /read {url, token?, post?}: one stream read and timed the same way, for
+// the latency runs: the gateway's, the upstream's own (`post`: its body) or the
+// bare relay's. Read inside Jest, a collection or a compilation of the test
+// process (its heap full of the throughput rounds' reads) counted as the
+// gateway's latency: up to 16 ms of loop delay in a run, 75-87 ms once.
 import http from 'node:http';
 import { createParser } from 'eventsource-parser';
 
@@ -63,10 +68,45 @@ function read(base, token, turnId) {
   });
 }
 
+/** Any of the three streams: the gateway's `content` deltas, or the upstream's (and bare relay's) `chunk` frames. */
+function readOne({ url, token, post: body }) {
+  return new Promise((resolve, reject) => {
+    const out = { status: 0, chunks: [], latencies: [], ended: false };
+    const headers = { Accept: 'text/event-stream' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body) headers['Content-Type'] = 'application/json';
+    const req = http.request(url, { method: body ? 'POST' : 'GET', headers, agent }, (res) => {
+      out.status = res.statusCode;
+      const decoder = new TextDecoder();
+      const parser = createParser({
+        onEvent: (m) => {
+          const data = JSON.parse(m.data);
+          const text = m.event === 'content' ? data.delta : data.type === 'chunk' ? data.content : undefined;
+          if (text !== undefined) {
+            const colon = text.indexOf(':');
+            out.chunks.push(Number(text.slice(0, colon)));
+            out.latencies.push(now() - Number(text.slice(colon + 1)));
+          }
+          if (m.event === 'end' || data.type === 'done') out.ended = true;
+        },
+      });
+      res.on('data', (c) => parser.feed(decoder.decode(c, { stream: true })));
+      res.on('end', () => resolve(out));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
 const server = http.createServer(async (req, res) => {
   let raw = '';
   for await (const c of req) raw += c;
   try {
+    if (req.url === '/read') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(await readOne(JSON.parse(raw))));
+      return;
+    }
     const { base, message, tokens } = JSON.parse(raw);
     let open = 0;
     let mostOpen = 0;
