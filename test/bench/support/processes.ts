@@ -41,7 +41,8 @@ export async function gateway(
       ...process.env,
       ...MALLOC_ENV,
       NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
+      // No request log lines unless asked for (BENCH_GATEWAY_LOG_LEVEL=info is npm start's default).
+      LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'error',
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: dbUrl,
