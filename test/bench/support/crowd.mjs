@@ -39,62 +39,42 @@ function post(base, token, message, t0) {
   });
 }
 
-function read(base, token, turnId) {
+/**
+ * Reads one stream to its end: the gateway's (`content` deltas, `end`) or the
+ * upstream's own (unnamed `chunk` and `done` frames; `post`: its body). A
+ * broken connection resolves too, with what was read and `error`.
+ */
+function read({ url, token, post: body }) {
   return new Promise((resolve) => {
     const out = { status: 0, chunks: [], latencies: [], ended: false };
-    const req = http.request(
-      `${base}/api/paliadin/stream/${turnId}`,
-      { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}` }, agent },
-      (res) => {
-        out.status = res.statusCode;
-        const decoder = new TextDecoder();
-        const parser = createParser({
-          onEvent: (m) => {
-            if (m.event === 'end') out.ended = true;
-            if (m.event !== 'content') return;
-            const delta = JSON.parse(m.data).delta;
-            const colon = delta.indexOf(':');
-            out.chunks.push(Number(delta.slice(0, colon)));
-            out.latencies.push(now() - Number(delta.slice(colon + 1)));
-          },
-        });
-        res.on('data', (c) => parser.feed(decoder.decode(c, { stream: true })));
-        res.on('end', () => resolve(out));
-        res.on('error', (e) => resolve({ ...out, error: e.code ?? e.message }));
-      },
-    );
-    req.on('error', (e) => resolve({ ...out, error: e.code ?? e.message }));
-    req.end();
-  });
-}
-
-/** Any of the three streams: the gateway's `content` deltas, or the upstream's (and bare relay's) `chunk` frames. */
-function readOne({ url, token, post: body }) {
-  return new Promise((resolve, reject) => {
-    const out = { status: 0, chunks: [], latencies: [], ended: false };
+    const failed = (e) => resolve({ ...out, error: e.code ?? e.message });
     const headers = { Accept: 'text/event-stream' };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body) headers['Content-Type'] = 'application/json';
     const req = http.request(url, { method: body ? 'POST' : 'GET', headers, agent }, (res) => {
       out.status = res.statusCode;
       const decoder = new TextDecoder();
+      const take = (text) => {
+        const colon = text.indexOf(':');
+        out.chunks.push(Number(text.slice(0, colon)));
+        out.latencies.push(now() - Number(text.slice(colon + 1)));
+      };
       const parser = createParser({
         onEvent: (m) => {
-          const data = JSON.parse(m.data);
-          const text = m.event === 'content' ? data.delta : data.type === 'chunk' ? data.content : undefined;
-          if (text !== undefined) {
-            const colon = text.indexOf(':');
-            out.chunks.push(Number(text.slice(0, colon)));
-            out.latencies.push(now() - Number(text.slice(colon + 1)));
+          if (m.event === 'end') out.ended = true;
+          else if (m.event === 'content') take(JSON.parse(m.data).delta);
+          else if (m.event === undefined) {
+            const data = JSON.parse(m.data);
+            if (data.type === 'chunk') take(data.content);
+            else if (data.type === 'done') out.ended = true;
           }
-          if (m.event === 'end' || data.type === 'done') out.ended = true;
         },
       });
       res.on('data', (c) => parser.feed(decoder.decode(c, { stream: true })));
       res.on('end', () => resolve(out));
-      res.on('error', reject);
+      res.on('error', failed);
     });
-    req.on('error', reject);
+    req.on('error', failed);
     req.end(body ? JSON.stringify(body) : undefined);
   });
 }
@@ -104,7 +84,7 @@ const server = http.createServer(async (req, res) => {
   for await (const c of req) raw += c;
   try {
     if (req.url === '/read') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(await readOne(JSON.parse(raw))));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(await read(JSON.parse(raw))));
       return;
     }
     const { base, message, tokens } = JSON.parse(raw);
@@ -116,7 +96,7 @@ const server = http.createServer(async (req, res) => {
         const p = await post(base, token, message, t0);
         if (!p.turnId) return { post: p };
         mostOpen = Math.max(mostOpen, ++open);
-        const r = await read(base, token, p.turnId);
+        const r = await read({ url: `${base}/api/paliadin/stream/${p.turnId}`, token });
         open--;
         return { post: p, read: r };
       }),
