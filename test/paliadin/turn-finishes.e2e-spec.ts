@@ -177,6 +177,7 @@ describe('turn finishes', () => {
     const finished = new Map(rows.map((r) => [r.turn_id, r.finished]));
     expect(ids.map((id) => finished.get(id))).toEqual([true, true, true, false, true, true, true, true]);
   });
+
   it('a finish that Postgres picks as a deadlock victim is tried again, and numbers its end after what the other transaction stored', async () => {
     const id = await turn(2);
     const other = new pg.Client(own.url);
@@ -188,13 +189,11 @@ describe('turn finishes', () => {
       await other.query(`SET LOCAL deadlock_timeout = '30s'`); // the finish, not this, is the one to find the cycle
       await other.query(`INSERT INTO paliadin_turn_events (turn_id, seq, kind, data) VALUES ($1, 3, 'chunk', '{"text": "x"}')`, [id]);
       const finishing = log.finish(id, [end(id)], completion('after a deadlock'), true);
-      await waitUntil(
-        async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`)).length > 0,
-        5_000,
-        'the finish to wait on the uncommitted seq',
-      );
-      const locking = other.query(`SELECT 1 FROM paliadin_turns WHERE turn_id = $1 FOR UPDATE`, [id]);
-      await locking; // granted once the finish is rolled back as the victim
+      // Only this database's statements: other suites' finishes may be waiting in theirs.
+      const waiting = `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`;
+      await waitUntil(async () => (await db.query(waiting)).length > 0, 5_000, 'the finish to wait on the uncommitted seq');
+      // Granted once the finish is rolled back as the victim.
+      await other.query(`SELECT 1 FROM paliadin_turns WHERE turn_id = $1 FOR UPDATE`, [id]);
       await other.query('COMMIT');
       expect(await finishing).toBe(true);
     } finally {
