@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isAlive } from '../support/process.js';
+import { descendants, isAlive, killAll } from '../support/process.js';
 import { PRINTED_TOKEN, exited, logged, startApp, stopApps, waitFor } from '../support/app-process.js';
 import { readSse } from '../support/sse-client.js';
 import { waitUntil } from '../support/wait.js';
@@ -244,6 +245,34 @@ describe('start-up errors are one line naming the variable or resource, and exit
     child.kill('SIGINT');
     await exited(child);
     expect(listeningSockets(port)).toBe(0);
+  });
+});
+
+describe('npm start under a process manager', () => {
+  it('a SIGTERM to npm (what systemd, Docker or timeout send) stops the app and its Postgres, not only npm', async () => {
+    const dataDir = testTempDir('paliadin-npm-start-');
+    const port = await freePort();
+    // npm itself, as a service would run it: the one that runs this suite, or the one on PATH.
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    const child = spawn(npm[0], [...npm.slice(1), 'start', '--silent'], {
+      env: { ...process.env, DATABASE_URL: '', PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' },
+      stdio: 'ignore',
+    });
+    let below: number[] = [];
+    try {
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'npm start to serve');
+      below = descendants(child.pid!);
+      const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      expect(below).toContain(pgPid);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      // The script execs node, so npm's forwarded signal reaches the app (a shell in between died alone, leaving it serving).
+      await waitUntil(() => below.every((pid) => !isAlive(pid)), 30_000, 'the app and its Postgres to stop');
+      expect(await fetch(`http://127.0.0.1:${port}/health`).catch(() => 'refused')).toBe('refused');
+    } finally {
+      child.kill('SIGKILL');
+      killAll(below);
+    }
   });
 });
 

@@ -247,7 +247,10 @@ http {
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-    services: Record<string, { environment?: Record<string, string>; volumes?: string[]; depends_on?: unknown; ports?: string[]; image?: string }>;
+    services: Record<
+      string,
+      { environment?: Record<string, string>; volumes?: string[]; depends_on?: unknown; ports?: string[]; image?: string; command?: string }
+    >;
   };
   const template = readFileSync(TEMPLATE, 'utf8');
 
@@ -271,6 +274,9 @@ describe('docker-compose.yml', () => {
       expect(env(name)).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '3000', PALIADIN_TRUST_PROXY: '1' });
       expect(env(name).DATABASE_URL).toBe('postgres://paliadin:paliadin@postgres:5432/paliadin');
       expect(env(name).PALIADIN_JWT_SECRET).toMatch(/^\$\{PALIADIN_JWT_SECRET:\?/);
+      // docker stop's SIGTERM must reach the app: the shell execs npm, whose start script execs node
+      // (test/database/app-process.e2e-spec.ts stops `npm start` that way).
+      expect(compose.services[name].command).toMatch(/&& exec npm run -s start:prod"$/);
     }
   });
 });
