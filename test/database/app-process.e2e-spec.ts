@@ -228,12 +228,13 @@ describe('start-up errors are one line naming the variable or resource, and exit
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'the app to listen');
     expect(listeningSockets(port)).toBe(6);
     // 300 connections of their own at once: the kernel spreads them over the six, and each is answered by the app.
+    // A file the app serves, not /health: on a busy test database 300 health checks at once can time out (503).
     const answers = await Promise.all(
       Array.from(
         { length: 300 },
         () =>
           new Promise<number>((resolve, reject) => {
-            const req = http.get(`http://127.0.0.1:${port}/health`, { agent: false }, (res) => {
+            const req = http.get(`http://127.0.0.1:${port}/paliadin-assets/favicon.svg`, { agent: false }, (res) => {
               res.resume();
               res.on('end', () => resolve(res.statusCode ?? 0));
             });
@@ -241,7 +242,7 @@ describe('start-up errors are one line naming the variable or resource, and exit
           }),
       ),
     );
-    expect(answers.every((s) => s === 200)).toBe(true);
+    expect(answers.filter((s) => s !== 200)).toEqual([]);
     child.kill('SIGINT');
     await exited(child);
     expect(listeningSockets(port)).toBe(0);
