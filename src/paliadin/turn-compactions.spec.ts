@@ -86,9 +86,27 @@ describe('TurnCompactions: while a crowd streams, folding waits for a pause', ()
     const { c, folded } = setup();
     c.live(CROWD_TURNS);
     c.add('a');
-    c.stop();
+    void c.stop();
     c.add('b');
     await new Promise((r) => setTimeout(r, QUIET * 4));
     expect(folded).toEqual([]);
+  });
+
+  it('stop() resolves only once the folds already sent have ended, so the app closes no connection under one', async () => {
+    let release!: () => void;
+    const c = new TurnCompactions(
+      (turnIds) => new Promise((resolve) => (release = () => resolve(turnIds.map(() => true as const)))),
+      () => undefined,
+      QUIET,
+      MAX_WAIT,
+    );
+    c.add('a');
+    let stopped = false;
+    const stopping = c.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, QUIET));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(stopped).toBe(true);
   });
 });

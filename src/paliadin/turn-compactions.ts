@@ -22,7 +22,8 @@ const BATCH = 200;
  * Not waiting when few turns stream matters too: deferred always, the folds
  * of 20,000-event turns landed in the next turn's stream, whose worst event
  * came 90-125 ms late. What waits when the app stops is left unfolded (its
- * events are all there, in more rows).
+ * events are all there, in more rows); folds already sent are waited for, so
+ * the app's connections are not closed under them.
  */
 export class TurnCompactions {
   private readonly waiting = new Set<string>();
@@ -32,6 +33,7 @@ export class TurnCompactions {
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly batcher: CallBatcher<string, true>;
+  private readonly sent = new Set<Promise<void>>();
 
   constructor(
     fold: (turnIds: string[]) => Promise<true[]>,
@@ -51,7 +53,7 @@ export class TurnCompactions {
   add(turnId: string): void {
     if (this.stopped) return;
     if (this.waiting.size === 0 && Date.now() - this.lastCrowd >= this.quietMs) {
-      this.batcher.submit(turnId).catch((e: unknown) => this.onError(turnId, e));
+      void this.fold(turnId, this.batcher.submit(turnId));
       return;
     }
     if (this.waiting.size === 0) this.oldest = Date.now();
@@ -59,10 +61,12 @@ export class TurnCompactions {
     this.arm(this.quietMs);
   }
 
-  stop(): void {
+  /** Drops the turns still waiting; resolves once the folds already sent have ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.waiting.clear();
+    await Promise.all(this.sent);
   }
 
   private arm(ms: number): void {
@@ -88,15 +92,24 @@ export class TurnCompactions {
       void this.oneByOne(turnIds);
       return;
     }
-    this.batcher.submitAll(turnIds).forEach((folded, i) => {
-      folded.catch((e: unknown) => this.onError(turnIds[i], e));
-    });
+    this.batcher.submitAll(turnIds).forEach((folded, i) => void this.fold(turnIds[i], folded));
   }
 
   private async oneByOne(turnIds: string[]): Promise<void> {
     for (const turnId of turnIds) {
       if (this.stopped) return;
-      await this.batcher.submit(turnId).catch((e: unknown) => this.onError(turnId, e));
+      await this.fold(turnId, this.batcher.submit(turnId));
     }
+  }
+
+  /** A fold sent: its failure is reported, and stop() waits for it. */
+  private fold(turnId: string, folded: Promise<true>): Promise<void> {
+    const done = folded.then(
+      () => undefined,
+      (e: unknown) => this.onError(turnId, e),
+    );
+    this.sent.add(done);
+    void done.finally(() => this.sent.delete(done));
+    return done;
   }
 }

@@ -112,9 +112,9 @@ export class TurnEventLog implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.compactions.stop();
+    await this.compactions.stop();
   }
 
   /** After the runs' own shutdown (beforeApplicationShutdown) has stored their last events. */

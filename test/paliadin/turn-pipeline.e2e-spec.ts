@@ -11,8 +11,9 @@ describe('turn pipeline', () => {
   let p: PipelineApp;
   let db: DataSource;
   beforeAll(async () => {
+    // Synthesised thinking stays off here (QUIET_TIMINGS): at a short interval a busy machine's
+    // slow 5 ms step would slip a thinking event into the exact sequences these tests assert.
     p = await startPipelineApp({
-      PALIADIN_THINKING_INTERVAL_MS: '40',
       PALIADIN_SILENCE_TIMEOUT_MS: '250',
       PALIADIN_STREAM_DEADLINE_MS: '600',
       PALIADIN_ONESHOT_TIMEOUT_MS: '600',
@@ -146,24 +147,6 @@ describe('turn pipeline', () => {
     ]);
   });
 
-  it('synthesises thinking while the upstream is silent, tracking since_first', async () => {
-    p.backend.mode = 'oneshot';
-    p.backend.script = () => [
-      { delay: 200, event: { type: 'chunk', text: 'a' } },
-      { delay: 200, event: { type: 'done', response: 'a' } },
-    ];
-    const id = await p.ask('think@example.com');
-    const read = await p.read('think@example.com', id);
-    const thinking = read.events
-      .filter((e) => e.event === 'thinking')
-      .map((e) => e.data as { since_first: boolean; elapsed_seconds: number; upstream?: boolean });
-    expect(thinking.filter((t) => !t.since_first).length).toBeGreaterThanOrEqual(2);
-    expect(thinking.filter((t) => t.since_first).length).toBeGreaterThanOrEqual(2);
-    expect(thinking.every((t) => t.upstream === undefined && Number.isInteger(t.elapsed_seconds))).toBe(true);
-    const firstContent = read.events.findIndex((e) => e.event === 'content');
-    expect(read.events.slice(0, firstContent).every((e) => e.event !== 'thinking' || !(e.data as { since_first: boolean }).since_first)).toBe(true);
-  });
-
   it('upstream silence ends a streaming turn with upstream_silence and cancels the backend', async () => {
     p.backend.script = () => [
       { delay: 5, event: { type: 'chunk', text: 'partial' } },
@@ -277,6 +260,32 @@ describe('turn pipeline', () => {
     expect(deltas).toEqual(words);
     expect(read.events.map((e) => Number(e.id))).toEqual(Array.from({ length: 3002 }, (_, i) => i + 1));
     expect((await row(id)).response).toBe(words.join('').trimEnd());
+  });
+});
+
+describe('synthesised thinking', () => {
+  let p: PipelineApp;
+  beforeAll(async () => {
+    p = await startPipelineApp({ PALIADIN_THINKING_INTERVAL_MS: '40' });
+  });
+  afterAll(() => p.app.close());
+
+  it('synthesises thinking while the upstream is silent, tracking since_first', async () => {
+    p.backend.mode = 'oneshot';
+    p.backend.script = () => [
+      { delay: 200, event: { type: 'chunk', text: 'a' } },
+      { delay: 200, event: { type: 'done', response: 'a' } },
+    ];
+    const id = await p.ask('think@example.com');
+    const read = await p.read('think@example.com', id);
+    const thinking = read.events
+      .filter((e) => e.event === 'thinking')
+      .map((e) => e.data as { since_first: boolean; elapsed_seconds: number; upstream?: boolean });
+    expect(thinking.filter((t) => !t.since_first).length).toBeGreaterThanOrEqual(2);
+    expect(thinking.filter((t) => t.since_first).length).toBeGreaterThanOrEqual(2);
+    expect(thinking.every((t) => t.upstream === undefined && Number.isInteger(t.elapsed_seconds))).toBe(true);
+    const firstContent = read.events.findIndex((e) => e.event === 'content');
+    expect(read.events.slice(0, firstContent).every((e) => e.event !== 'thinking' || !(e.data as { since_first: boolean }).since_first)).toBe(true);
   });
 });
 
