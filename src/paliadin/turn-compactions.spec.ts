@@ -109,4 +109,20 @@ describe('TurnCompactions: while a crowd streams, folding waits for a pause', ()
     await stopping;
     expect(stopped).toBe(true);
   });
+
+  it('a fold that never ends holds stop() up for the longest stop wait only', async () => {
+    const STOP_WAIT = 60;
+    const c = new TurnCompactions(
+      () => new Promise<true[]>(() => undefined),
+      () => undefined,
+      QUIET,
+      MAX_WAIT,
+      STOP_WAIT,
+    );
+    c.add('a');
+    const t0 = Date.now();
+    await c.stop();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(STOP_WAIT - 5);
+    expect(Date.now() - t0).toBeLessThan(MAX_WAIT);
+  });
 });

@@ -6,6 +6,8 @@ export const CROWD_TURNS = 50;
 const QUIET_MS = 250;
 // ...but a turn waits no longer than this.
 const MAX_WAIT_MS = 5_000;
+// A stop waits this long at most for the folds already sent (a database that hangs must not hold it up).
+const STOP_WAIT_MS = 2_000;
 // Turns folded together go in one statement.
 const CALLS = 2;
 const BATCH = 200;
@@ -22,8 +24,8 @@ const BATCH = 200;
  * Not waiting when few turns stream matters too: deferred always, the folds
  * of 20,000-event turns landed in the next turn's stream, whose worst event
  * came 90-125 ms late. What waits when the app stops is left unfolded (its
- * events are all there, in more rows); folds already sent are waited for, so
- * the app's connections are not closed under them.
+ * events are all there, in more rows); folds already sent are waited for
+ * (STOP_WAIT_MS at most), so the app's connections are not closed under them.
  */
 export class TurnCompactions {
   private readonly waiting = new Set<string>();
@@ -40,6 +42,7 @@ export class TurnCompactions {
     private readonly onError: (turnId: string, e: unknown) => void,
     private readonly quietMs = QUIET_MS,
     private readonly maxWaitMs = MAX_WAIT_MS,
+    private readonly stopWaitMs = STOP_WAIT_MS,
   ) {
     this.batcher = new CallBatcher({ call: fold, key: (turnId) => turnId, onePerKey: true, maxCalls: CALLS, maxBatch: BATCH });
   }
@@ -61,12 +64,15 @@ export class TurnCompactions {
     this.arm(this.quietMs);
   }
 
-  /** Drops the turns still waiting; resolves once the folds already sent have ended. */
+  /** Drops the turns still waiting; resolves once the folds already sent have ended, or after STOP_WAIT_MS. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.waiting.clear();
-    await Promise.all(this.sent);
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.stopWaitMs)));
+    await Promise.race([Promise.all(this.sent), givenUp]);
+    clearTimeout(timer);
   }
 
   private arm(ms: number): void {
