@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -10,7 +10,7 @@ import { EmbeddedDatabase } from './embedded-postgres.js';
  * started in PALIADIN_DATA_DIR for the life of the app.
  */
 @Injectable()
-export class DatabaseServer implements OnApplicationShutdown {
+export class DatabaseServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Database');
   private embedded?: EmbeddedDatabase;
   private resolved?: Promise<string>;
@@ -51,6 +51,11 @@ export class DatabaseServer implements OnApplicationShutdown {
     const { url, port } = await this.embedded.start();
     this.logger.log(`embedded Postgres running on 127.0.0.1:${port} (data in ${this.embedded.pgDir})`);
     return url;
+  }
+
+  /** The app is up, its shutdown hooks in place (main.ts): they, not the embedded-postgres library's exit hook, stop the server. */
+  onApplicationBootstrap(): void {
+    this.embedded?.holdForOwnStop();
   }
 
   /** Close the pool before stopping the server under it, so no client sees a killed connection. */

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -29,7 +30,11 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export class EmbeddedDatabase {
   private cluster?: EmbeddedPostgres;
+  /** The library's own stop; `cluster.stop` itself is what the library's exit hook calls (see holdForOwnStop). */
+  private stopCluster?: () => Promise<void>;
   private stopping?: Promise<void>;
+  /** Once the app's shutdown is in charge: resolves when stop() has stopped the cluster. */
+  private ownStop?: { done: Promise<void>; resolve: () => void };
   readonly pgDir: string;
   private readonly credentialsFile: string;
 
@@ -70,6 +75,10 @@ export class EmbeddedDatabase {
       onError: (e) => this.log(`embedded postgres: ${String(e)}`),
     });
     this.cluster = cluster;
+    const stopCluster = cluster.stop.bind(cluster);
+    this.stopCluster = stopCluster;
+    // The library's exit hook (on SIGINT, SIGTERM and exit) calls this: see holdForOwnStop.
+    cluster.stop = () => (this.ownStop ? this.ownStop.done : stopCluster());
 
     // An existing cluster (PG_VERSION present) is reused; initdb only runs once.
     if (!existsSync(path.join(this.pgDir, 'PG_VERSION'))) {
@@ -88,18 +97,51 @@ export class EmbeddedDatabase {
 
   /** The running postmaster's pid, for the synchronous last-chance stop in an exit handler. */
   postmasterPid(): number | undefined {
-    return (this.cluster as unknown as { process?: { pid?: number } } | undefined)?.process?.pid;
+    return this.postmaster()?.pid;
+  }
+
+  /**
+   * From now on only stop() stops the cluster. The library stops every
+   * cluster itself when the process gets SIGINT or SIGTERM (an exit hook of
+   * its own), at once, and ends the process when that is done: a Ctrl-C shut
+   * Postgres down while the app was still storing its running turns' last
+   * events ("the database system is shutting down"), and the app was cut off
+   * in the middle of its shutdown. Its hook now waits for stop(), which the
+   * app's shutdown calls last (DatabaseServer); a crash's exit handler stops
+   * the cluster synchronously, by pid.
+   */
+  holdForOwnStop(): void {
+    if (this.ownStop) return;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.ownStop = { done, resolve };
   }
 
   /** Stops the cluster; safe to call more than once and from several exit paths. */
   stop(): Promise<void> {
     const cluster = this.cluster;
-    if (!cluster) return Promise.resolve();
-    this.stopping ??= withTimeout(cluster.stop(), STOP_TIMEOUT_MS, 'postgres stop').finally(() => {
+    if (!cluster) {
+      this.ownStop?.resolve();
+      return Promise.resolve();
+    }
+    const postmaster = this.postmaster();
+    if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) {
+      // Already gone (killed, crashed): the library's stop(), ours and the one its own exit hook runs,
+      // would wait for an exit that has been and gone; a Ctrl-C then hung until that hook gave up after 10 s.
+      // Without its process the library's stop() returns at once.
+      (cluster as unknown as { process?: ChildProcess }).process = undefined;
+    }
+    this.stopping ??= withTimeout((this.stopCluster ?? (() => cluster.stop()))(), STOP_TIMEOUT_MS, 'postgres stop').finally(() => {
       this.cluster = undefined;
       this.stopping = undefined;
+      this.ownStop?.resolve();
     });
     return this.stopping;
+  }
+
+  /** The postmaster's child process, which the library keeps but does not type. */
+  private postmaster(): ChildProcess | undefined {
+    return (this.cluster as unknown as { process?: ChildProcess } | undefined)?.process;
   }
 
   private async credentials(): Promise<Credentials> {

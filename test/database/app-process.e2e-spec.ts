@@ -8,7 +8,8 @@ import { descendants, isAlive, killAll } from '../support/process.js';
 import { PRINTED_TOKEN, exited, logged, startApp, stopApps, waitFor } from '../support/app-process.js';
 import { readSse } from '../support/sse-client.js';
 import { waitUntil } from '../support/wait.js';
-import { freePort } from '../../src/database/embedded-postgres.js';
+import pg from 'pg';
+import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
 import { testTempDir } from '../support/temp-dirs.js';
 import { userToken } from '../support/tokens.js';
 
@@ -124,6 +125,63 @@ describe('the app process', () => {
     await waitUntil(() => agents().length === 0, 5_000, 'the agent to stop with the app');
     // After a turn too (its event writer's connections open), Ctrl-C prints no warning or error.
     expect(logged(child).slice(beforeStop)).not.toMatch(/ (WARN|ERROR) /);
+  });
+});
+
+describe('Ctrl-C while a turn runs, on embedded Postgres', () => {
+  it('the turn is stored as interrupted by the app itself, then Postgres stops: no warning or error on the way down', async () => {
+    const dataDir = testTempDir('paliadin-app-');
+    const port = await freePort();
+    const child = startApp({
+      PORT: String(port),
+      PALIADIN_DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+      HOME: testTempDir('paliadin-newcomer-'),
+      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+      ANTHROPIC_API_KEY: '',
+      ANTHROPIC_BASE_URL: '',
+    });
+    const token = PRINTED_TOKEN.exec(await waitFor(child, PRINTED_TOKEN))![1];
+    const turn = await fetch(`http://127.0.0.1:${port}/api/paliadin/turn`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_message: 'Was kannst du?' }),
+    });
+    const { turn_id } = (await turn.json()) as { turn_id: string };
+    // The demo answer is streaming: meta and two words are in.
+    const first = await readSse(`http://127.0.0.1:${port}`, `/api/paliadin/stream/${turn_id}`, {
+      token,
+      dropPings: true,
+      stopAfterEvents: 3,
+      timeoutMs: 30_000,
+    });
+    expect(first.ended).toBe(false);
+
+    const beforeStop = logged(child).length;
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    // The embedded-postgres library's own exit hook used to stop Postgres at the signal, under the app's
+    // shutdown: "the database system is shutting down", and the turn was left for the next start to end.
+    expect(logged(child).slice(beforeStop)).not.toMatch(/ (WARN|ERROR) /);
+    expect(logged(child).slice(beforeStop)).toContain('embedded Postgres stopped');
+
+    const db = new EmbeddedDatabase(dataDir);
+    try {
+      const { url } = await db.start();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const row = await c.query(`SELECT error_code FROM paliadin_turns WHERE turn_id = $1`, [turn_id]);
+        expect(row.rows).toEqual([{ error_code: 'interrupted' }]);
+        const last = await c.query(`SELECT kind, data FROM paliadin_turn_events WHERE turn_id = $1 ORDER BY seq DESC LIMIT 1`, [turn_id]);
+        // Stored by the app as it stopped, not by the janitor of a later start.
+        expect(JSON.stringify(last.rows[0])).toContain('The server running this turn shut down');
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await db.stop();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { isAlive } from '../support/process.js';
 import pg from 'pg';
 import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
 import { testTempDir } from '../support/temp-dirs.js';
+import { waitUntil } from '../support/wait.js';
 
 const tmp = () => testTempDir('paliadin-embedded-');
 
@@ -70,6 +71,17 @@ describe('embedded Postgres', () => {
     const { url } = await again.start();
     expect(await query(url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     await again.stop();
+  });
+
+  it('a Postgres that already died is stopped at once (it used to wait for an exit long gone, and a Ctrl-C hung)', async () => {
+    const dir = tmp();
+    const db = cluster(dir);
+    await db.start();
+    const pid = postmasterPid(dir);
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(() => !isAlive(pid), 5_000, 'the postmaster to die');
+    // Before the fix this rejected after the stop's 15 s limit ("postgres stop did not finish").
+    await expect(db.stop()).resolves.toBeUndefined();
   });
 
   it('stops a Postgres orphaned by a killed run, then starts its own', async () => {
