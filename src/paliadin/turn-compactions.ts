@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CallBatcher } from '../database/call-batcher.js';
 
 // A flush carrying this many turns' events or more: a crowd is streaming.
@@ -69,10 +70,7 @@ export class TurnCompactions {
     this.stopped = true;
     clearTimeout(this.timer);
     this.waiting.clear();
-    let timer: NodeJS.Timeout | undefined;
-    const givenUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.stopWaitMs)));
-    await Promise.race([Promise.all(this.sent), givenUp]);
-    clearTimeout(timer);
+    await Promise.race([Promise.all(this.sent), sleep(this.stopWaitMs, undefined, { ref: false })]);
   }
 
   private arm(ms: number): void {

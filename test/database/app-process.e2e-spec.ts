@@ -16,6 +16,15 @@ import { userToken } from '../support/tokens.js';
 // A failed assertion must not leave an app (and its Postgres) running: SIGINT stops both.
 afterEach(stopApps);
 
+/** As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials. */
+const newcomer = () => ({
+  NODE_ENV: 'development',
+  HOME: testTempDir('paliadin-newcomer-'),
+  PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
+  ANTHROPIC_API_KEY: '',
+  ANTHROPIC_BASE_URL: '',
+});
+
 describe('the app process', () => {
   it('boots on embedded Postgres with no setup, prints a token, serves /health and /docs, and Ctrl-C leaves no postgres', async () => {
     const dataDir = testTempDir('paliadin-app-');
@@ -69,16 +78,7 @@ describe('the app process', () => {
   it('first run with no Anthropic credentials: the demo model answers a turn through the real Claude Code, and says so everywhere', async () => {
     const dataDir = testTempDir('paliadin-app-');
     const port = await freePort();
-    // As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials.
-    const child = startApp({
-      PORT: String(port),
-      PALIADIN_DATA_DIR: dataDir,
-      NODE_ENV: 'development',
-      HOME: testTempDir('paliadin-newcomer-'),
-      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
-      ANTHROPIC_API_KEY: '',
-      ANTHROPIC_BASE_URL: '',
-    });
+    const child = startApp({ PORT: String(port), PALIADIN_DATA_DIR: dataDir, ...newcomer() });
     const out = await waitFor(child, PRINTED_TOKEN);
     const token = PRINTED_TOKEN.exec(out)![1];
     expect(out).toMatch(/Backend: +up \(agent \S+claude \(stream-json\); 0\/8 agents live; demo model: no Anthropic credentials/);
@@ -139,11 +139,7 @@ describe.each([
       PORT: String(port),
       PALIADIN_DATA_DIR: dataDir,
       ...(external ? { DATABASE_URL: process.env.TEST_DATABASE_URL! } : {}),
-      NODE_ENV: 'development',
-      HOME: testTempDir('paliadin-newcomer-'),
-      PATH: `${path.resolve('node_modules/.bin')}:${process.env.PATH}`,
-      ANTHROPIC_API_KEY: '',
-      ANTHROPIC_BASE_URL: '',
+      ...newcomer(),
     });
     const token = PRINTED_TOKEN.exec(await waitFor(child, PRINTED_TOKEN))![1];
     const turn = await fetch(`http://127.0.0.1:${port}/api/paliadin/turn`, {
