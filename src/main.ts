@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { stopOnSignals } from './app.stop.js';
 import { devOwnerEmail, mintDevToken } from './auth/dev-token.js';
 import { PALIADIN_BACKEND, type PaliadinBackend } from './backends/backend.interface.js';
 import { AppConfig } from './config/app-config.js';
@@ -24,9 +25,9 @@ async function bootstrap(): Promise<void> {
   // Boot logs wait in a buffer until the app listens: a boot that fails prints its one line, not them.
   const app = await NestFactory.create(AppModule.register(), { bufferLogs: true, autoFlushLogs: false, abortOnError: false, forceCloseConnections: true });
   configureApp(app);
-  // SIGINT/SIGTERM close the app: open streams end, the pool closes, embedded Postgres stops.
-  app.enableShutdownHooks();
   const config = app.get(AppConfig);
+  // SIGINT/SIGTERM close the app: open streams end, the pool closes, embedded Postgres stops.
+  stopOnSignals(app, config.env.PALIADIN_SHUTDOWN_TIMEOUT_MS);
   try {
     const { HOST: host, PALIADIN_LISTEN_BACKLOG: backlog, PALIADIN_ACCEPT_SOCKETS: wanted } = config.env;
     const sockets = wanted > 1 && !sharesPorts() ? 1 : wanted;

@@ -492,6 +492,13 @@ export class Env {
   @Min(1)
   PALIADIN_DB_RETRY_MS = 30_000;
 
+  // How long a graceful stop (SIGINT, SIGTERM) may take before the process exits without
+  // waiting for the rest; a second signal exits at once.
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PALIADIN_SHUTDOWN_TIMEOUT_MS = 30_000;
+
   // Turns finished longer ago than this keep only meta, the answer as one content event, and
   // their last terminal event. 0 keeps every event for ever.
   @Type(() => Number)

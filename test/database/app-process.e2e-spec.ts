@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { descendants, isAlive, killAll } from '../support/process.js';
 import { PRINTED_TOKEN, exited, logged, startApp, stopApps, waitFor } from '../support/app-process.js';
 import { readSse } from '../support/sse-client.js';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { EmbeddedDatabase, freePort } from '../../src/database/embedded-postgres.js';
 import { testTempDir } from '../support/temp-dirs.js';
 import { userToken } from '../support/tokens.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 // A failed assertion must not leave an app (and its Postgres) running: SIGINT stops both.
 afterEach(stopApps);
@@ -187,6 +188,70 @@ describe.each([
   });
 });
 
+describe('a graceful stop that does not end', () => {
+  // A webhook receiver that takes the attempt and never answers holds the stop for PALIADIN_WEBHOOK_TIMEOUT_MS.
+  const receiver = new WebhookReceiver();
+  beforeAll(async () => {
+    receiver.answer = () => ({ hang: true });
+    await receiver.start();
+  });
+  afterAll(() => receiver.stop());
+
+  /** An app on embedded Postgres whose stop hangs on a webhook attempt in flight; its Postgres's pid. */
+  const hangingStop = async (env: Record<string, string>) => {
+    const dataDir = testTempDir('paliadin-app-');
+    const port = await freePort();
+    const child = startApp({
+      PORT: String(port),
+      PALIADIN_DATA_DIR: dataDir,
+      PALIADIN_BACKEND: 'disabled',
+      NODE_ENV: 'development',
+      PALIADIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+      PALIADIN_WEBHOOK_TIMEOUT_MS: '600000',
+      PALIADIN_WEBHOOK_POLL_MS: '50',
+      ...env,
+    });
+    const token = PRINTED_TOKEN.exec(await waitFor(child, PRINTED_TOKEN))![1];
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const hookPath = `/hang-${port}`;
+    const hook = await fetch(`http://127.0.0.1:${port}/api/webhooks`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ url: receiver.url(hookPath), events: ['turn.completed'] }),
+    });
+    const { id } = (await hook.json()) as { id: string };
+    expect((await fetch(`http://127.0.0.1:${port}/api/webhooks/${id}/test`, { method: 'POST', headers: auth })).status).toBe(202);
+    await waitUntil(() => receiver.for(hookPath).length === 1, 10_000, 'the attempt to reach the receiver');
+    const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return { child, pgPid };
+  };
+  const exit = (child: ChildProcess) =>
+    new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+
+  it('a second Ctrl-C exits at once with 130, and the embedded Postgres is stopped all the same', async () => {
+    const { child, pgPid } = await hangingStop({ PALIADIN_SHUTDOWN_TIMEOUT_MS: '600000' });
+    const ended = exit(child);
+    child.kill('SIGINT');
+    // The first one is being acted on (and says how to cut it short) before the second is sent.
+    await waitFor(child, /\[Shutdown\] SIGINT: stopping .*; SIGINT again, a second from now, exits at once/);
+    // Past the second in which a repeat is taken for the same Ctrl-C told twice (npm start's forwarded copy).
+    await new Promise((r) => setTimeout(r, 1_100));
+    child.kill('SIGINT');
+    expect(await ended).toEqual({ code: 130, signal: null });
+    expect(logged(child)).toContain('paliadin: a second SIGINT: exiting without waiting for the graceful stop to end');
+    await waitUntil(() => !isAlive(pgPid), 10_000, 'the embedded Postgres to stop');
+  });
+
+  it('PALIADIN_SHUTDOWN_TIMEOUT_MS cuts it: the process says so and exits with 1, the embedded Postgres stopped', async () => {
+    const { child, pgPid } = await hangingStop({ PALIADIN_SHUTDOWN_TIMEOUT_MS: '500' });
+    const ended = exit(child);
+    child.kill('SIGTERM');
+    expect(await ended).toEqual({ code: 1, signal: null });
+    expect(logged(child)).toContain('paliadin: the graceful stop took longer than PALIADIN_SHUTDOWN_TIMEOUT_MS (500 ms): exiting without waiting for it');
+    await waitUntil(() => !isAlive(pgPid), 10_000, 'the embedded Postgres to stop');
+  });
+});
+
 describe('the app process in production', () => {
   it('logs structured JSON with credentials redacted; with no Anthropic credentials /health says the local backend is down and why', async () => {
     const port = await freePort();
@@ -330,6 +395,39 @@ describe('npm start under a process manager', () => {
       // The script execs node, so npm's forwarded signal reaches the app (a shell in between died alone, leaving it serving).
       await waitUntil(() => below.every((pid) => !isAlive(pid)), 30_000, 'the app and its Postgres to stop');
       expect(await fetch(`http://127.0.0.1:${port}/health`).catch(() => 'refused')).toBe('refused');
+    } finally {
+      child.kill('SIGKILL');
+      killAll(below);
+    }
+  });
+});
+
+describe('npm start at a terminal', () => {
+  it('Ctrl-C reaches npm and the app (one process group) and npm forwards its copy: taken as one Ctrl-C, the graceful stop runs to its end', async () => {
+    const dataDir = testTempDir('paliadin-npm-start-');
+    const port = await freePort();
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    // A process group of its own, as a shell gives a foreground job: the group's signal is what Ctrl-C sends.
+    const child = spawn(npm[0], [...npm.slice(1), 'start', '--silent'], {
+      env: { ...process.env, DATABASE_URL: '', PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const ended = new Promise((r) => child.once('exit', r));
+    let below: number[] = [];
+    try {
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'npm start to serve');
+      below = descendants(child.pid!);
+      process.kill(-child.pid!, 'SIGINT');
+      await ended;
+      expect(out).toMatch(/\[Shutdown\] SIGINT: stopping/);
+      // Without telling the echo from a second Ctrl-C, the forwarded copy cut the stop short here (exit 130).
+      expect(out).not.toContain('a second SIGINT');
+      expect(out).toContain('embedded Postgres stopped');
+      await waitUntil(() => below.every((pid) => !isAlive(pid)), 30_000, 'the app and its Postgres to stop');
     } finally {
       child.kill('SIGKILL');
       killAll(below);
