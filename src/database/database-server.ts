@@ -47,7 +47,6 @@ export class DatabaseServer implements OnApplicationBootstrap, OnApplicationShut
   private async resolve(): Promise<string> {
     if (this.config.env.DATABASE_URL) return this.config.env.DATABASE_URL;
     this.embedded = new EmbeddedDatabase(this.config.dataDir, (line) => this.logger.debug(line));
-    registerExitStop(this.embedded);
     const { url, port } = await this.embedded.start();
     this.logger.log(`embedded Postgres running on 127.0.0.1:${port} (data in ${this.embedded.pgDir})`);
     return url;
@@ -79,22 +78,4 @@ function hostOf(url: string): string {
   } catch {
     return 'an unparsable URL';
   }
-}
-
-/**
- * Nest's shutdown hooks cover SIGINT/SIGTERM; this also covers a crash or an
- * exit that skips app.close(). SIGKILL cannot be caught: the next start finds
- * the orphan and stops it (EmbeddedDatabase.clearStalePostmaster).
- */
-function registerExitStop(db: EmbeddedDatabase): void {
-  process.once('exit', () => {
-    const pid = db.postmasterPid();
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGINT');
-      } catch {
-        // already gone
-      }
-    }
-  });
 }

