@@ -77,11 +77,6 @@ export class EmbeddedDatabase {
       await withTimeout(cluster.initialise(), START_TIMEOUT_MS, 'initdb');
     }
     this.server = await withTimeout(this.startPostmaster(port, isRoot), START_TIMEOUT_MS, 'postgres start');
-    // A crash or an exit that skips stop(): SIGKILL alone cannot be caught, and the next start stops that orphan.
-    const server = this.server;
-    process.once('exit', () => {
-      if (server.exitCode === null && server.signalCode === null) server.kill('SIGINT');
-    });
     await this.ensureDatabase(port, password);
     return { port, url: connectionUrl(password, port) };
   }
@@ -102,6 +97,11 @@ export class EmbeddedDatabase {
       // English, for the line that says it is ready.
       env: { ...process.env, LC_MESSAGES: 'C' },
     });
+    // A crash, a start that timed out, or an exit that skips stop(): stopped all the same (only a SIGKILL cannot
+    // be caught, and the next start stops that orphan).
+    const stopOnExit = () => child.kill('SIGINT');
+    process.once('exit', stopOnExit);
+    child.once('exit', () => process.off('exit', stopOnExit));
     return new Promise((resolve, reject) => {
       let tail = '';
       // Postgres logs to stderr for as long as it runs: read it all (a full pipe would stop it).
@@ -119,11 +119,6 @@ export class EmbeddedDatabase {
     });
   }
 
-  /** The running postmaster's pid, for the synchronous last-chance stop in an exit handler. */
-  postmasterPid(): number | undefined {
-    return this.server?.pid;
-  }
-
   /**
    * From now on the app's own shutdown stops the cluster, last (DatabaseServer).
    * On import the library registers an exit hook of its own (async-exit-hook):
@@ -131,7 +126,7 @@ export class EmbeddedDatabase {
    * process. A Ctrl-C so shut Postgres down while the app was still storing
    * its running turns' last events ("the database system is shutting down"),
    * and cut the app's shutdown short. Its listeners are removed (on a crash,
-   * the exit handler start() registers stops the cluster, by pid).
+   * the exit handler of startPostmaster stops the cluster).
    */
   static leaveStopToApp(): void {
     void loadLibrary().then(({ exitHooks }) => exitHooks.forEach(([event, listener]) => process.off(event, listener)));
