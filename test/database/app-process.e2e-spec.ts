@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -374,19 +374,27 @@ describe('start-up errors are one line naming the variable or resource, and exit
   });
 });
 
+/** `npm start` on embedded Postgres, the backend off, by npm itself: the one that runs this suite, or the one on PATH. */
+async function npmStart(options: SpawnOptions): Promise<{ child: ChildProcess; dataDir: string; port: number }> {
+  const dataDir = testTempDir('paliadin-npm-start-');
+  const port = await freePort();
+  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+  const child = spawn(npm[0], [...npm.slice(1), 'start', '--silent'], {
+    env: { ...process.env, DATABASE_URL: '', PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' },
+    ...options,
+  });
+  return { child, dataDir, port };
+}
+
+const servedOn = (port: number) =>
+  waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'npm start to serve');
+
 describe('npm start under a process manager', () => {
   it('a SIGTERM to npm (what systemd, Docker or timeout send) stops the app and its Postgres, not only npm', async () => {
-    const dataDir = testTempDir('paliadin-npm-start-');
-    const port = await freePort();
-    // npm itself, as a service would run it: the one that runs this suite, or the one on PATH.
-    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-    const child = spawn(npm[0], [...npm.slice(1), 'start', '--silent'], {
-      env: { ...process.env, DATABASE_URL: '', PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' },
-      stdio: 'ignore',
-    });
+    const { child, dataDir, port } = await npmStart({ stdio: 'ignore' });
     let below: number[] = [];
     try {
-      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'npm start to serve');
+      await servedOn(port);
       below = descendants(child.pid!);
       const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       expect(below).toContain(pgPid);
@@ -404,22 +412,15 @@ describe('npm start under a process manager', () => {
 
 describe('npm start at a terminal', () => {
   it('Ctrl-C reaches npm and the app (one process group), not Postgres, and npm forwards its copy: taken as one Ctrl-C, the graceful stop runs to its end', async () => {
-    const dataDir = testTempDir('paliadin-npm-start-');
-    const port = await freePort();
-    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
     // A process group of its own, as a shell gives a foreground job: the group's signal is what Ctrl-C sends.
-    const child = spawn(npm[0], [...npm.slice(1), 'start', '--silent'], {
-      env: { ...process.env, DATABASE_URL: '', PORT: String(port), PALIADIN_DATA_DIR: dataDir, PALIADIN_BACKEND: 'disabled', NODE_ENV: 'development' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const { child, dataDir, port } = await npmStart({ stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const ended = new Promise((r) => child.once('exit', r));
     let below: number[] = [];
     try {
-      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000, 'npm start to serve');
+      await servedOn(port);
       below = descendants(child.pid!);
       const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       // Postgres has a process group of its own, out of the terminal's reach (field 3 of its stat is its group).
