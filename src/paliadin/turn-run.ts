@@ -170,6 +170,9 @@ export class TurnRun {
       throw new Error('another instance runs this turn now');
     }
     this.handedOver = true;
+    // The agent has the turn from now, so its silence counts from here: what came before (an agent
+    // starting, the hand-over's own write on a busy database) was not the agent being silent.
+    this.lastHeardMs = Date.now();
   }
 
   /** Stops the backend's work and ends the turn with `cancelled`. */

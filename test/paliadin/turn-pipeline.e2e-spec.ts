@@ -11,13 +11,10 @@ describe('turn pipeline', () => {
   let p: PipelineApp;
   let db: DataSource;
   beforeAll(async () => {
-    // Synthesised thinking stays off here (QUIET_TIMINGS): at a short interval a busy machine's
-    // slow 5 ms step would slip a thinking event into the exact sequences these tests assert.
-    p = await startPipelineApp({
-      PALIADIN_SILENCE_TIMEOUT_MS: '250',
-      PALIADIN_STREAM_DEADLINE_MS: '600',
-      PALIADIN_ONESHOT_TIMEOUT_MS: '600',
-    });
+    // Synthesised thinking and the turn's limits stay off here (QUIET_TIMINGS): at short values a
+    // busy machine's slow step would slip a thinking event into the exact sequences these tests
+    // assert, or end a turn that is only slow (the limits have their own describe below).
+    p = await startPipelineApp();
     db = p.app.get(DataSource);
   });
   afterAll(() => p.app.close());
@@ -147,36 +144,6 @@ describe('turn pipeline', () => {
     ]);
   });
 
-  it('upstream silence ends a streaming turn with upstream_silence and cancels the backend', async () => {
-    p.backend.script = () => [
-      { delay: 5, event: { type: 'chunk', text: 'partial' } },
-      { delay: 100_000, event: { type: 'done', response: 'never' } },
-    ];
-    const id = await p.ask('silent@example.com');
-    const read = await p.read('silent@example.com', id);
-    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_silence' } });
-    expect(p.backend.cancelled.has(id)).toBe(true);
-    expect((await row(id)).error_code).toBe('upstream_silence');
-  });
-
-  it('the streaming deadline ends a turn that keeps heartbeating with timeout', async () => {
-    p.backend.script = () => heartbeatsForever(30);
-    const id = await p.ask('deadline@example.com');
-    const read = await p.read('deadline@example.com', id);
-    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'timeout' } });
-    expect(p.backend.cancelled.has(id)).toBe(true);
-    expect((await row(id)).error_code).toBe('timeout');
-  });
-
-  it('the one-shot ceiling ends a one-shot turn with timeout', async () => {
-    p.backend.mode = 'oneshot';
-    p.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'late' } }];
-    const id = await p.ask('ceiling@example.com');
-    const read = await p.read('ceiling@example.com', id);
-    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'timeout' } });
-    expect(p.backend.cancelled.has(id)).toBe(true);
-  });
-
   it('cancel stops the backend, stores cancelled, emits error cancelled; again or after the end it is a no-op', async () => {
     p.backend.mode = 'oneshot';
     p.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'never' } }];
@@ -260,6 +227,73 @@ describe('turn pipeline', () => {
     expect(deltas).toEqual(words);
     expect(read.events.map((e) => Number(e.id))).toEqual(Array.from({ length: 3002 }, (_, i) => i + 1));
     expect((await row(id)).response).toBe(words.join('').trimEnd());
+  });
+});
+
+describe("a turn's limits", () => {
+  let p: PipelineApp;
+  let db: DataSource;
+  beforeAll(async () => {
+    // The deadline is well past the silence, so a slow timer cannot end the silence test by it.
+    p = await startPipelineApp({
+      PALIADIN_SILENCE_TIMEOUT_MS: '400',
+      PALIADIN_STREAM_DEADLINE_MS: '1500',
+      PALIADIN_ONESHOT_TIMEOUT_MS: '600',
+    });
+    db = p.app.get(DataSource);
+  });
+  afterAll(() => p.app.close());
+  afterEach(() => {
+    p.backend.mode = 'streaming';
+    p.backend.handOverDelayMs = 0;
+  });
+  const row = async (id: string) => (await db.query(`SELECT * FROM paliadin_turns WHERE turn_id = $1`, [id]))[0];
+
+  it('upstream silence ends a streaming turn with upstream_silence and cancels the backend', async () => {
+    p.backend.script = () => [
+      { delay: 5, event: { type: 'chunk', text: 'partial' } },
+      { delay: 100_000, event: { type: 'done', response: 'never' } },
+    ];
+    const id = await p.ask('silent@example.com');
+    const read = await p.read('silent@example.com', id);
+    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_silence' } });
+    expect(p.backend.cancelled.has(id)).toBe(true);
+    expect((await row(id)).error_code).toBe('upstream_silence');
+  });
+
+  it('the streaming deadline ends a turn that keeps heartbeating with timeout', async () => {
+    p.backend.script = () => heartbeatsForever(30);
+    const id = await p.ask('deadline@example.com');
+    const read = await p.read('deadline@example.com', id);
+    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'timeout' } });
+    expect(p.backend.cancelled.has(id)).toBe(true);
+    expect((await row(id)).error_code).toBe('timeout');
+  });
+
+  it('the one-shot ceiling ends a one-shot turn with timeout', async () => {
+    p.backend.mode = 'oneshot';
+    p.backend.script = () => [{ delay: 100_000, event: { type: 'done', response: 'late' } }];
+    const id = await p.ask('ceiling@example.com');
+    const read = await p.read('ceiling@example.com', id);
+    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'timeout' } });
+    expect(p.backend.cancelled.has(id)).toBe(true);
+  });
+
+  it('the silence counts from the hand-over: an agent slow to take the turn is not silent', async () => {
+    p.backend.handOverDelayMs = 350;
+    p.backend.script = () => [{ delay: 100, event: { type: 'done', response: 'took a while' } }];
+    const id = await p.ask('slow-start@example.com');
+    const read = await p.read('slow-start@example.com', id);
+    expect(read.events.at(-1)).toMatchObject({ event: 'end' });
+    expect((await row(id)).response).toBe('took a while');
+  });
+
+  it('a turn never handed over still ends by the silence', async () => {
+    p.backend.handOverDelayMs = 100_000;
+    const id = await p.ask('never-out@example.com');
+    const read = await p.read('never-out@example.com', id);
+    expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_silence' } });
+    expect(p.backend.cancelled.has(id)).toBe(true);
   });
 });
 

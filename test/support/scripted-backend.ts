@@ -27,6 +27,8 @@ export class ScriptedBackend implements PaliadinBackend {
   readonly resets: string[] = [];
   healthState: BackendHealth = { status: 'up' };
   resetFails = false;
+  /** How long a turn takes to reach its hand-over, like an agent that is still starting. */
+  handOverDelayMs = 0;
   /** Answers that "arrive" after their turn ended, by turn id: what the janitor and /recover find. */
   readonly late = new Map<string, string>();
   readonly lateAnswers: LateAnswers = {
@@ -74,8 +76,12 @@ export class ScriptedBackend implements PaliadinBackend {
         }, step.delay ?? 0);
       };
       // Like a real backend, it records that the turn goes out before anything comes back.
-      void handOver(req).then((ok) => ok && next(0));
+      const goOut = () => void handOver(req).then((ok) => ok && next(0));
+      let start: NodeJS.Timeout | undefined;
+      if (this.handOverDelayMs > 0) start = setTimeout(goOut, this.handOverDelayMs);
+      else goOut();
       return () => {
+        clearTimeout(start);
         clearTimeout(timer);
         if (!over) this.cancelled.add(req.turnId);
       };

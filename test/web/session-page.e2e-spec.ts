@@ -49,6 +49,8 @@ describe('the session page with the pty driver: the live terminal', () => {
     // xterm.js renders rows into the page; the first screen shows the agent's UI.
     await page.waitForFunction(() => (document.getElementById('terminal')?.dataset.screen ?? '').includes('erste Frage'), undefined, { timeout: 20_000 });
     await expect(page.locator('#terminal .xterm-screen').isVisible()).resolves.toBe(true);
+    // The events come on a stream of their own (a replay from Postgres), which may follow the screen's.
+    await page.locator('#events li.turn').first().waitFor({ timeout: 20_000 });
     await expect(page.locator('#events li.turn').count()).resolves.toBe(1);
 
     // A turn while the page watches: its message appears on the terminal, its block in the events.
@@ -89,6 +91,8 @@ describe('the session page with the stream-json driver: the events as they strea
     const sid = await defaultSession(t, email);
     const page = await openSessionPage(browser, `${t.url}/admin/paliadin/sessions/${sid}`, email);
     await page.locator('#events li.turn.done').waitFor({ timeout: 20_000 });
+    // The note comes from the screen's own request (its 409), which may follow the events' stream.
+    await page.locator('#terminal-panel.no-terminal').waitFor({ timeout: 20_000 });
     await expect(page.locator('#terminal-note').innerText()).resolves.toMatch(/runs without a terminal/);
     await expect(page.locator('#terminal').isHidden()).resolves.toBe(true);
 
