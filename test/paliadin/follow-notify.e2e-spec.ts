@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { EVENTS_CHANNEL } from '../../src/paliadin/turn-event-log.js';
+import { EVENTS_CHANNEL, INTEREST_CHANNEL } from '../../src/paliadin/turn-event-log.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 import { kinds, startPipelineApp, type PipelineApp } from '../support/pipeline-app.js';
 import type { SseEvent } from '../support/sse-client.js';
@@ -23,6 +23,8 @@ describe('NOTIFY only for turns followed from another instance', () => {
   let admin: pg.Client;
   const notified: string[] = [];
   const notificationsOf = (turnId: string) => notified.filter((p) => p.includes(turnId)).length;
+  /** Turn ids a reader said it follows (INTEREST_CHANNEL), as Postgres delivered them to the writer too. */
+  const interest: string[] = [];
 
   beforeAll(async () => {
     db = await isolatedDatabase();
@@ -30,8 +32,9 @@ describe('NOTIFY only for turns followed from another instance', () => {
     b = await startPipelineApp({ DATABASE_URL: db.url });
     listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
-    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    listener.on('notification', (n) => (n.channel === INTEREST_CHANNEL ? interest : notified).push(n.payload ?? ''));
     await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await listener.query(`LISTEN ${INTEREST_CHANNEL}`);
     admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
   });
@@ -56,10 +59,14 @@ describe('NOTIFY only for turns followed from another instance', () => {
   });
 
   it('a reader on the other instance gets every event live: the writer NOTIFYs once it follows', async () => {
-    a.backend.script = () => [
+    a.backend.script = (req) => [
       { delay: 20, event: { type: 'chunk', text: 'before ' } },
-      // The reader on B arrives during this pause.
-      { delay: 300, event: { type: 'chunk', text: 'after ' } },
+      // The reader on B arrives during this pause, which lasts until its interest reached the writer.
+      {
+        after: waitUntil(() => Promise.resolve(interest.includes(req.turnId)), 10_000, "the reader's interest"),
+        delay: 50,
+        event: { type: 'chunk', text: 'after ' },
+      },
       { delay: 20, event: { type: 'chunk', text: 'and more' } },
       { event: { type: 'done', response: '' } },
     ];

@@ -28,6 +28,12 @@ describe('turn finishes', () => {
   beforeAll(async () => {
     // A database of its own: the turns put in directly have no run, and no other test's janitor may take them over.
     own = await isolatedDatabase();
+    // Postgres looks for a deadlock once, this long after a statement starts waiting: long enough here that the
+    // deadlock test's other transaction has closed the cycle by then, however busy the machine.
+    const setup = new pg.Client(own.url);
+    await setup.connect();
+    await setup.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET deadlock_timeout = %L', current_database(), '3s'); END $$`);
+    await setup.end();
     p = await startPipelineApp({ DATABASE_URL: own.url, PALIADIN_JANITOR_INTERVAL_MS: '1000000' });
     db = p.app.get(DataSource);
     log = p.app.get(TurnEventLog);

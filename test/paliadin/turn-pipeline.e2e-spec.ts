@@ -306,9 +306,10 @@ describe('synthesised thinking', () => {
 
   it('synthesises thinking while the upstream is silent, tracking since_first', async () => {
     p.backend.mode = 'oneshot';
+    // 600 ms silences at a 40 ms interval: room for many more than the two each asserts, on a busy machine too.
     p.backend.script = () => [
-      { delay: 200, event: { type: 'chunk', text: 'a' } },
-      { delay: 200, event: { type: 'done', response: 'a' } },
+      { delay: 600, event: { type: 'chunk', text: 'a' } },
+      { delay: 600, event: { type: 'done', response: 'a' } },
     ];
     const id = await p.ask('think@example.com');
     const read = await p.read('think@example.com', id);
@@ -331,7 +332,8 @@ describe('pings', () => {
   afterAll(() => p.app.close());
 
   it('pings every interval with no id, and never stores them', async () => {
-    p.backend.script = () => [{ delay: 200, event: { type: 'done', response: 'ok' } }];
+    // The stream opens after the POST's answer: 600 ms leave room for many 30 ms pings after that.
+    p.backend.script = () => [{ delay: 600, event: { type: 'done', response: 'ok' } }];
     const id = await p.ask('ping@example.com');
     const read = await p.read('ping@example.com', id);
     const pings = read.events.filter((e) => e.event === 'ping');

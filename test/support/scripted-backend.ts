@@ -10,8 +10,8 @@ import {
   type UnansweredTurn,
 } from '../../src/backends/backend.interface.js';
 
-/** One step of a timeline: wait `delay` ms, then emit, complete, or throw. */
-export type Step = { delay?: number } & ({ event: BackendEvent } | { complete: true } | { throw: string } | { burst: string[] });
+/** One step of a timeline: wait for `after` (when given), then `delay` ms, then emit, complete, or throw. */
+export type Step = { delay?: number; after?: Promise<unknown> } & ({ event: BackendEvent } | { complete: true } | { throw: string } | { burst: string[] });
 
 /**
  * The test driver of the turn pipeline: a real PaliadinBackend that replays
@@ -46,9 +46,17 @@ export class ScriptedBackend implements PaliadinBackend {
       const steps = this.script(req);
       let timer: NodeJS.Timeout | undefined;
       let over = false;
-      const next = (i: number) => {
-        if (i >= steps.length) return;
+      let stopped = false;
+      const next = (i: number, waited = false) => {
+        if (i >= steps.length || stopped) return;
         const step = steps[i];
+        if (step.after && !waited) {
+          void step.after.then(
+            () => next(i, true),
+            () => next(i, true),
+          );
+          return;
+        }
         timer = setTimeout(() => {
           if ('throw' in step) {
             over = true;
@@ -81,6 +89,7 @@ export class ScriptedBackend implements PaliadinBackend {
       if (this.handOverDelayMs > 0) start = setTimeout(goOut, this.handOverDelayMs);
       else goOut();
       return () => {
+        stopped = true;
         clearTimeout(start);
         clearTimeout(timer);
         if (!over) this.cancelled.add(req.turnId);

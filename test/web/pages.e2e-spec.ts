@@ -75,7 +75,8 @@ describe('the chat page and the dashboard in a real browser', () => {
   const answerOf = (n: number) => page.locator('article.assistant').nth(n);
 
   it('sign in, ask, see the thinking pulse and then the answer as markdown with chips', async () => {
-    p.backend.script = () => streamed(1200, 60);
+    // Seconds of silence: the page's stream must open, and see a thinking event, before the first chunk.
+    p.backend.script = () => streamed(2500, 60);
     await chat();
     await ask('Wem gehört Fall 42?');
     const pulse = answerOf(0).locator('.pulse');
@@ -295,7 +296,7 @@ describe('the chat page and the dashboard in a real browser', () => {
   });
 
   it('an empty chat says what to do; right after Send the answer shows dots, never an empty bubble; no request of the page fails (favicon included)', async () => {
-    p.backend.script = () => streamed(1500, 60);
+    p.backend.script = () => streamed(2500, 60);
     page = await (await browser.newContext({ locale: 'en-US' })).newPage();
     const failed: string[] = [];
     page.on('response', (r) => {

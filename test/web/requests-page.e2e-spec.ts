@@ -11,9 +11,10 @@ import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
 import { agentSessionName } from '../../src/contract/agent-session.js';
 import { waitUntil } from '../support/wait.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
 
-// An owner of this suite's own: the suites share one database, and another one's turns or reset of
-// owner@example.com's default session must not meet these.
+// An owner of this suite's own, on a database of its own: the dashboard's open-requests card counts
+// every user's, and the suites that run alongside leave requests open on the shared database.
 const OWNER_EMAIL = 'requests-owner@example.com';
 
 const answers: MarkedAnswers = new Map();
@@ -25,8 +26,10 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
   let browser: Browser;
   /** The owner's default session's workspace: where the agent writes. */
   let ws: string;
+  let db: { url: string; drop: () => Promise<void> };
 
   beforeAll(async () => {
+    db = await isolatedDatabase();
     agent = await startStreamJsonAgent(byMarker(answers));
     ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(OWNER_EMAIL)));
     answers.set('Schreib', (req) => {
@@ -41,6 +44,7 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
     });
     t = await startBackendApp({
       ...agent.env,
+      DATABASE_URL: db.url,
       PALIADIN_OWNER_EMAILS: OWNER_EMAIL,
       PALIADIN_AGENT_ASK: 'Write',
       PALIADIN_AGENT_TOOLS: 'Read,Glob,Grep,Edit,Write,AskUserQuestion',
@@ -52,6 +56,7 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
     await browser?.close();
     await t?.app.close();
     await agent?.stop();
+    await db?.drop();
   });
 
   async function chat(width: number): Promise<Page> {

@@ -7,11 +7,13 @@ import { postTurn, startInstance, stopApps } from '../../support/app-process.js'
 import { conversationOf, startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../../support/claude-agent.js';
 import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
+import { SHARED_HEARTBEAT_MS } from '../../support/test-app.js';
 import { waitUntil } from '../../support/wait.js';
 
 const NEVER = new Promise<void>(() => undefined);
-// Both instances say they are alive this often, and take a turn over after missing a few.
-const HEARTBEAT = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200' };
+// Both instances say they are alive this often, and take a turn over after missing three: at the
+// suites' shared beat, not shorter, so that B busy starting Claude Code is not taken for dead before it is killed.
+const HEARTBEAT = { PALIADIN_RUNNER_HEARTBEAT_MS: SHARED_HEARTBEAT_MS, PALIADIN_THINKING_INTERVAL_MS: '200' };
 const JANITOR = { ...HEARTBEAT, PALIADIN_JANITOR_INTERVAL_MS: '100', PALIADIN_QUEUE_POLL_MS: '50' };
 
 /**

@@ -52,7 +52,8 @@ describe('local backend: an agent that cannot start', () => {
   });
 
   it('a command that exits at once: tmux_unavailable with its exit code', async () => {
-    const r = await failWith({ PALIADIN_AGENT_COMMAND: 'false' });
+    // A start timeout it cannot reach: the exit, however late a busy machine reports it, is what fails the turn.
+    const r = await failWith({ PALIADIN_AGENT_COMMAND: 'false', PALIADIN_AGENT_START_TIMEOUT_MS: '10000' });
     expect(r.error.data).toMatchObject({ code: 'tmux_unavailable' });
     expect((r.error.data as { message: string }).message).toMatch(/exited \(code 1\) before showing its prompt/);
   });

@@ -7,10 +7,12 @@ import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../su
 import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { shimEnvFor, startSshd, type SshdFixture } from '../../support/sshd.js';
+import { SHARED_HEARTBEAT_MS } from '../../support/test-app.js';
 import { waitUntil } from '../../support/wait.js';
 
-// Both instances say they are alive this often; the ssh round trip's bound is for a machine busy with the whole suite.
-const INSTANCE = { PALIADIN_RUNNER_HEARTBEAT_MS: '200', PALIADIN_THINKING_INTERVAL_MS: '200', PALIADIN_HEALTH_TIMEOUT_MS: '15000' };
+// Both instances say they are alive this often (the suites' shared beat: a busy B must not be taken for dead before
+// it is killed); the ssh round trip's bound is for a machine busy with the whole suite.
+const INSTANCE = { PALIADIN_RUNNER_HEARTBEAT_MS: SHARED_HEARTBEAT_MS, PALIADIN_THINKING_INTERVAL_MS: '200', PALIADIN_HEALTH_TIMEOUT_MS: '15000' };
 
 /** The main-loop model requests whose newest user message carries the turn's envelope (their text, to show). */
 const promptsOf = (agent: ClaudeAgentFixture, turnId: string) =>
