@@ -7,6 +7,9 @@ const ANSWER =
   'Hallo! Siehe [Fall 42](paliad:case/42) und [Akte 7](paliad:file/7).\n' +
   '<!-- paliadin-meta {"used_tools":["search_cases"],"rows_seen":[42,"7","x"],"classifier_tag":"lookup"} -->';
 
+/** The turn's row as stored. */
+const turnRow = async (db: DataSource, id: string) => (await db.query(`SELECT * FROM paliadin_turns WHERE turn_id = $1`, [id]))[0];
+
 describe('turn pipeline', () => {
   let p: PipelineApp;
   let db: DataSource;
@@ -21,7 +24,7 @@ describe('turn pipeline', () => {
   afterEach(() => {
     p.backend.mode = 'streaming';
   });
-  const row = async (id: string) => (await db.query(`SELECT * FROM paliadin_turns WHERE turn_id = $1`, [id]))[0];
+  const row = (id: string) => turnRow(db, id);
 
   it('one-shot success: meta, content {text}, end with the trailer parsed; the row is completed', async () => {
     p.backend.mode = 'oneshot';
@@ -247,7 +250,7 @@ describe("a turn's limits", () => {
     p.backend.mode = 'streaming';
     p.backend.handOverDelayMs = 0;
   });
-  const row = async (id: string) => (await db.query(`SELECT * FROM paliadin_turns WHERE turn_id = $1`, [id]))[0];
+  const row = (id: string) => turnRow(db, id);
 
   it('upstream silence ends a streaming turn with upstream_silence and cancels the backend', async () => {
     p.backend.script = () => [
