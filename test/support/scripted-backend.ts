@@ -46,9 +46,9 @@ export class ScriptedBackend implements PaliadinBackend {
       const steps = this.script(req);
       let timer: NodeJS.Timeout | undefined;
       let over = false;
-      let stopped = false;
       const next = (i: number, waited = false) => {
-        if (i >= steps.length || stopped) return;
+        // Closed: the pipeline unsubscribed (the turn ended) while a step waited for its `after`.
+        if (i >= steps.length || sub.closed) return;
         const step = steps[i];
         if (step.after && !waited) {
           void step.after.then(
@@ -89,7 +89,6 @@ export class ScriptedBackend implements PaliadinBackend {
       if (this.handOverDelayMs > 0) start = setTimeout(goOut, this.handOverDelayMs);
       else goOut();
       return () => {
-        stopped = true;
         clearTimeout(start);
         clearTimeout(timer);
         if (!over) this.cancelled.add(req.turnId);

@@ -245,9 +245,12 @@ describe('webhooks: registered, signed, delivered, retried', () => {
     const email = 'late@example.com';
     await register(email, '/late', { events: ['turn.late_answer', 'turn.failed'] });
     p.backend.script = () => [{ delay: 5, event: { type: 'error', code: 'upstream_error', message: 'cut', retryable: true } }];
+    // Deliveries are sent side by side: each turn's failure has arrived before its late answer is made,
+    // so that the order below is the events'.
+    const failureArrived = (turnId: string) =>
+      waitUntil(() => receiver.for('/late').some((r) => r.json.type === 'turn.failed' && r.json.data.turn_id === turnId), 10_000, 'the failure');
     const viaRecover = await turn(email);
-    // Deliveries are sent side by side: the failure first, so that the order below is the events'.
-    await waitUntil(() => receiver.for('/late').some((r) => r.json.type === 'turn.failed'), 10_000, 'the failure');
+    await failureArrived(viaRecover);
     p.backend.late.set(viaRecover, 'Spät, aber da.');
     const recovered = await p
       .http()
@@ -264,7 +267,7 @@ describe('webhooks: registered, signed, delivered, retried', () => {
 
     // The janitor of another instance on the same database finds the next one by itself.
     const viaJanitor = await turn(email);
-    await waitUntil(() => receiver.for('/late').some((r) => r.json.type === 'turn.failed' && r.json.data.turn_id === viaJanitor), 10_000, 'the failure');
+    await failureArrived(viaJanitor);
     p.backend.late.set(viaJanitor, 'Vom Hausmeister.');
     const janitor = await startPipelineApp({ DATABASE_URL: db.url, ...WEBHOOK_ENV, PALIADIN_JANITOR_INTERVAL_MS: '100' }, p.backend);
     try {
