@@ -14,6 +14,7 @@ import { EventsCascadeByTrigger1765100000000 } from './1765100000000-EventsCasca
 import { TurnOutboxCheckFirst1765200000000 } from './1765200000000-TurnOutboxCheckFirst.js';
 import { QueueWakeAcrossInstances1765300000000 } from './1765300000000-QueueWakeAcrossInstances.js';
 import { QueueWakeNextTurn1765400000000 } from './1765400000000-QueueWakeNextTurn.js';
+import { HeartbeatInPlace1765500000000 } from './1765500000000-HeartbeatInPlace.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   TurnOutboxCheckFirst1765200000000,
   QueueWakeAcrossInstances1765300000000,
   QueueWakeNextTurn1765400000000,
+  HeartbeatInPlace1765500000000,
 ];
