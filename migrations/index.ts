@@ -15,6 +15,7 @@ import { TurnOutboxCheckFirst1765200000000 } from './1765200000000-TurnOutboxChe
 import { QueueWakeAcrossInstances1765300000000 } from './1765300000000-QueueWakeAcrossInstances.js';
 import { QueueWakeNextTurn1765400000000 } from './1765400000000-QueueWakeNextTurn.js';
 import { HeartbeatInPlace1765500000000 } from './1765500000000-HeartbeatInPlace.js';
+import { UnfinishedTurnsByUserOnly1765600000000 } from './1765600000000-UnfinishedTurnsByUserOnly.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   QueueWakeAcrossInstances1765300000000,
   QueueWakeNextTurn1765400000000,
   HeartbeatInPlace1765500000000,
+  UnfinishedTurnsByUserOnly1765600000000,
 ];

@@ -65,7 +65,7 @@ export class TurnAdmissions {
     const { rows } = await rawPool(this.db).query<{ turn_id: string; outcome: string; inflight: number; claimed: boolean | null; session_ref: string | null }>({
       name: 'paliadin-admit-turns',
       text: `SELECT turn_id, outcome, inflight, claimed, session_ref FROM paliadin_admit_turns($1::jsonb)`,
-      values: [JSON.stringify(admissions.map(toJson))],
+      values: [JSON.stringify(admissions.map(admissionJson))],
     });
     const byTurn = new Map(rows.map((r) => [r.turn_id, r]));
     return admissions.map((a) => {
@@ -80,7 +80,7 @@ export class TurnAdmissions {
 }
 
 /** The admission as paliadin_admit_turns reads it. */
-function toJson(a: Admission): Record<string, unknown> {
+export function admissionJson(a: Admission): Record<string, unknown> {
   return {
     turn_id: a.turnId,
     user_id: a.userId,
