@@ -16,6 +16,7 @@ import { QueueWakeAcrossInstances1765300000000 } from './1765300000000-QueueWake
 import { QueueWakeNextTurn1765400000000 } from './1765400000000-QueueWakeNextTurn.js';
 import { HeartbeatInPlace1765500000000 } from './1765500000000-HeartbeatInPlace.js';
 import { UnfinishedTurnsByUserOnly1765600000000 } from './1765600000000-UnfinishedTurnsByUserOnly.js';
+import { UnfinishedTurnsBySession1765700000000 } from './1765700000000-UnfinishedTurnsBySession.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   QueueWakeNextTurn1765400000000,
   HeartbeatInPlace1765500000000,
   UnfinishedTurnsByUserOnly1765600000000,
+  UnfinishedTurnsBySession1765700000000,
 ];

@@ -180,7 +180,11 @@ export class SessionsService implements OnModuleInit {
    */
   async endSession(s: SessionRecord, status: 'ended' | 'terminated' | 'expired', reason: string): Promise<void> {
     if (!(await SessionStore.end(this.db, s.id, status, reason))) throw new BadRequestException('session is not active');
-    const open: { turn_id: string }[] = await this.db.query(`SELECT turn_id FROM paliadin_turns WHERE session_ref = $1 AND finished_at IS NULL`, [s.id]);
+    // In queue order, which is also the order of the session's index of unfinished turns (docs/database.md).
+    const open: { turn_id: string }[] = await this.db.query(
+      `SELECT turn_id FROM paliadin_turns WHERE session_ref = $1 AND finished_at IS NULL ORDER BY queue_seq`,
+      [s.id],
+    );
     await Promise.all(open.map((t) => this.turns.cancelTurn(t.turn_id)));
     try {
       await this.backend.reset({ userId: s.user_id, email: s.user_email, agentSession: s.agent_session });

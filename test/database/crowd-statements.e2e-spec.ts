@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { runMigrations } from '../../src/database/migrate.js';
+import { admissionJson, type Admission } from '../../src/paliadin/turn-admissions.js';
+import { finishSql } from '../../src/paliadin/turn-finishes.js';
+import { NOT_FINISHED } from '../../src/paliadin/turn-rows.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
+import { isolatedDatabase } from '../support/isolated-database.js';
+
+const LIVE = 300;
+
+/**
+ * What a crowd's turns run once each (an admission, a finish, a session's
+ * lookup) reads only that turn's rows, however many turns are live
+ * (docs/database.md, "Statements under a crowd"). Their plans come from
+ * statistics taken while the table was at rest, as a real table's are when
+ * a crowd arrives: a history of finished turns, none running, the runners
+ * of before. Then a new instance runs 300 turns, each in a session of its
+ * own, and each statement runs among them, in a transaction whose counters
+ * say how many of paliadin_turns' rows it read, and is rolled back.
+ */
+describe('statements under a crowd', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let c: pg.Client;
+  const runner = `crowd-test-${randomUUID()}`;
+  const live: { turnId: string; userId: string; sessionId: string }[] = [];
+
+  async function inserted(sql: string, params: unknown[]): Promise<Record<string, string>[]> {
+    return (await c.query<Record<string, string>>(sql, params)).rows;
+  }
+
+  beforeAll(async () => {
+    db = await isolatedDatabase();
+    const ds = await new DataSource(dataSourceOptions(db.url)).initialize();
+    await runMigrations(ds);
+    await ds.destroy();
+    // Set up as the app's connections are.
+    c = new pg.Client({ connectionString: db.url, options: '-c plan_cache_mode=force_generic_plan' });
+    await c.connect();
+
+    const users = Array.from({ length: LIVE }, () => randomUUID());
+    await inserted(`INSERT INTO users (id, email) SELECT u, 'crowd-' || u || '@example.com' FROM unnest($1::uuid[]) u`, [users]);
+    const sessions = await inserted(
+      `INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend)
+       SELECT u, 'work', 'crowd-test-' || u, u, 'scripted' FROM unnest($1::uuid[]) u RETURNING id, user_id`,
+      [users],
+    );
+    const turns = (finished: boolean, runnerId: string) =>
+      inserted(
+        `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, runner_id, heartbeat_at, agent_session, session_ref, finished_at)
+         SELECT gen_random_uuid(), s.u, 'browser', 'scripted', 'hallo', $3, now(), 'crowd-test-' || s.u, s.id, ${finished ? 'now()' : 'NULL'}
+         FROM unnest($1::uuid[], $2::uuid[]) AS s(u, id) RETURNING turn_id, user_id, session_ref`,
+        [sessions.map((s) => s.user_id), sessions.map((s) => s.id), runnerId],
+      );
+    for (let i = 0; i < 2; i++) await turns(true, 'crowd-test-before');
+    await c.query(`ANALYZE`);
+    for (const r of await turns(false, runner)) live.push({ turnId: r.turn_id, userId: r.user_id, sessionId: r.session_ref });
+  });
+  afterAll(async () => {
+    await c?.end();
+    await db?.drop();
+  });
+
+  /** What this connection has read of paliadin_turns and not yet reported, by sequential scans and through its indexes. */
+  async function counters(): Promise<{ scanned: number; viaIndexes: number }> {
+    const [read] = await inserted(
+      `SELECT pg_stat_get_xact_tuples_returned('paliadin_turns'::regclass) AS scanned,
+              (SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) FROM pg_index WHERE indrelid = 'paliadin_turns'::regclass) AS via_indexes`,
+      [],
+    );
+    return { scanned: Number(read.scanned), viaIndexes: Number(read.via_indexes) };
+  }
+
+  /** What `run` read of paliadin_turns, in a transaction of its own (rolled back; Postgres reports counts only outside one). */
+  async function rowsRead(run: () => Promise<void>): Promise<{ scanned: number; viaIndexes: number }> {
+    await c.query('BEGIN');
+    try {
+      const before = await counters();
+      await run();
+      const after = await counters();
+      return { scanned: after.scanned - before.scanned, viaIndexes: after.viaIndexes - before.viaIndexes };
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  }
+
+  it("an admission reads only its own user's and agent session's unfinished turns", async () => {
+    const [user] = await inserted(`INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'crowd-new@example.com') RETURNING id`, []);
+    const admission: Admission = {
+      turnId: randomUUID(),
+      userId: user.id,
+      agentSession: `crowd-test-${user.id}`,
+      backend: 'scripted',
+      driver: null,
+      browserSession: 'browser',
+      startedAt: new Date(),
+      userMessage: 'hallo',
+      pageOrigin: null,
+      context: null,
+      runnerId: runner,
+      cap: 5,
+      clientTools: null,
+    };
+    const read = await rowsRead(async () => {
+      const { rows } = await c.query(`SELECT outcome FROM paliadin_admit_turns($1::jsonb)`, [JSON.stringify([admissionJson(admission)])]);
+      expect(rows).toEqual([{ outcome: 'admitted' }]);
+    });
+    // Its user's and its agent session's: none. Before the per-user index named its user, the look by agent
+    // session read that index whole (300 entries); with no index of unfinished turns, the table (900 rows).
+    expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(2);
+  });
+
+  it('a finish of 100 turns reads their rows by id, not the table', async () => {
+    const ends = live.slice(0, 100).map(({ turnId }) => ({
+      turn_id: turnId,
+      response: 'fertig',
+      used_tools: [],
+      rows_seen: [],
+      chip_count: 0,
+      events: [['end', { turn_id: turnId }]],
+    }));
+    const read = await rowsRead(async () => {
+      const { rowCount } = await c.query(finishSql(`${NOT_FINISHED} AND t.runner_id = '${runner}'`, runner, 'crowd_test'), [JSON.stringify(ends)]);
+      expect(rowCount).toBe(100);
+    });
+    // Before the rows were asked for by id, the statement read the whole table (900 rows) and matched each against each end.
+    expect(read.scanned).toBe(0);
+    // Each turn's row by its id, and its agent session's next turn (a trigger): at most two entries per turn.
+    expect(read.viaIndexes).toBeLessThanOrEqual(200);
+  });
+
+  it("a session's lookup reads only that session's unfinished turns", async () => {
+    const { sessionId, turnId } = live[LIVE - 1];
+    let found: string | null | undefined;
+    const read = await rowsRead(async () => {
+      const session = await SessionStore.find({ query: async (sql, params) => (await c.query(sql, params)).rows }, sessionId);
+      found = session?.running_turn_id;
+    });
+    expect(found).toBe(turnId);
+    // Before the index of a session's unfinished turns, its running turn was looked for among all 300.
+    expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(3);
+  });
+});
