@@ -7,7 +7,8 @@ import { runMigrations } from '../../src/database/migrate.js';
 import { admissionJson, type Admission } from '../../src/paliadin/turn-admissions.js';
 import { finishSql } from '../../src/paliadin/turn-finishes.js';
 import { NOT_FINISHED } from '../../src/paliadin/turn-rows.js';
-import { SessionStore } from '../../src/sessions/session-store.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import { SessionStore, type Queryable } from '../../src/sessions/session-store.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 
 const LIVE = 300;
@@ -19,14 +20,18 @@ const LIVE = 300;
  * statistics taken while the table was at rest, as a real table's are when
  * a crowd arrives: a history of finished turns, none running, the runners
  * of before. Then a new instance runs 300 turns, each in a session of its
- * own, and each statement runs among them, in a transaction whose counters
- * say how many of paliadin_turns' rows it read, and is rolled back.
+ * own, each waiting for an answer to a request, and each statement runs
+ * among them, in a transaction whose counters say how many rows of its table
+ * it read, and is rolled back.
  */
 describe('statements under a crowd', () => {
   let db: { url: string; drop: () => Promise<void> };
   let c: pg.Client;
   const runner = `crowd-test-${randomUUID()}`;
   const live: { turnId: string; userId: string; sessionId: string }[] = [];
+  const openRequests: { requestId: string; turnId: string }[] = [];
+  // The stores' statements, on the test's connection.
+  const q: Queryable = { query: async (sql, params) => (await c.query(sql, params)).rows };
 
   async function inserted(sql: string, params: unknown[]): Promise<Record<string, string>[]> {
     return (await c.query<Record<string, string>>(sql, params)).rows;
@@ -55,32 +60,41 @@ describe('statements under a crowd', () => {
          FROM unnest($1::uuid[], $2::uuid[]) AS s(u, id) RETURNING turn_id, user_id, session_ref`,
         [sessions.map((s) => s.user_id), sessions.map((s) => s.id), runnerId],
       );
-    for (let i = 0; i < 2; i++) await turns(true, 'crowd-test-before');
+    const requests = (of: Record<string, string>[], resolved: boolean) =>
+      inserted(
+        `INSERT INTO paliadin_requests (request_id, turn_id, session_ref, user_id, kind, data, expires_at, resolved_at)
+         SELECT gen_random_uuid(), r.t, r.s, r.u, 'question', '{}', now() + interval '1 hour', ${resolved ? 'now()' : 'NULL'}
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS r(t, s, u) RETURNING request_id, turn_id`,
+        [of.map((t) => t.turn_id), of.map((t) => t.session_ref), of.map((t) => t.user_id)],
+      );
+    for (let i = 0; i < 2; i++) await requests(await turns(true, 'crowd-test-before'), true);
     await c.query(`ANALYZE`);
-    for (const r of await turns(false, runner)) live.push({ turnId: r.turn_id, userId: r.user_id, sessionId: r.session_ref });
+    const running = await turns(false, runner);
+    for (const r of running) live.push({ turnId: r.turn_id, userId: r.user_id, sessionId: r.session_ref });
+    for (const r of await requests(running, false)) openRequests.push({ requestId: r.request_id, turnId: r.turn_id });
   });
   afterAll(async () => {
     await c?.end();
     await db?.drop();
   });
 
-  /** What this connection has read of paliadin_turns and not yet reported, by sequential scans and through its indexes. */
-  async function counters(): Promise<{ scanned: number; viaIndexes: number }> {
+  /** What this connection has read of `table` and not yet reported, by sequential scans and through its indexes. */
+  async function counters(table: string): Promise<{ scanned: number; viaIndexes: number }> {
     const [read] = await inserted(
-      `SELECT pg_stat_get_xact_tuples_returned('paliadin_turns'::regclass) AS scanned,
-              (SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) FROM pg_index WHERE indrelid = 'paliadin_turns'::regclass) AS via_indexes`,
-      [],
+      `SELECT pg_stat_get_xact_tuples_returned($1::regclass) AS scanned,
+              (SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) FROM pg_index WHERE indrelid = $1::regclass) AS via_indexes`,
+      [table],
     );
     return { scanned: Number(read.scanned), viaIndexes: Number(read.via_indexes) };
   }
 
-  /** What `run` read of paliadin_turns, in a transaction of its own (rolled back; Postgres reports counts only outside one). */
-  async function rowsRead(run: () => Promise<void>): Promise<{ scanned: number; viaIndexes: number }> {
+  /** What `run` read of `table`, in a transaction of its own (rolled back; Postgres reports counts only outside one). */
+  async function rowsRead(table: string, run: () => Promise<void>): Promise<{ scanned: number; viaIndexes: number }> {
     await c.query('BEGIN');
     try {
-      const before = await counters();
+      const before = await counters(table);
       await run();
-      const after = await counters();
+      const after = await counters(table);
       return { scanned: after.scanned - before.scanned, viaIndexes: after.viaIndexes - before.viaIndexes };
     } finally {
       await c.query('ROLLBACK');
@@ -104,7 +118,7 @@ describe('statements under a crowd', () => {
       cap: 5,
       clientTools: null,
     };
-    const read = await rowsRead(async () => {
+    const read = await rowsRead('paliadin_turns', async () => {
       const { rows } = await c.query(`SELECT outcome FROM paliadin_admit_turns($1::jsonb)`, [JSON.stringify([admissionJson(admission)])]);
       expect(rows).toEqual([{ outcome: 'admitted' }]);
     });
@@ -123,7 +137,7 @@ describe('statements under a crowd', () => {
       chip_count: 0,
       events: [['end', { turn_id: turnId }]],
     }));
-    const read = await rowsRead(async () => {
+    const read = await rowsRead('paliadin_turns', async () => {
       const { rowCount } = await c.query(finishSql(`${NOT_FINISHED} AND t.runner_id = '${runner}'`, runner, 'crowd_test'), [JSON.stringify(ends)]);
       expect(rowCount).toBe(100);
     });
@@ -136,13 +150,35 @@ describe('statements under a crowd', () => {
   it("a session's lookup reads only that session's unfinished turns", async () => {
     const { sessionId, turnId } = live[LIVE - 1];
     let found: string | null | undefined;
-    const read = await rowsRead(async () => {
-      const session = await SessionStore.find({ query: async (sql, params) => (await c.query(sql, params)).rows }, sessionId);
+    const read = await rowsRead('paliadin_turns', async () => {
+      const session = await SessionStore.find(q, sessionId);
       found = session?.running_turn_id;
     });
     expect(found).toBe(turnId);
     // Before the index of a session's unfinished turns, its running turn was looked for among all 300.
     expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(3);
+  });
+  it('answering a request reads only that request', async () => {
+    const { requestId } = openRequests[17];
+    const read = await rowsRead('paliadin_requests', async () => {
+      const resolved = await RequestStore.resolve(q, requestId, { by: 'user', outcome: { answers: { q: ['ja'] } }, answeredBy: 'crowd-test' });
+      expect(resolved?.request_id).toBe(requestId);
+    });
+    // Before "not resolved" was spelled apart from the open requests' indexes, one of them was read whole: 300 entries.
+    expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(1);
+  });
+
+  it("a turn's open requests are read from that turn's", async () => {
+    const { requestId, turnId } = openRequests[42];
+    let open: { request_id: string }[] = [];
+    const read = await rowsRead('paliadin_requests', async () => {
+      open = await RequestStore.openOfTurn(q, turnId);
+    });
+    expect(open.map((r) => r.request_id)).toEqual([requestId]);
+    expect(read.scanned).toBe(0);
+    // The turn's one request: before, the 300 open ones of every turn.
     expect(read.viaIndexes).toBeLessThanOrEqual(3);
   });
 });
