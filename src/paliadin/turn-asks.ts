@@ -49,7 +49,8 @@ export class TurnAsks implements AgentAsks {
   async ask(ask: AgentAsk, signal: AbortSignal): Promise<AgentReply> {
     if (this.closedBy || signal.aborted) return unanswered(ask.kind, this.closedBy ?? 'cancel', this.deps.timeoutMs);
     const requestId = randomUUID();
-    const expiresAt = new Date(Date.now() + this.deps.timeoutMs);
+    const createdAt = new Date();
+    const expiresAt = new Date(createdAt.getTime() + this.deps.timeoutMs);
     const data = storableValue(eventData(ask));
     try {
       await this.deps.store.open({
@@ -58,6 +59,7 @@ export class TurnAsks implements AgentAsks {
         kind: ask.kind,
         data,
         grantRule: ask.kind === 'permission' ? ask.grantRule : undefined,
+        createdAt,
         expiresAt,
       });
     } catch (e) {
@@ -71,7 +73,8 @@ export class TurnAsks implements AgentAsks {
     this.deps.emit({ kind: ask.kind, data: { request_id: requestId, ...data, expires_at: expiresAt.toISOString() } } as TurnStreamEvent);
     return new Promise<AgentReply>((resolve) => {
       const stopWaiting = new AbortController();
-      const timer = setTimeout(() => void this.resolveAs(requestId, 'timeout'), this.deps.timeoutMs);
+      // At the `expires_at` the caller was shown, however long the row took to store.
+      const timer = setTimeout(() => void this.resolveAs(requestId, 'timeout'), Math.max(0, expiresAt.getTime() - Date.now()));
       const onAbort = () => void this.resolveAs(requestId, this.closedBy ?? 'cancel');
       let done = false;
       this.open.set(requestId, {

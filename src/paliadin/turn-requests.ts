@@ -11,6 +11,8 @@ export interface NewRequest {
   /** The event's data, less `request_id` and `expires_at`. */
   data: Record<string, unknown>;
   grantRule?: string;
+  /** From the app's clock, as `expiresAt` is: the row says the timeout it was given, to the millisecond. */
+  createdAt: Date;
   expiresAt: Date;
 }
 

@@ -45,9 +45,9 @@ const COLUMNS = `request_id, turn_id, session_ref, user_id, kind, data, grant_ru
 export const RequestStore = {
   async insert(db: Queryable, r: NewRequest): Promise<void> {
     await db.query(
-      `INSERT INTO paliadin_requests (request_id, turn_id, session_ref, user_id, kind, data, grant_rule, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [r.requestId, r.turnId, r.sessionRef, r.userId, r.kind, JSON.stringify(r.data), r.grantRule ?? null, r.expiresAt],
+      `INSERT INTO paliadin_requests (request_id, turn_id, session_ref, user_id, kind, data, grant_rule, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [r.requestId, r.turnId, r.sessionRef, r.userId, r.kind, JSON.stringify(r.data), r.grantRule ?? null, r.createdAt, r.expiresAt],
     );
   },
 
