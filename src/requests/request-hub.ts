@@ -115,7 +115,8 @@ export class RequestHub implements TurnRequests, OnModuleInit {
   private counted(row: RequestRecord): void {
     const r = toResolution(row);
     this.metrics.requestsResolved.inc({ kind: row.kind, outcome: outcomeLabel(row.kind, r.by, r.outcome) });
-    this.metrics.requestWait.observe({ kind: row.kind, by: r.by }, (r.at.getTime() - row.created_at.getTime()) / 1000);
+    // created_at is the app's clock (when the agent asked), resolved_at the database's: never below zero.
+    this.metrics.requestWait.observe({ kind: row.kind, by: r.by }, Math.max(0, r.at.getTime() - row.created_at.getTime()) / 1000);
   }
 }
 
