@@ -17,6 +17,7 @@ import { QueueWakeNextTurn1765400000000 } from './1765400000000-QueueWakeNextTur
 import { HeartbeatInPlace1765500000000 } from './1765500000000-HeartbeatInPlace.js';
 import { UnfinishedTurnsByUserOnly1765600000000 } from './1765600000000-UnfinishedTurnsByUserOnly.js';
 import { UnfinishedTurnsBySession1765700000000 } from './1765700000000-UnfinishedTurnsBySession.js';
+import { ActiveSessionsByAgentSession1765800000000 } from './1765800000000-ActiveSessionsByAgentSession.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   HeartbeatInPlace1765500000000,
   UnfinishedTurnsByUserOnly1765600000000,
   UnfinishedTurnsBySession1765700000000,
+  ActiveSessionsByAgentSession1765800000000,
 ];

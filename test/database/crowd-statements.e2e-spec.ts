@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { PgAgentSessionStore } from '../../src/backends/pg-agent-session-store.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { runMigrations } from '../../src/database/migrate.js';
 import { admissionJson, type Admission } from '../../src/paliadin/turn-admissions.js';
@@ -180,5 +181,19 @@ describe('statements under a crowd', () => {
     expect(read.scanned).toBe(0);
     // The turn's one request: before, the 300 open ones of every turn.
     expect(read.viaIndexes).toBeLessThanOrEqual(3);
+  });
+  it("a local agent's conversation is read and recorded by its agent session, not among every active session", async () => {
+    const { userId } = live[123];
+    const store = new PgAgentSessionStore(q as unknown as DataSource, 'stream-json');
+    let found: string | undefined;
+    const read = await rowsRead('paliadin_sessions', async () => {
+      await store.set(`crowd-test-${userId}`, 'conversation-123');
+      found = (await store.get(`crowd-test-${userId}`))?.id;
+    });
+    expect(found).toBe('conversation-123');
+    // One session each time (the read may also meet the copy the update left). Before its index, each
+    // statement read all 300 active sessions (every user's default session stays active: as many as the users).
+    expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(4);
   });
 });
