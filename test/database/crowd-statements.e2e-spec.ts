@@ -15,9 +15,10 @@ import { isolatedDatabase } from '../support/isolated-database.js';
 const LIVE = 300;
 
 /**
- * What a crowd's turns run once each (an admission, a finish, a session's
- * lookup) reads only that turn's rows, however many turns are live
- * (docs/database.md, "Statements under a crowd"). Their plans come from
+ * What runs once per turn, request or answer (an admission, a finish, a
+ * session's lookup, a request's answer, a turn's open requests, a local
+ * agent's conversation id) reads only its own rows, however many turns are
+ * live (docs/database.md, "Statements under a crowd"). Their plans come from
  * statistics taken while the table was at rest, as a real table's are when
  * a crowd arrives: a history of finished turns, none running, the runners
  * of before. Then a new instance runs 300 turns, each in a session of its
@@ -34,9 +35,7 @@ describe('statements under a crowd', () => {
   // The stores' statements, on the test's connection.
   const q: Queryable = { query: async (sql, params) => (await c.query(sql, params)).rows };
 
-  async function inserted(sql: string, params: unknown[]): Promise<Record<string, string>[]> {
-    return (await c.query<Record<string, string>>(sql, params)).rows;
-  }
+  const rowsOf = (sql: string, params: unknown[]) => q.query(sql, params) as Promise<Record<string, string>[]>;
 
   beforeAll(async () => {
     db = await isolatedDatabase();
@@ -48,21 +47,21 @@ describe('statements under a crowd', () => {
     await c.connect();
 
     const users = Array.from({ length: LIVE }, () => randomUUID());
-    await inserted(`INSERT INTO users (id, email) SELECT u, 'crowd-' || u || '@example.com' FROM unnest($1::uuid[]) u`, [users]);
-    const sessions = await inserted(
+    await rowsOf(`INSERT INTO users (id, email) SELECT u, 'crowd-' || u || '@example.com' FROM unnest($1::uuid[]) u`, [users]);
+    const sessions = await rowsOf(
       `INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend)
        SELECT u, 'work', 'crowd-test-' || u, u, 'scripted' FROM unnest($1::uuid[]) u RETURNING id, user_id`,
       [users],
     );
     const turns = (finished: boolean, runnerId: string) =>
-      inserted(
+      rowsOf(
         `INSERT INTO paliadin_turns (turn_id, user_id, session_id, backend, user_message, runner_id, heartbeat_at, agent_session, session_ref, finished_at)
          SELECT gen_random_uuid(), s.u, 'browser', 'scripted', 'hallo', $3, now(), 'crowd-test-' || s.u, s.id, ${finished ? 'now()' : 'NULL'}
          FROM unnest($1::uuid[], $2::uuid[]) AS s(u, id) RETURNING turn_id, user_id, session_ref`,
         [sessions.map((s) => s.user_id), sessions.map((s) => s.id), runnerId],
       );
     const requests = (of: Record<string, string>[], resolved: boolean) =>
-      inserted(
+      rowsOf(
         `INSERT INTO paliadin_requests (request_id, turn_id, session_ref, user_id, kind, data, expires_at, resolved_at)
          SELECT gen_random_uuid(), r.t, r.s, r.u, 'question', '{}', now() + interval '1 hour', ${resolved ? 'now()' : 'NULL'}
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS r(t, s, u) RETURNING request_id, turn_id`,
@@ -81,7 +80,7 @@ describe('statements under a crowd', () => {
 
   /** What this connection has read of `table` and not yet reported, by sequential scans and through its indexes. */
   async function counters(table: string): Promise<{ scanned: number; viaIndexes: number }> {
-    const [read] = await inserted(
+    const [read] = await rowsOf(
       `SELECT pg_stat_get_xact_tuples_returned($1::regclass) AS scanned,
               (SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) FROM pg_index WHERE indrelid = $1::regclass) AS via_indexes`,
       [table],
@@ -103,7 +102,7 @@ describe('statements under a crowd', () => {
   }
 
   it("an admission reads only its own user's and agent session's unfinished turns", async () => {
-    const [user] = await inserted(`INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'crowd-new@example.com') RETURNING id`, []);
+    const [user] = await rowsOf(`INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'crowd-new@example.com') RETURNING id`, []);
     const admission: Admission = {
       turnId: randomUUID(),
       userId: user.id,
@@ -120,8 +119,9 @@ describe('statements under a crowd', () => {
       clientTools: null,
     };
     const read = await rowsRead('paliadin_turns', async () => {
-      const { rows } = await c.query(`SELECT outcome FROM paliadin_admit_turns($1::jsonb)`, [JSON.stringify([admissionJson(admission)])]);
-      expect(rows).toEqual([{ outcome: 'admitted' }]);
+      expect(await rowsOf(`SELECT outcome FROM paliadin_admit_turns($1::jsonb)`, [JSON.stringify([admissionJson(admission)])])).toEqual([
+        { outcome: 'admitted' },
+      ]);
     });
     // Its user's and its agent session's: none. Before the per-user index named its user, the look by agent
     // session read that index whole (300 entries); with no index of unfinished turns, the table (900 rows).
