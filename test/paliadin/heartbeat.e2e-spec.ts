@@ -34,6 +34,18 @@ describe('the runners heartbeat', () => {
     return rows[0].heartbeat_at.getTime();
   }
 
+  /** Answers that would come in a minute: the turns asked next stay live on this instance. */
+  function answerInAMinute(): void {
+    p.backend.script = () => [{ event: { type: 'chunk', text: 'working ' } }, { delay: 60_000, event: { type: 'done', response: 'working' } }];
+  }
+
+  async function cancel(email: string, turnId: string): Promise<void> {
+    await p
+      .http()
+      .post(`/api/paliadin/turns/${turnId}/cancel`)
+      .set('Authorization', await p.auth(email));
+  }
+
   async function updatesOfTurnRows(): Promise<{ all: number; heapOnly: number }> {
     const rows: { all: string; hot: string }[] = await db.query(
       `SELECT n_tup_upd AS all, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname = 'paliadin_turns'`,
@@ -43,7 +55,7 @@ describe('the runners heartbeat', () => {
 
   // First: the next test holds a transaction open, which keeps Postgres from pruning the rows' old copies.
   it("rewrites each live turn's row in place: the beats add no index entries", async () => {
-    p.backend.script = () => [{ event: { type: 'chunk', text: 'working ' } }, { delay: 60_000, event: { type: 'done', response: 'working' } }];
+    answerInAMinute();
     const emails = ['inplace-1@example.com', 'inplace-2@example.com'];
     const turns = await Promise.all(emails.map((email) => p.ask(email)));
     try {
@@ -54,18 +66,12 @@ describe('the runners heartbeat', () => {
       // Before paliadin_turns kept room on its pages and left heartbeat_at out of its indexes, none was.
       expect((after.heapOnly - before.heapOnly) / (after.all - before.all)).toBeGreaterThanOrEqual(0.9);
     } finally {
-      for (const [i, id] of turns.entries()) {
-        await p
-          .http()
-          .post(`/api/paliadin/turns/${id}/cancel`)
-          .set('Authorization', await p.auth(emails[i]));
-      }
+      for (const [i, id] of turns.entries()) await cancel(emails[i], id);
     }
   });
 
   it('skips a row another transaction holds and beats the others meanwhile; the held one beats again once it is free', async () => {
-    // Answers that would come in a minute: both turns stay live on this instance.
-    p.backend.script = () => [{ event: { type: 'chunk', text: 'working ' } }, { delay: 60_000, event: { type: 'done', response: 'working' } }];
+    answerInAMinute();
     const held = await p.ask('held@example.com');
     const free = await p.ask('free@example.com');
     expect([p.app.get(TurnRunners).get(held), p.app.get(TurnRunners).get(free)].every(Boolean)).toBe(true);
@@ -86,15 +92,8 @@ describe('the runners heartbeat', () => {
     } finally {
       await other.query('ROLLBACK').catch(() => undefined);
       await other.end();
-      for (const [email, id] of [
-        ['held@example.com', held],
-        ['free@example.com', free],
-      ]) {
-        await p
-          .http()
-          .post(`/api/paliadin/turns/${id}/cancel`)
-          .set('Authorization', await p.auth(email));
-      }
+      await cancel('held@example.com', held);
+      await cancel('free@example.com', free);
     }
   });
 });
