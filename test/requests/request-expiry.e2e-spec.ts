@@ -39,8 +39,12 @@ describe('a request expires when its event says', () => {
       turnId = await p.ask('expiry@example.com', { user_message: 'ask me' });
       await waitUntil(
         async () =>
-          (await locker.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO paliadin_requests%'`)).rowCount === 1,
-        10_000,
+          ((
+            await locker.query(
+              `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND l.relation = 'paliadin_requests'::regclass`,
+            )
+          ).rowCount ?? 0) >= 1,
+        30_000,
         "the request's row to wait for the lock",
       );
       await new Promise((r) => setTimeout(r, STORE_TAKES_MS));
