@@ -18,6 +18,7 @@ import { HeartbeatInPlace1765500000000 } from './1765500000000-HeartbeatInPlace.
 import { UnfinishedTurnsByUserOnly1765600000000 } from './1765600000000-UnfinishedTurnsByUserOnly.js';
 import { UnfinishedTurnsBySession1765700000000 } from './1765700000000-UnfinishedTurnsBySession.js';
 import { ActiveSessionsByAgentSession1765800000000 } from './1765800000000-ActiveSessionsByAgentSession.js';
+import { AgentTags1765900000000 } from './1765900000000-AgentTags.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   UnfinishedTurnsByUserOnly1765600000000,
   UnfinishedTurnsBySession1765700000000,
   ActiveSessionsByAgentSession1765800000000,
+  AgentTags1765900000000,
 ];

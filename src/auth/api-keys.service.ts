@@ -59,8 +59,9 @@ export class ApiKeysService {
   async verify(presented: string): Promise<Principal | undefined> {
     const m = KEY_RE.exec(presented);
     if (!m) return undefined;
-    const rows: (ApiKey & { email: string })[] = await this.db.query(
-      `SELECT k.id, k.user_id AS "userId", k.hash, k.scopes, k.expires_at AS "expiresAt", k.revoked_at AS "revokedAt", u.email
+    const rows: (ApiKey & { email: string; agentTag: string })[] = await this.db.query(
+      `SELECT k.id, k.user_id AS "userId", k.hash, k.scopes, k.expires_at AS "expiresAt", k.revoked_at AS "revokedAt", u.email,
+              u.agent_tag AS "agentTag"
        FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1`,
       [m[1]],
     );
@@ -72,7 +73,7 @@ export class ApiKeysService {
     if (!row || !match || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
     // Best effort; a failed bookkeeping write must not fail the request.
     this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]).catch(() => undefined);
-    return { userId: row.userId, email: row.email, via: 'api_key', scopes: row.scopes, apiKeyId: row.id };
+    return { userId: row.userId, email: row.email, agentTag: row.agentTag, via: 'api_key', scopes: row.scopes, apiKeyId: row.id };
   }
 
   async revoke(idOrPrefix: string): Promise<boolean> {

@@ -86,8 +86,9 @@ export class AuthGuard implements CanActivate {
     if (looksLikeApiKey(token)) return this.apiKeys.verify(token);
     const claims = await this.jwt.verify(token);
     if (!claims) return undefined;
-    if (!(await this.users.upsertFromClaims(claims.sub, claims.email))) return undefined;
-    return { userId: claims.sub, email: claims.email, via: 'jwt', scopes: 'user' };
+    const agentTag = await this.users.upsertFromClaims(claims.sub, claims.email);
+    if (!agentTag) return undefined;
+    return { userId: claims.sub, email: claims.email, agentTag, via: 'jwt', scopes: 'user' };
   }
 
   /** PALIADIN_OWNER_EMAILS set: only those users; empty: every authenticated user. */

@@ -4,6 +4,8 @@ import { hasScope, type Scope } from './scopes.js';
 export interface Principal {
   userId: string;
   email: string;
+  /** The 8 hex digits that end this user's agent session names, theirs alone (users.agent_tag; src/contract/agent-session.ts). */
+  agentTag: string;
   via: 'jwt' | 'api_key';
   /** API keys carry scopes; a user's own token may do everything a user may. */
   scopes: readonly Scope[] | 'user';

@@ -14,7 +14,7 @@ export interface BackendTurnRequest {
   turnId: string;
   userId: string;
   email: string;
-  /** `<prefix>-<userid8>`, already validated. */
+  /** `<prefix>-<tag>`, or `<prefix>-<tag>-<name>` for a named session; already validated (src/contract/agent-session.ts). */
   agentSession: string;
   /** The agent's working directory, when its session names one (an absolute path under PALIADIN_WORKSPACES_DIR, which exists). */
   workspace?: string;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND, type LateAnswers, type PaliadinBackend, type UnansweredTurn } from '../backends/backend.interface.js';
 import { AppConfig } from '../config/app-config.js';
-import { agentSessionName } from '../contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../contract/agent-session.js';
 import type { ErrorCode } from '../contract/error-codes.js';
 import { storableText } from '../contract/storable-text.js';
 import { answeredTurn } from './turn-answer.js';
@@ -91,8 +91,8 @@ export class TurnRecovery {
       turnId: row.turn_id,
       userId: row.user_id,
       email: row.email ?? '',
-      // Turns from before agent sessions were recorded ran in the user's default one.
-      agentSession: row.agent_session ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, row.user_id),
+      // Turns from before agent sessions were recorded ran in the user's default one, named then by its first tag.
+      agentSession: row.agent_session ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, firstAgentTag(row.user_id)),
       sessionId: row.session_id,
       message: row.user_message,
       startedAt: row.started_at,

@@ -112,7 +112,7 @@ export class TurnService {
     // Stored before it is answered: the row, its meta event and its session's count go in together,
     // under the user's lock, with the cap checked and the turn claimed there (TurnAdmissions).
     const startedAt = new Date();
-    const agentSession = session?.agentSession ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId);
+    const agentSession = session?.agentSession ?? agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.agentTag);
     const admitted = await this.admissions.admit({
       turnId,
       userId: user.userId,
@@ -232,7 +232,7 @@ export class TurnService {
       await this.backend.reset({
         userId: user.userId,
         email: user.email,
-        agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.userId),
+        agentSession: agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, user.agentTag),
       });
     } catch (e) {
       this.logger.error({ err: e, userId: user.userId }, 'backend reset failed');

@@ -81,7 +81,7 @@ export class SessionsService implements OnModuleInit {
   async create(p: Principal, dto: CreateSessionDto): Promise<CreatedSessionDto> {
     const name = dto.name ?? `s-${Math.random().toString(36).slice(2, 8)}`;
     if (name === DEFAULT_SESSION_NAME) throw new BadRequestException(`name "${DEFAULT_SESSION_NAME}" is reserved for each user's default session`);
-    const agentSession = `${agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, p.userId)}-${name}`;
+    const agentSession = `${agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, p.agentTag)}-${name}`;
     if (!SESSION_NAME_RE.test(agentSession))
       throw new BadRequestException(`name is too long for this server's session prefix (the agent session "${agentSession}" would exceed 64 characters)`);
     const expiresMs = dto.expires_in === undefined ? DEFAULT_EXPIRY_MS : parseExpiresIn(dto.expires_in);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../src/backends/backend.interface.js';
 import type { ModelReply } from '../../src/backends/local/scripted-model.js';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { startAcpAgent, type AcpAgentUnderTest } from '../support/acp-agents.js';
 import { startClaudeAgent, startStreamJsonAgent, writeAnswer } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
@@ -144,7 +144,7 @@ describe('local drivers: stream-json, pty and ACP (Claude, Codex, Gemini), with 
       f.warmTurn.push(r.total);
     }
     for (let i = 0; i < COLD_TURNS; i++) {
-      const rss = rssOfTree(backend.pool.pidOf(agentSessionName(prefix, subFor(`bench-${driver}-cold${i}@example.com`))));
+      const rss = rssOfTree(backend.pool.pidOf(agentSessionName(prefix, firstAgentTag(subFor(`bench-${driver}-cold${i}@example.com`)))));
       if (rss) f.rssBytes.push(rss);
     }
     for (let i = 0; i < CANCELS; i++) {

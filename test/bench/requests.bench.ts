@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { startStreamJsonAgent } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { answerRequest, requestIdOf } from '../support/requests.js';
@@ -40,7 +40,7 @@ describe('requests: from an answer to the agent going on (real Claude Code, scri
       }
       toolCallAt.set(marker, Date.now());
       const user = marker.startsWith('bench-baseline') ? 'bench-baseline@example.com' : 'bench-requests@example.com';
-      const ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(user)));
+      const ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(user))));
       return { tools: [{ name: 'Write', input: { file_path: path.join(ws, `${marker}.md`), content: marker } }] };
     });
     stops.push(() => agent.stop());

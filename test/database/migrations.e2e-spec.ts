@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { revertLastMigration, runMigrations } from '../../src/database/migrate.js';
@@ -72,6 +73,57 @@ describe('migrations', () => {
     await runMigrations(ds);
   });
 
+  it('agent tags for existing users: of users who shared a name the oldest keeps it, the others move with their active sessions', async () => {
+    // Back to before AgentTags, where two users whose UUIDs began alike shared agent sessions.
+    for (let i = MIGRATIONS.length - 1; MIGRATIONS[i].name !== 'AgentTags1765900000000'; i--) await revertLastMigration(ds);
+    await revertLastMigration(ds);
+    const first8 = randomBytes(4).toString('hex');
+    const [older, newer] = [`${first8}${randomUUID().slice(8)}`, `${first8}${randomUUID().slice(8)}`];
+    await ds.query(`INSERT INTO users (id, email, created_at) VALUES ($1, 'older@example.com', now() - interval '2 days'), ($2, 'newer@example.com', now())`, [
+      older,
+      newer,
+    ]);
+    const session = async (user: string, name: string, agentSession: string, status = 'active') =>
+      (
+        await ds.query(
+          `INSERT INTO paliadin_sessions (user_id, name, agent_session, created_by, backend, status, agent_session_id)
+           VALUES ($1, $2, $3, 'test', 'local', $4, 'conversation-of-both') RETURNING id`,
+          [user, name, agentSession, status],
+        )
+      )[0].id as string;
+    const shared = `p-x-${first8}`;
+    const ids = {
+      olderDefault: await session(older, 'default', shared),
+      newerDefault: await session(newer, 'default', shared),
+      newerNamed: await session(newer, 'ci', `${shared}-ci`),
+      newerEnded: await session(newer, 'old', `${shared}-old`, 'ended'),
+    };
+    await runMigrations(ds);
+
+    const tags = await ds.query(`SELECT id, agent_tag FROM users WHERE id = ANY($1) ORDER BY created_at`, [[older, newer]]);
+    const second8 = newer.replace(/-/g, '').slice(8, 16);
+    expect(tags).toEqual([
+      { id: older, agent_tag: first8 },
+      { id: newer, agent_tag: second8 },
+    ]);
+    const rows: { id: string; agent_session: string; agent_session_id: string | null }[] = await ds.query(
+      `SELECT id, agent_session, agent_session_id FROM paliadin_sessions WHERE id = ANY($1)`,
+      [Object.values(ids)],
+    );
+    const of = (id: string) => rows.find((r) => r.id === id);
+    expect([of(ids.olderDefault), of(ids.newerDefault), of(ids.newerNamed), of(ids.newerEnded)]).toEqual([
+      { id: ids.olderDefault, agent_session: shared, agent_session_id: 'conversation-of-both' },
+      { id: ids.newerDefault, agent_session: `p-x-${second8}`, agent_session_id: null },
+      { id: ids.newerNamed, agent_session: `p-x-${second8}-ci`, agent_session_id: null },
+      { id: ids.newerEnded, agent_session: `${shared}-old`, agent_session_id: 'conversation-of-both' },
+    ]);
+    // A user inserted now gets a tag nobody has (the trigger), whatever inserts it.
+    const third = `${first8}${randomUUID().slice(8)}`;
+    const [inserted] = await ds.query(`INSERT INTO users (id, email) VALUES ($1, 'third@example.com') RETURNING agent_tag`, [third]);
+    expect(inserted.agent_tag).toBe(third.replace(/-/g, '').slice(8, 16));
+    await ds.query(`DELETE FROM users WHERE id = ANY($1)`, [[older, newer, third]]);
+  });
+
   it('deleting turns, by hand or with their user, deletes their events and no others (a trigger, not a foreign key)', async () => {
     const [user] = await ds.query(`INSERT INTO users (email) VALUES ('cascade@example.com') RETURNING id`);
     const [other] = await ds.query(`INSERT INTO users (email) VALUES ('cascade-other@example.com') RETURNING id`);
@@ -99,7 +151,7 @@ describe('migrations', () => {
       [TABLES],
     );
     const of = (t: string) => cols.filter((c) => c.table_name === t).map((c) => c.column_name);
-    expect(of('users')).toEqual(['id', 'email', 'created_at', 'last_seen_at']);
+    expect(of('users')).toEqual(['id', 'email', 'created_at', 'last_seen_at', 'agent_tag']);
     expect(of('api_keys')).toEqual(['id', 'user_id', 'name', 'prefix', 'hash', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at']);
     expect(of('paliadin_turns')).toEqual([
       'turn_id',

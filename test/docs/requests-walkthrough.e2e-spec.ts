@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { demoReply } from '../../src/backends/local/demo-model.js';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
@@ -65,9 +65,9 @@ describe('docs/requests.md: the curl walk-through works as written', () => {
     expect(out).toMatch(/event: permission\ndata: \{[^\n]*"tool":"Write"[^\n]*"input_summary":"notes\.md"/);
     expect(out).toMatch(/"status":"open"/);
     expect(out).toMatch(/"status":"resolved"[^\n]*"outcome":\{"decision":"allow_once"\}/);
-    expect(readFileSync(path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(USER)), 'notes.md'), 'utf8')).toBe(
-      'Written by the Paliadin demo model.\n',
-    );
+    expect(
+      readFileSync(path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(USER))), 'notes.md'), 'utf8'),
+    ).toBe('Written by the Paliadin demo model.\n');
     expect(out).toMatch(/\n200\n/);
     expect(out).toMatch(/"statusCode":409,"error":"Conflict","message":"[^"]+","code":"REQUEST_RESOLVED","request":\{/);
     // The question and its answer; the client tool and its output, each reaching the model.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { answerRequest, requestIdOf, resolvedOf } from '../support/requests.js';
@@ -27,7 +27,7 @@ const conversation = conversationOf;
 describe('permission requests: the real Claude Code asks, the caller answers (stream-json)', () => {
   let agent: StreamJsonAgentFixture;
   let t: TurnApp;
-  const workspace = (email: string) => path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email)));
+  const workspace = (email: string) => path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email))));
 
   beforeAll(async () => {
     agent = await startStreamJsonAgent(byMarker(answers));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service.js';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { postTurn, startInstance, stopApps } from '../support/app-process.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../support/pipeline-app.js';
@@ -293,7 +293,7 @@ describe('the instance running a turn dies (SIGKILL) while its request is open',
     const [{ id }] = await b.app
       .get(DataSource)
       .query(`SELECT agent_session_id AS id FROM paliadin_sessions WHERE agent_session = $1 AND status = 'active'`, [
-        agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(MIA)),
+        agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(MIA))),
       ]);
     const projects = path.join(agent.home, '.claude', 'projects');
     const transcript = () =>

@@ -9,7 +9,7 @@ import { launchChromium, screenshot, signInPage } from '../support/browser.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../support/claude-agent.js';
 import { startBackendApp, type TurnApp } from '../support/pipeline-app.js';
 import { subFor, tokenFor } from '../support/tokens.js';
-import { agentSessionName } from '../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../src/contract/agent-session.js';
 import { waitUntil } from '../support/wait.js';
 import { isolatedDatabase } from '../support/isolated-database.js';
 
@@ -31,7 +31,7 @@ describe('requests on the pages, in a real browser (real Claude Code, stream-jso
   beforeAll(async () => {
     db = await isolatedDatabase();
     agent = await startStreamJsonAgent(byMarker(answers));
-    ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(OWNER_EMAIL)));
+    ws = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(OWNER_EMAIL))));
     answers.set('Schreib', (req) => {
       if (req.afterToolResult)
         return { text: /denied|not allow|nicht/i.test(JSON.stringify(req.body.messages!.at(-1))) ? 'Dann nicht.' : 'Die Notiz ist gespeichert.' };

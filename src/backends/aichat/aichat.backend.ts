@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { agentSessionName } from '../../contract/agent-session.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import {
   handOver,
@@ -206,8 +205,11 @@ export class AichatBackend implements PaliadinBackend {
 
   /** The aichat window of an agent session: the user's, or for a named session (`<default>-<name>`) one of its own. */
   private windowUser(s: { email: string; userId: string; agentSession: string }): string {
-    const base = agentSessionName(this.config.env.PALIADIN_SESSION_PREFIX, s.userId);
-    const name = s.agentSession.startsWith(`${base}-`) ? s.agentSession.slice(base.length + 1) : undefined;
+    // `<prefix>-<tag>`: the tag is 8 hex digits, or in the rarest case the whole UUID (src/contract/agent-session.ts).
+    const prefix = `${this.config.env.PALIADIN_SESSION_PREFIX}-`;
+    const rest = s.agentSession.startsWith(prefix) ? s.agentSession.slice(prefix.length) : '';
+    const tag = /^([0-9a-f]{32}|[0-9a-f]{8})(?:-|$)/.exec(rest)?.[1];
+    const name = tag && rest.length > tag.length ? rest.slice(tag.length + 1) : undefined;
     return aichatUsername(s.email, s.userId, name);
   }
 

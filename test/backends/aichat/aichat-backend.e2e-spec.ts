@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
 import { AichatBackend } from '../../../src/backends/aichat/aichat.backend.js';
@@ -8,7 +9,7 @@ import { FakeAichat, frame, heartbeat, startAichatApp, type TurnScript } from '.
 import { kinds, type TurnApp } from '../../support/pipeline-app.js';
 import { readSse } from '../../support/sse-client.js';
 import { startTestApp } from '../../support/test-app.js';
-import { subFor, tokenFor } from '../../support/tokens.js';
+import { subFor, tokenFor, userToken } from '../../support/tokens.js';
 import { waitUntil } from '../../support/wait.js';
 
 const JWT_SECRET = 'aichat-jwt-secret-that-is-long-enough-1234';
@@ -419,6 +420,17 @@ describe('aichat backend: turns', () => {
     expect(fake.turnBodies().at(-1)).toMatchObject({ username: 'windows', message: 'Hallo Chat' });
     expect((await t.http().post(`/api/sessions/${s.id}/checkin`).set('Authorization', auth)).status).toBe(200);
     expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/chat/reset', body: { persona: 'paliadin', username: 'windows-bot' } });
+  });
+
+  it('a user whose agent tag is not the start of their id (another user has that): their named session still has a window of its own', async () => {
+    await t.read('tagged@example.com', await t.ask('tagged@example.com'), { dropPings: true });
+    const twin = `${subFor('tagged@example.com').slice(0, 8)}${randomUUID().slice(8)}`;
+    const token = await userToken({ sub: twin, email: 'tagged-twin@example.com' });
+    const s = (await t.http().post('/api/sessions').set('Authorization', `Bearer ${token}`).send({ name: 'bot' })).body;
+    expect(s.agent_session).toBe(`paliad-paliadin-${twin.replace(/-/g, '').slice(8, 16)}-bot`);
+    const exec = (await t.http().post(`/api/sessions/${s.id}/exec`).set('Authorization', `Bearer ${token}`).send({ input: 'Hallo Zwilling' })).body;
+    await readSse(t.url, `/api/paliadin/stream/${exec.turn_id}`, { token, dropPings: true });
+    expect(fake.turnBodies().at(-1)).toMatchObject({ username: 'tagged-twin-bot', message: 'Hallo Zwilling' });
   });
 
   it('reset: aichat not confirming it is a 502 naming the problem; aichat down makes /health 503', async () => {

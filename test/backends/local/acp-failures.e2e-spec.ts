@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import type { SseEvent } from '../../support/sse-client.js';
 import { testTempDir } from '../../support/temp-dirs.js';
@@ -32,7 +32,12 @@ async function appWith(mode: string, extra: Record<string, string> = {}) {
   };
   mkdirSync(env.PALIADIN_AGENT_HOME, { recursive: true });
   const t = await startBackendApp(env);
-  return { t, root, env, workspace: (email: string) => path.join(env.PALIADIN_AGENT_CWD, agentSessionName(env.PALIADIN_SESSION_PREFIX, subFor(email))) };
+  return {
+    t,
+    root,
+    env,
+    workspace: (email: string) => path.join(env.PALIADIN_AGENT_CWD, agentSessionName(env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email)))),
+  };
 }
 
 async function turn(t: TurnApp, email: string, message: string) {

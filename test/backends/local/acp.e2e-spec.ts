@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { AcpLocalBackend } from '../../../src/backends/local/acp/acp.backend.js';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { startAcpAgent, type AcpAgentFixture, type AcpAgentUnderTest, type Asked, type Reply } from '../../support/acp-agents.js';
 import { isolatedDatabase } from '../../support/isolated-database.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
@@ -50,7 +50,7 @@ describe.each(AGENTS)('ACP driver with %s', (name) => {
   const answers = new Map<string, (req: Asked) => Reply | undefined>();
   let agent: AcpAgentFixture;
   let t: TurnApp;
-  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email));
+  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email)));
   const workspace = (who: string) => path.join(agent.workspaces, session(email(who)));
   const email = (who: string) => `acp-${name}-${who}@example.com`;
 
@@ -209,7 +209,7 @@ describe.each(AGENTS)('ACP driver with %s: permission requests', (name) => {
   let agent: AcpAgentFixture;
   let t: TurnApp;
   const email = (who: string) => `acp-ask-${name}-${who}@example.com`;
-  const workspace = (who: string) => path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email(who))));
+  const workspace = (who: string) => path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email(who)))));
 
   beforeAll(async () => {
     agent = await startAcpAgent(

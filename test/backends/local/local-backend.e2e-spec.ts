@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { PtyLocalBackend as LocalBackend } from '../../../src/backends/local/pty/pty.backend.js';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture, type Envelope } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
@@ -15,7 +15,7 @@ const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
 const CAROL = 'carol@example.com';
 
-const session = (email: string) => agentSessionName('paliad-paliadin', subFor(email));
+const session = (email: string) => agentSessionName('paliad-paliadin', firstAgentTag(subFor(email)));
 
 /** What the scripted model does per message: the tests steer it through the message text. */
 const answers = new Map<string, (e: Envelope) => ReturnType<typeof writeAnswer>>();

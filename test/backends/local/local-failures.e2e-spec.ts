@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { PtyLocalBackend as LocalBackend } from '../../../src/backends/local/pty/pty.backend.js';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { subFor } from '../../support/tokens.js';
@@ -11,7 +11,7 @@ import { waitUntil } from '../../support/wait.js';
 import { testTempDir } from '../../support/temp-dirs.js';
 
 const USER = 'broken@example.com';
-const session = (email: string) => agentSessionName('paliad-paliadin', subFor(email));
+const session = (email: string) => agentSessionName('paliad-paliadin', firstAgentTag(subFor(email)));
 
 describe('local backend: an agent that cannot start', () => {
   let t: TurnApp | undefined;

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import type { ModelReply, ModelRequest } from '../../../src/backends/local/scripted-model.js';
 import type { StreamJsonLocalBackend } from '../../../src/backends/local/stream-json/stream-json.backend.js';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { startStreamJsonAgent, type StreamJsonAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import { subFor } from '../../support/tokens.js';
@@ -52,7 +52,7 @@ describe('local backend, stream-json: a conversation outlives its process', () =
     return t;
   };
   const backendOf = (t: TurnApp) => t.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND);
-  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email));
+  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email)));
 
   beforeAll(async () => {
     agent = await startStreamJsonAgent(rememberer);
@@ -194,12 +194,16 @@ describe('local backend, stream-json: silence, heartbeats and tools that take a 
 
   it('a model that goes silent fails the turn (upstream_silence); the interrupted agent answers the next turn', async () => {
     const email = 'sj-quiet@example.com';
-    const pid = t.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND).pool.pidOf(agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email)));
+    const pid = t.app
+      .get<StreamJsonLocalBackend>(PALIADIN_BACKEND)
+      .pool.pidOf(agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email))));
     const { events } = await answered(t, email, 'go quiet');
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_silence' } });
     const next = await answered(t, email, 'still there?');
     expect(text(next.events)).toBe('Echo: 12 chars');
-    expect(t.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND).pool.pidOf(agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email)))).toBe(pid);
+    expect(
+      t.app.get<StreamJsonLocalBackend>(PALIADIN_BACKEND).pool.pidOf(agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email)))),
+    ).toBe(pid);
   });
 });
 
@@ -270,7 +274,7 @@ describe('local backend, stream-json: how the agent is started', () => {
       const { events } = await answered(t, 'sj-argv@example.com', 'hello');
       expect(kinds(events).at(-1)).toBe('end');
       const args = readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
-      const workspace = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor('sj-argv@example.com')));
+      const workspace = path.join(agent.workspaces, agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor('sj-argv@example.com'))));
       for (const flag of [
         '--input-format',
         '--output-format',

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { PALIADIN_BACKEND } from '../../../src/backends/backend.interface.js';
 import { WORD_JOINER, agentMessage } from '../../../src/backends/local/stream-json/agent-input.js';
 import type { StreamJsonLocalBackend } from '../../../src/backends/local/stream-json/stream-json.backend.js';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { byMarker, conversationOf, startStreamJsonAgent, type MarkedAnswers, type StreamJsonAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
 import type { SseEvent } from '../../support/sse-client.js';
@@ -33,7 +33,7 @@ describe('local backend, stream-json driver: the real Claude Code, headless', ()
   let agent: StreamJsonAgentFixture;
   let t: TurnApp;
   let backend: StreamJsonLocalBackend;
-  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, subFor(email));
+  const session = (email: string) => agentSessionName(agent.env.PALIADIN_SESSION_PREFIX, firstAgentTag(subFor(email)));
   const workspace = (email: string) => path.join(agent.workspaces, session(email));
   /** Named sessions' workspaces (PALIADIN_WORKSPACES_DIR). */
   const named = () => path.join(path.dirname(agent.workspaces), 'named');

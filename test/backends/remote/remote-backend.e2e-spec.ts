@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentSessionName } from '../../../src/contract/agent-session.js';
+import { agentSessionName, firstAgentTag } from '../../../src/contract/agent-session.js';
 import { sanitiseForTerminal } from '../../../src/contract/envelope.js';
 import { startClaudeAgent, writeAnswer, type ClaudeAgentFixture } from '../../support/claude-agent.js';
 import { kinds, startBackendApp, type TurnApp } from '../../support/pipeline-app.js';
@@ -15,7 +15,7 @@ import { testTempDir } from '../../support/temp-dirs.js';
 
 const run = promisify(execFile);
 const SHIM = path.resolve('scripts/paliadin-shim');
-const session = (email: string) => agentSessionName('paliad-paliadin', subFor(email));
+const session = (email: string) => agentSessionName('paliad-paliadin', firstAgentTag(subFor(email)));
 
 describe('remote backend: the real Claude Code in tmux on a host behind a real sshd', () => {
   let agent: ClaudeAgentFixture;
