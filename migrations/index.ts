@@ -19,6 +19,7 @@ import { UnfinishedTurnsByUserOnly1765600000000 } from './1765600000000-Unfinish
 import { UnfinishedTurnsBySession1765700000000 } from './1765700000000-UnfinishedTurnsBySession.js';
 import { ActiveSessionsByAgentSession1765800000000 } from './1765800000000-ActiveSessionsByAgentSession.js';
 import { AgentTags1765900000000 } from './1765900000000-AgentTags.js';
+import { RequestsBySession1766000000000 } from './1766000000000-RequestsBySession.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the same
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   UnfinishedTurnsBySession1765700000000,
   ActiveSessionsByAgentSession1765800000000,
   AgentTags1765900000000,
+  RequestsBySession1766000000000,
 ];

@@ -32,9 +32,10 @@ export interface Resolution {
 }
 
 /**
- * "Not resolved yet", spelled so the planner cannot take it for the predicate of the partial indexes of
- * open requests: a statement about one request or one turn goes by its own key. Planned while few
- * requests were open (statistics taken at rest), `resolved_at IS NULL` read the index of all open
+ * "Not resolved yet", spelled so the planner cannot take it for the predicate of the index of all open
+ * requests: a statement about one request, one turn or one session goes by its own key (a session's
+ * open requests have an index saying this very predicate, and `session_ref IS NOT NULL`). Planned while
+ * few requests were open (statistics taken at rest), `resolved_at IS NULL` read the index of all open
  * requests whole instead (docs/database.md, "Statements under a crowd").
  */
 const NOT_RESOLVED = 'num_nulls(resolved_at) = 1';
@@ -64,7 +65,7 @@ export const RequestStore = {
   async ofSession(db: Queryable, sessionId: string, open: boolean, limit: number): Promise<RequestRecord[]> {
     return (await db.query(
       `SELECT * FROM (
-         SELECT ${COLUMNS} FROM paliadin_requests WHERE session_ref = $1 ${open ? 'AND resolved_at IS NULL' : ''}
+         SELECT ${COLUMNS} FROM paliadin_requests WHERE session_ref = $1 ${open ? `AND ${NOT_RESOLVED}` : ''}
          ORDER BY created_at DESC, request_id DESC LIMIT $2
        ) newest ORDER BY created_at, request_id`,
       [sessionId, limit],

@@ -16,8 +16,8 @@ const LIVE = 300;
 
 /**
  * What runs once per turn, request or answer (an admission, a finish, a
- * session's lookup, a request's answer, a turn's open requests, a local
- * agent's conversation id) reads only its own rows, however many turns are
+ * session's lookup, a request's answer, a turn's open requests, a session's
+ * requests, a local agent's conversation id) reads only its own rows, however many turns are
  * live (docs/database.md, "Statements under a crowd"). Their plans come from
  * statistics taken while the table was at rest, as a real table's are when
  * a crowd arrives: a history of finished turns, none running, the runners
@@ -182,6 +182,20 @@ describe('statements under a crowd', () => {
     // The turn's one request: before, the 300 open ones of every turn.
     expect(read.viaIndexes).toBeLessThanOrEqual(3);
   });
+  it("a session's requests, open or all, are read from that session's", async () => {
+    const { sessionId } = live[77];
+    const listed: Record<'open' | 'all', number> = { open: 0, all: 0 };
+    const read = await rowsRead('paliadin_requests', async () => {
+      listed.open = (await RequestStore.ofSession(q, sessionId, true, 200)).length;
+      listed.all = (await RequestStore.ofSession(q, sessionId, false, 200)).length;
+    });
+    // Its open request, then all three (two answered before the crowd came).
+    expect(listed).toEqual({ open: 1, all: 3 });
+    // Before the session's index of all its requests, the listing of all read the whole table: 900 rows.
+    expect(read.scanned).toBe(0);
+    expect(read.viaIndexes).toBeLessThanOrEqual(4);
+  });
+
   it("a local agent's conversation is read and recorded by its agent session, not among every active session", async () => {
     const { userId } = live[123];
     const store = new PgAgentSessionStore(q as unknown as DataSource, 'stream-json');
