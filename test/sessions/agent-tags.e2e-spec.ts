@@ -14,12 +14,21 @@ const alike = (first8: string) => `${first8}${randomUUID().slice(8)}`;
 /** The n-th group of 8 hex digits of a UUID (0: the first). */
 const hex8 = (id: string, n: number) => id.replace(/-/g, '').slice(n * 8, n * 8 + 8);
 
+interface Session {
+  name: string;
+  agent_session: string;
+}
+interface SessionList {
+  sessions: Session[];
+}
+
 describe('agent tags: users whose UUIDs begin alike never share an agent session', () => {
   let db: { url: string; drop: () => Promise<void> };
   let p: PipelineApp;
   let other: PipelineApp;
   let ds: DataSource;
-  const bearer = async (sub: string) => `Bearer ${await userToken({ sub, email: `${sub}@example.com` })}`;
+  const token = (sub: string) => userToken({ sub, email: `${sub}@example.com` });
+  const bearer = async (sub: string) => `Bearer ${await token(sub)}`;
   const ask = async (sub: string, body: object = { user_message: 'Hallo' }, app = p) => {
     const res = await app
       .http()
@@ -27,8 +36,13 @@ describe('agent tags: users whose UUIDs begin alike never share an agent session
       .set('Authorization', await bearer(sub))
       .send(body);
     expect(res.status).toBe(200);
-    await readSse(app.url, `/api/paliadin/stream/${res.body.turn_id as string}`, { token: await userToken({ sub, email: `${sub}@example.com` }) });
+    await readSse(app.url, `/api/paliadin/stream/${res.body.turn_id as string}`, { token: await token(sub) });
     return res.body.turn_id as string;
+  };
+  /** GET /api/sessions as `sub`, or with a body, POST (a new session). */
+  const sessions = async (sub: string, create?: object, app = p) => {
+    const auth = await bearer(sub);
+    return create ? app.http().post('/api/sessions').set('Authorization', auth).send(create) : app.http().get('/api/sessions').set('Authorization', auth);
   };
   const agentSessionOf = (turnId: string) => p.backend.started.find((r) => r.turnId === turnId)?.agentSession;
   const tagOf = async (id: string) => (await ds.query<{ agent_tag: string }[]>(`SELECT agent_tag FROM users WHERE id = $1`, [id]))[0]?.agent_tag;
@@ -53,35 +67,10 @@ describe('agent tags: users whose UUIDs begin alike never share an agent session
     expect([agentSessionOf(annTurn), agentSessionOf(benTurn)]).toEqual([`${PREFIX}-${first8}`, `${PREFIX}-${hex8(ben, 1)}`]);
     expect([await tagOf(ann), await tagOf(ben)]).toEqual([first8, hex8(ben, 1)]);
 
-    // Their default sessions, as the API lists them.
-    const defaults = await Promise.all(
-      [ann, ben].map(
-        async (sub) =>
-          (
-            (
-              await p
-                .http()
-                .get('/api/sessions')
-                .set('Authorization', await bearer(sub))
-            ).body as { sessions: { name: string; agent_session: string }[] }
-          ).sessions,
-      ),
-    );
+    // Their default sessions, as the API lists them, and a named session of the same name each.
+    const defaults = await Promise.all([ann, ben].map(async (sub) => ((await sessions(sub)).body as SessionList).sessions));
     expect(defaults.map((list) => list.find((s) => s.name === 'default')?.agent_session)).toEqual([`${PREFIX}-${first8}`, `${PREFIX}-${hex8(ben, 1)}`]);
-
-    // A named session of the same name each.
-    const named = await Promise.all(
-      [ann, ben].map(
-        async (sub) =>
-          (
-            await p
-              .http()
-              .post('/api/sessions')
-              .set('Authorization', await bearer(sub))
-              .send({ name: 'work' })
-          ).body as { agent_session: string },
-      ),
-    );
+    const named = await Promise.all([ann, ben].map(async (sub) => (await sessions(sub, { name: 'work' })).body as Session));
     expect(named.map((s) => s.agent_session)).toEqual([`${PREFIX}-${first8}-work`, `${PREFIX}-${hex8(ben, 1)}-work`]);
 
     // Ben's reset ends Ben's agent, not Ann's.
@@ -138,7 +127,7 @@ describe('agent tags: users whose UUIDs begin alike never share an agent session
       await runner.startTransaction();
       await runner.query(`INSERT INTO users (id, email) VALUES ($1, $2)`, [held, `${held}@example.com`]);
       // The late user's upsert cannot see the row yet, chooses the same tag, and waits on the unique index.
-      const pending = bearer(late).then((auth) => p.http().get('/api/sessions').set('Authorization', auth));
+      const pending = sessions(late);
       await waitUntil(
         async () => (await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`))[0].n > 0,
         30_000,
