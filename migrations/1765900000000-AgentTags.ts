@@ -32,7 +32,7 @@ export class AgentTags1765900000000 implements MigrationInterface {
             RETURN tag;
           END IF;
         END LOOP;
-        -- All four taken (about one in 10^30 for a million users): the whole UUID is nobody else's.
+        -- All four taken (among a million users, about 3 in 10^15 for each): the whole UUID is nobody else's.
         RETURN hex;
       END
       $fn$`);
