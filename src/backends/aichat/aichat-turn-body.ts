@@ -1,3 +1,4 @@
+import { firstAgentTag } from '../../contract/agent-session.js';
 import type { BackendTurnRequest } from '../backend.interface.js';
 
 // docs/aichat.md: the primer's size, and how much of a selection travels in meta.
@@ -29,7 +30,7 @@ export interface AichatTurnBody {
  */
 export function aichatUsername(email: string | undefined, userId: string, sessionName?: string): string {
   const at = email?.indexOf('@') ?? -1;
-  const user = email && at > 0 ? email.slice(0, at) : `user-${userId.replace(/-/g, '').slice(0, 8)}`;
+  const user = email && at > 0 ? email.slice(0, at) : `user-${firstAgentTag(userId)}`;
   return sessionName ? `${user}-${sessionName}` : user;
 }
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { signUserToken } from '../../auth/jwt-verifier.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { sessionNameOf } from '../../contract/agent-session.js';
 import { sanitiseForTerminal } from '../../contract/envelope.js';
 import {
   handOver,
@@ -205,12 +206,7 @@ export class AichatBackend implements PaliadinBackend {
 
   /** The aichat window of an agent session: the user's, or for a named session (`<default>-<name>`) one of its own. */
   private windowUser(s: { email: string; userId: string; agentSession: string }): string {
-    // `<prefix>-<tag>`: the tag is 8 hex digits, or in the rarest case the whole UUID (src/contract/agent-session.ts).
-    const prefix = `${this.config.env.PALIADIN_SESSION_PREFIX}-`;
-    const rest = s.agentSession.startsWith(prefix) ? s.agentSession.slice(prefix.length) : '';
-    const tag = /^([0-9a-f]{32}|[0-9a-f]{8})(?:-|$)/.exec(rest)?.[1];
-    const name = tag && rest.length > tag.length ? rest.slice(tag.length + 1) : undefined;
-    return aichatUsername(s.email, s.userId, name);
+    return aichatUsername(s.email, s.userId, sessionNameOf(this.config.env.PALIADIN_SESSION_PREFIX, s.agentSession));
   }
 
   /** Signs the per-turn token when PALIADIN_AICHAT_JWT_SECRET is set (sub = user id, role = authenticated). */
